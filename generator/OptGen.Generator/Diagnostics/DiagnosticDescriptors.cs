@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+
+namespace OptGen.Generator.Diagnostics;
+
+/// <summary>Every diagnostic OptGen reports, in one place. IDs are stable; each is tracked in AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "OptGen";
+
+    public static readonly DiagnosticDescriptor ClassMustBePartial = Error(
+        "OPTG001",
+        "Optimizer class must be partial",
+        "Class '{0}' must be declared 'partial' so OptGen can generate its Step method: add the 'partial' modifier");
+
+    public static readonly DiagnosticDescriptor ContainingTypeMustBePartial = Error(
+        "OPTG002",
+        "Containing type must be partial",
+        "Type '{0}' contains optimizer '{1}' and must be declared 'partial' too: add the 'partial' modifier");
+
+    public static readonly DiagnosticDescriptor UnsupportedClassShape = Error(
+        "OPTG003",
+        "Optimizer class shape not supported",
+        "Optimizer '{0}' cannot be {1}: declare it as a non-generic, non-static, non-abstract partial class");
+
+    public static readonly DiagnosticDescriptor InvalidLearningRate = Error(
+        "OPTG010",
+        "Invalid learning rate",
+        "Learning rate {0} is invalid: it must be finite and greater than 0 (e.g. 1e-3)");
+
+    public static readonly DiagnosticDescriptor InvalidDecay = Error(
+        "OPTG011",
+        "Decay outside [0, 1)",
+        "{0} is {1}, but must be at least 0 and less than 1 (e.g. 0.9)");
+
+    public static readonly DiagnosticDescriptor InvalidEpsilon = Error(
+        "OPTG012",
+        "Invalid epsilon",
+        "Epsilon {0} is invalid: it must be finite and greater than 0 (e.g. 1e-8)");
+
+    public static readonly DiagnosticDescriptor InvalidNonNegative = Error(
+        "OPTG013",
+        "Value must be finite and non-negative",
+        "{0} is {1}, but must be finite and at least 0");
+
+    public static readonly DiagnosticDescriptor InvalidNesterov = Error(
+        "OPTG015",
+        "Nesterov momentum needs momentum and no dampening",
+        "Nesterov momentum requires momentum greater than 0 and zero dampening (as PyTorch): set the momentum, or remove Dampening or Nesterov");
+
+    public static readonly DiagnosticDescriptor NotApplicable = Error(
+        "OPTG016",
+        "Option does not apply to this update rule",
+        "{0} does not apply to {1}: {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedElementType = Error(
+        "OPTG017",
+        "Unsupported element type",
+        "Element type '{0}' is not supported: use typeof(float) or typeof(double)");
+
+    public static readonly DiagnosticDescriptor UnreadableArgument = Error(
+        "OPTG018",
+        "Attribute argument is not a readable constant",
+        "The argument of {0} could not be read as a compile-time constant: fix the errors in it or use a literal");
+
+    public static readonly DiagnosticDescriptor SecondDecayBelowFirst = Warning(
+        "OPTG020",
+        "Second-moment decay below first-moment decay",
+        "MomentDecay.Second ({0}) is below MomentDecay.First ({1}); Adam is usually stable only with β₂ ≥ β₁ (e.g. 0.9 and 0.999)");
+
+    public static readonly DiagnosticDescriptor LargeEpsilon = Warning(
+        "OPTG021",
+        "Unusually large epsilon",
+        "Epsilon {0} is above 1e-3 and will dominate the denominator; typical values are 1e-8 to 1e-6");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "OPTG099",
+        "OptGen could not generate this optimizer",
+        "OptGen failed on '{0}': {1}. Please report this with the declaration.");
+
+    /// <summary>All descriptors, for lookup by ID.</summary>
+    public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
+        ClassMustBePartial, ContainingTypeMustBePartial, UnsupportedClassShape, InvalidLearningRate, InvalidDecay, InvalidEpsilon,
+        InvalidNonNegative, InvalidNesterov, NotApplicable, UnsupportedElementType, UnreadableArgument, SecondDecayBelowFirst,
+        LargeEpsilon, InternalError);
+
+    public static DiagnosticDescriptor ById(string id)
+    {
+        foreach (DiagnosticDescriptor descriptor in All)
+        {
+            if (descriptor.Id == id)
+            {
+                return descriptor;
+            }
+        }
+
+        return InternalError;
+    }
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => "https://github.com/optgen/optgen#" + id.ToLowerInvariant();
+}

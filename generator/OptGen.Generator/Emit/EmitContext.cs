@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using OptGen.Generator.Ir;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Emit;
+
+/// <summary>Facts about a program that every part of the emitted class needs: streams, live scalars, constants.</summary>
+internal sealed class EmitContext
+{
+    public EmitContext(OptimizerSpec spec, RuleProgram program)
+    {
+        Spec = spec;
+        Program = program;
+        T = spec.Element == ElementKind.Single ? "float" : "double";
+        Streams = program.Streams.ToList();
+        States = Streams.Where(s => s.Role == StreamRole.State).ToList();
+
+        var bodyLocals = new HashSet<string>(program.Body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
+
+        // Per-step values the kernels read: scalars (and inputs) referenced from the body, in first-use order.
+        var kernelScalars = new List<string>();
+        var constants = new Dictionary<string, Expr>(StringComparer.Ordinal);
+        foreach (Statement statement in program.Body)
+        {
+            foreach (Expr e in Walk(statement.Value))
+            {
+                if (e.Kind is ExprKind.Input || (e.Kind == ExprKind.Local && !bodyLocals.Contains(e.Name)))
+                {
+                    if (!kernelScalars.Contains(e.Name))
+                    {
+                        kernelScalars.Add(e.Name);
+                    }
+                }
+                else if (e.Kind == ExprKind.Constant)
+                {
+                    if (constants.TryGetValue(e.Name, out Expr? existing) && !existing.Equals(e))
+                    {
+                        throw new InvalidOperationException($"Constant '{e.Name}' has two values.");
+                    }
+
+                    constants[e.Name] = e;
+                }
+            }
+        }
+
+        KernelScalars = kernelScalars;
+        ElementConstants = constants.Values.ToList();
+
+        // Scalars that feed the kernels, directly or through other scalars; the rest are dropped.
+        var live = new HashSet<string>(kernelScalars, StringComparer.Ordinal);
+        for (int i = program.Scalars.Count - 1; i >= 0; i--)
+        {
+            Statement scalar = program.Scalars[i];
+            if (live.Contains(scalar.Target))
+            {
+                foreach (Expr e in Walk(scalar.Value).Where(e => e.Kind is ExprKind.Local or ExprKind.Input))
+                {
+                    live.Add(e.Name);
+                }
+            }
+        }
+
+        Scalars = program.Scalars.Where(s => live.Contains(s.Target)).ToList();
+        UsesStep = live.Contains(Expr.StepInput) || Scalars.Any(s => Walk(s.Value).Any(e => e.Kind == ExprKind.FirstStepSelect));
+        UsesLearningRate = live.Contains(Expr.LearningRateInput);
+    }
+
+    public OptimizerSpec Spec { get; }
+
+    public RuleProgram Program { get; }
+
+    /// <summary>The element type's C# keyword.</summary>
+    public string T { get; }
+
+    public List<StreamDecl> Streams { get; }
+
+    public List<StreamDecl> States { get; }
+
+    /// <summary>Per-step scalars passed to the kernels (converted to <see cref="T"/>).</summary>
+    public List<string> KernelScalars { get; }
+
+    /// <summary>Constants the element body uses, broadcast once per kernel call.</summary>
+    public List<Expr> ElementConstants { get; }
+
+    /// <summary>Per-step scalar definitions that are live.</summary>
+    public List<Statement> Scalars { get; }
+
+    public bool UsesStep { get; }
+
+    public bool UsesLearningRate { get; }
+
+    /// <summary>A literal of the element type.</summary>
+    public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);
+
+    public bool IsBodyLocal(string name) => Program.Body.Any(s => s.Kind == StatementKind.Let && s.Target == name);
+
+    public static IEnumerable<Expr> Walk(Expr e)
+    {
+        yield return e;
+        foreach (Expr operand in e.Operands)
+        {
+            foreach (Expr inner in Walk(operand))
+            {
+                yield return inner;
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+
+namespace OptGen.Generator.Ir;
+
+/// <summary>
+/// Executes a <see cref="RuleProgram"/> one element at a time. In single precision every element operation rounds to
+/// float exactly as the emitted kernels do (fused multiply-add included), so the two agree bit for bit.
+/// </summary>
+internal static class Interpreter
+{
+    /// <summary>Evaluates the per-step scalars of step <paramref name="step"/> (1-based) in double precision.</summary>
+    public static Dictionary<string, double> EvaluateScalars(RuleProgram program, long step, double learningRate)
+    {
+        var scalars = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [Expr.StepInput] = step,
+            [Expr.LearningRateInput] = learningRate,
+        };
+        foreach (Statement statement in program.Scalars)
+        {
+            scalars[statement.Target] = EvaluateScalar(statement.Value, scalars, step);
+        }
+
+        return scalars;
+    }
+
+    /// <summary>Applies one step to every element of <paramref name="streams"/> (keyed by stream name), in place.</summary>
+    public static void Step(RuleProgram program, long step, double learningRate, IReadOnlyDictionary<string, double[]> streams, bool singlePrecision)
+    {
+        Dictionary<string, double> scalars = EvaluateScalars(program, step, learningRate);
+        int length = streams[RuleProgram.ParametersStream].Length;
+        var original = new Dictionary<string, double>(StringComparer.Ordinal);
+        var locals = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < length; i++)
+        {
+            original.Clear();
+            locals.Clear();
+            foreach (KeyValuePair<string, double[]> stream in streams)
+            {
+                original[stream.Key] = stream.Value[i];
+            }
+
+            foreach (Statement statement in program.Body)
+            {
+                double value = EvaluateElement(statement.Value, original, locals, scalars, singlePrecision);
+                if (statement.Kind == StatementKind.Let)
+                {
+                    locals[statement.Target] = value;
+                }
+                else
+                {
+                    streams[statement.Target][i] = value;
+                }
+            }
+        }
+    }
+
+    private static double EvaluateScalar(Expr e, Dictionary<string, double> scalars, long step) => e.Kind switch
+    {
+        ExprKind.Constant => e.Value,
+        ExprKind.Input or ExprKind.Local => scalars[e.Name],
+        ExprKind.Negate => -EvaluateScalar(e[0], scalars, step),
+        ExprKind.SquareRoot => Math.Sqrt(EvaluateScalar(e[0], scalars, step)),
+        ExprKind.Add => EvaluateScalar(e[0], scalars, step) + EvaluateScalar(e[1], scalars, step),
+        ExprKind.Subtract => EvaluateScalar(e[0], scalars, step) - EvaluateScalar(e[1], scalars, step),
+        ExprKind.Multiply => EvaluateScalar(e[0], scalars, step) * EvaluateScalar(e[1], scalars, step),
+        ExprKind.Divide => EvaluateScalar(e[0], scalars, step) / EvaluateScalar(e[1], scalars, step),
+        ExprKind.Maximum => Maximum(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
+        ExprKind.Power => Math.Pow(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
+        ExprKind.MultiplyAdd => FusedMultiplyAdd(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step), EvaluateScalar(e[2], scalars, step)),
+        ExprKind.FirstStepSelect => step == 1 ? EvaluateScalar(e[0], scalars, step) : EvaluateScalar(e[1], scalars, step),
+        _ => throw new InvalidOperationException($"{e.Kind} is not a per-step scalar operation."),
+    };
+
+    private static double EvaluateElement(
+        Expr e,
+        Dictionary<string, double> original,
+        Dictionary<string, double> locals,
+        Dictionary<string, double> scalars,
+        bool single)
+    {
+        double Operand(int index) => EvaluateElement(e[index], original, locals, scalars, single);
+
+        double Round(double x) => single ? (float)x : x;
+
+        return e.Kind switch
+        {
+            ExprKind.Constant => Round(e.Value),
+            ExprKind.Input => Round(scalars[e.Name]),
+            ExprKind.Local => locals.TryGetValue(e.Name, out double local) ? local : Round(scalars[e.Name]),
+            ExprKind.Load => Round(original[e.Name]),
+            ExprKind.Negate => -Operand(0),
+            ExprKind.SquareRoot => Round(Math.Sqrt(Operand(0))),
+            ExprKind.Add => Round(Operand(0) + Operand(1)),
+            ExprKind.Subtract => Round(Operand(0) - Operand(1)),
+            ExprKind.Multiply => Round(Operand(0) * Operand(1)),
+            ExprKind.Divide => Round(Operand(0) / Operand(1)),
+            ExprKind.Maximum => Maximum(Operand(0), Operand(1)),
+            ExprKind.MultiplyAdd => single
+                ? FusedMultiplyAdd((float)Operand(0), (float)Operand(1), (float)Operand(2))
+                : FusedMultiplyAdd(Operand(0), Operand(1), Operand(2)),
+            _ => throw new InvalidOperationException($"{e.Kind} is not an element operation."),
+        };
+    }
+
+    private static double Maximum(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b);
+
+    private static double FusedMultiplyAdd(double a, double b, double c) => FusedMath.MultiplyAdd(a, b, c);
+
+    private static float FusedMultiplyAdd(float a, float b, float c) => FusedMath.MultiplyAdd(a, b, c);
+}

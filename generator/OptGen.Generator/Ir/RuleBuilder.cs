@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Ir;
+
+/// <summary>Collects the streams, per-step scalars and element statements of a <see cref="RuleProgram"/>.</summary>
+internal sealed class RuleBuilder
+{
+    private readonly List<StreamDecl> _streams = new();
+    private readonly List<Statement> _scalars = new();
+    private readonly List<Statement> _body = new();
+
+    public RuleBuilder()
+    {
+        _streams.Add(new StreamDecl(RuleProgram.ParametersStream, StreamRole.Parameters, "params", 0, "Parameters, updated in place."));
+        _streams.Add(new StreamDecl(RuleProgram.GradientsStream, StreamRole.Gradients, "grad", 0, "Gradients of the objective."));
+    }
+
+    public static Expr Step => Expr.Input(Expr.StepInput);
+
+    public static Expr LearningRate => Expr.Input(Expr.LearningRateInput);
+
+    public static Expr Constant(string name, double value) => Expr.Constant(name, value);
+
+    /// <summary>Declares a state buffer; returns the load of its value before this step.</summary>
+    public Expr State(string name, string torchName, string description, double initialValue = 0)
+    {
+        _streams.Add(new StreamDecl(name, StreamRole.State, torchName, initialValue, description));
+        return Expr.Load(name);
+    }
+
+    /// <summary>Defines a per-step scalar (double precision, once per step).</summary>
+    public Expr Scalar(string name, Expr value)
+    {
+        _scalars.Add(new Statement(StatementKind.Let, name, value));
+        return Expr.Local(name);
+    }
+
+    /// <summary>Defines (or redefines) an element local.</summary>
+    public Expr Let(string name, Expr value)
+    {
+        _body.Add(new Statement(StatementKind.Let, name, value));
+        return Expr.Local(name);
+    }
+
+    /// <summary>Writes <paramref name="value"/> to the element of <paramref name="stream"/>.</summary>
+    public void Store(string stream, Expr value) => _body.Add(new Statement(StatementKind.Store, stream, value));
+
+    public RuleProgram Build(string title)
+    {
+        // Kernels name their stream parameters after the streams, so locals and scalars must not reuse those names.
+        foreach (Statement statement in _body.Concat(_scalars))
+        {
+            if (statement.Kind == StatementKind.Let && _streams.Any(s => s.Name == statement.Target))
+            {
+                throw new InvalidOperationException($"Local '{statement.Target}' has the name of a stream.");
+            }
+        }
+
+        return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
+    }
+}

@@ -1,0 +1,76 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OptGen.Generator.Diagnostics;
+using OptGen.Generator.Emit;
+using OptGen.Generator.Ir;
+using OptGen.Generator.Model;
+using OptGen.Generator.Parsing;
+
+namespace OptGen.Generator;
+
+/// <summary>The model the emitter consumes: the parsed spec and its rule lowered to the IR.</summary>
+internal sealed record GenerationModel(OptimizerSpec Spec, RuleProgram Program);
+
+/// <summary>Names of the pipeline steps, for incrementality tests.</summary>
+public static class TrackingNames
+{
+    /// <summary>Attribute + class → spec and diagnostics.</summary>
+    public const string Parse = nameof(Parse);
+
+    /// <summary>Diagnostics of each class.</summary>
+    public const string Diagnostics = nameof(Diagnostics);
+
+    /// <summary>Spec → IR program.</summary>
+    public const string Lower = nameof(Lower);
+}
+
+/// <summary>
+/// Generates a fused SIMD optimizer step for every class marked <c>[OptGen.Optimizer]</c>. Only wires the pipeline:
+/// <see cref="Parser"/> → <see cref="RuleLibrary"/> (lowering to the IR) → <see cref="Emitter"/>.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class OptimizerGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "OptGen.OptimizerAttribute",
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: Parser.Parse)
+            .WithTrackingName(TrackingNames.Parse);
+
+        context.RegisterSourceOutput(
+            parsed.Select(static (result, _) => result.Diagnostics).WithTrackingName(TrackingNames.Diagnostics),
+            static (output, diagnostics) =>
+            {
+                foreach (DiagnosticInfo diagnostic in diagnostics)
+                {
+                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            });
+
+        IncrementalValuesProvider<GenerationModel> models = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => new GenerationModel(result.Spec!, RuleLibrary.Lower(result.Spec!.Hyperparameters)))
+            .WithTrackingName(TrackingNames.Lower);
+
+        context.RegisterSourceOutput(models, static (output, model) =>
+        {
+            string source;
+            try
+            {
+                source = Emitter.Emit(model.Spec, model.Program);
+            }
+            catch (Exception exception)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, model.Spec.ClassName, exception.Message));
+                return;
+            }
+
+            output.AddSource(model.Spec.HintName, source);
+        });
+    }
+}

@@ -1,0 +1,130 @@
+using System;
+
+namespace OptGen;
+
+/// <summary>
+/// Marks a <c>partial class</c> as an optimizer: the OptGen generator emits a constructor, <c>Step</c> and state for
+/// <paramref name="rule"/> with every hyperparameter given by attributes folded in as a constant.
+/// </summary>
+/// <param name="rule">The update rule.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
+{
+    /// <summary>The update rule.</summary>
+    public UpdateRule Rule { get; } = rule;
+
+    /// <summary>
+    /// Initial base learning rate (settable at run time through <c>BaseLearningRate</c>). Defaults to PyTorch's:
+    /// SGD 1e-3, AdaGrad 1e-2, RMSprop 1e-2, Adam 1e-3, AdamW 1e-3.
+    /// </summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>Element type of parameters, gradients and state: <c>typeof(float)</c> (default) or <c>typeof(double)</c>.</summary>
+    public Type? ElementType { get; set; }
+
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>): the gradient is negated.</summary>
+    public bool Maximize { get; set; }
+}
+
+/// <summary>Exponential decay rates of the moment estimates.</summary>
+/// <remarks>
+/// Adam/AdamW: <see cref="First"/> and <see cref="Second"/> are PyTorch's <c>betas</c> (defaults 0.9, 0.999).
+/// RMSprop: <see cref="Second"/> is PyTorch's <c>alpha</c> (default 0.99); <see cref="First"/> does not apply.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class MomentDecayAttribute : Attribute
+{
+    /// <summary>Decay of the first moment (β₁), in [0, 1).</summary>
+    public double First { get; set; }
+
+    /// <summary>Decay of the second moment (β₂, or RMSprop's α), in [0, 1).</summary>
+    public double Second { get; set; }
+}
+
+/// <summary>The term added to the denominator for numerical stability (PyTorch's <c>eps</c>).</summary>
+/// <param name="value">Epsilon, finite and &gt; 0. Defaults: Adam/AdamW/RMSprop 1e-8, AdaGrad 1e-10.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class EpsilonAttribute(double value) : Attribute
+{
+    /// <summary>Epsilon.</summary>
+    public double Value { get; } = value;
+
+    /// <summary>Outside the square root (PyTorch, the default) or inside it (Optax, Keras RMSprop/Adagrad).</summary>
+    public EpsilonPlacement Placement { get; set; }
+}
+
+/// <summary>Whether Adam/AdamW divide the moments by <c>1 − βᵗ</c>. PyTorch always does; default true.</summary>
+/// <param name="enabled">True to correct the bias of the zero-initialised moments.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class BiasCorrectionAttribute(bool enabled = true) : Attribute
+{
+    /// <summary>True to correct the bias of the zero-initialised moments.</summary>
+    public bool Enabled { get; } = enabled;
+}
+
+/// <summary>Weight decay (PyTorch's <c>weight_decay</c>).</summary>
+/// <param name="value">Decay coefficient, ≥ 0. Default 0, except AdamW's 0.01.</param>
+/// <remarks>
+/// Coupled (default except for AdamW): L2 regularisation, <c>g ← g + λ·p</c> before the rule, as PyTorch's SGD, Adagrad,
+/// RMSprop and Adam. Decoupled: <c>p ← p·(1 − lr·λ)</c> before the rule, as PyTorch's AdamW, for any rule.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class WeightDecayAttribute(double value) : Attribute
+{
+    /// <summary>Decay coefficient λ.</summary>
+    public double Value { get; } = value;
+
+    /// <summary>Decoupled (AdamW-style) instead of coupled (L2). Defaults to true for AdamW, false otherwise.</summary>
+    public bool Decoupled { get; set; }
+}
+
+/// <summary>Momentum for SGD (with <see cref="Dampening"/> and <see cref="Nesterov"/>) and RMSprop.</summary>
+/// <param name="value">Momentum factor, in [0, 1).</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class MomentumAttribute(double value) : Attribute
+{
+    /// <summary>Momentum factor μ.</summary>
+    public double Value { get; } = value;
+
+    /// <summary>SGD only: dampening τ of the gradient added to the buffer, <c>b ← μ·b + (1 − τ)·g</c>. Default 0.</summary>
+    public double Dampening { get; set; }
+
+    /// <summary>SGD only: Nesterov momentum, <c>g ← g + μ·b</c>. Needs momentum &gt; 0 and zero dampening.</summary>
+    public bool Nesterov { get; set; }
+}
+
+/// <summary>Adam/AdamW: use the maximum of past second moments (PyTorch's <c>amsgrad=True</c>).</summary>
+/// <param name="enabled">True to enable AMSGrad.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class AmsGradAttribute(bool enabled = true) : Attribute
+{
+    /// <summary>True to enable AMSGrad.</summary>
+    public bool Enabled { get; } = enabled;
+}
+
+/// <summary>RMSprop: normalise by the estimated variance instead of the uncentered second moment (PyTorch's <c>centered=True</c>).</summary>
+/// <param name="enabled">True for centered RMSprop.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class CenteredAttribute(bool enabled = true) : Attribute
+{
+    /// <summary>True for centered RMSprop.</summary>
+    public bool Enabled { get; } = enabled;
+}
+
+/// <summary>AdaGrad: PyTorch's <c>lr_decay</c>, step t uses <c>lr / (1 + (t − 1)·decay)</c>.</summary>
+/// <param name="value">Decay, ≥ 0. Default 0.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class LearningRateDecayAttribute(double value) : Attribute
+{
+    /// <summary>Decay.</summary>
+    public double Value { get; } = value;
+}
+
+/// <summary>AdaGrad: initial value of the squared-gradient sum (PyTorch's <c>initial_accumulator_value</c>).</summary>
+/// <param name="value">Initial value, ≥ 0. Default 0.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class InitialAccumulatorAttribute(double value) : Attribute
+{
+    /// <summary>Initial value.</summary>
+    public double Value { get; } = value;
+}

@@ -1,0 +1,49 @@
+namespace OptGen;
+
+/// <summary>The update rule an optimizer class is generated for. Each follows PyTorch 1.13's <c>torch.optim</c> semantics.</summary>
+public enum UpdateRule
+{
+    /// <summary>Stochastic gradient descent, optionally with (Nesterov) momentum, as <c>torch.optim.SGD</c>.</summary>
+    Sgd,
+
+    /// <summary>Adaptive gradient: divides by the root of the sum of squared gradients, as <c>torch.optim.Adagrad</c>.</summary>
+    AdaGrad,
+
+    /// <summary>Divides by the root of a moving average of squared gradients, as <c>torch.optim.RMSprop</c>.</summary>
+    RMSprop,
+
+    /// <summary>Adaptive moment estimation, as <c>torch.optim.Adam</c>.</summary>
+    Adam,
+
+    /// <summary>Adam with decoupled weight decay (default 0.01), as <c>torch.optim.AdamW</c>.</summary>
+    AdamW,
+}
+
+/// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>
+public enum EpsilonPlacement
+{
+    /// <summary><c>√v + ε</c>: PyTorch's convention, the default.</summary>
+    OutsideSquareRoot,
+
+    /// <summary><c>√(v + ε)</c>: the convention of Optax and of Keras's RMSprop and Adagrad.</summary>
+    InsideSquareRoot,
+}
+
+/// <summary>The code path a generated <c>Step</c> took, widest first.</summary>
+public enum KernelPath
+{
+    /// <summary>No step has run yet.</summary>
+    None,
+
+    /// <summary>Scalar code: no hardware-accelerated vectors, or fewer elements than one vector holds.</summary>
+    Scalar,
+
+    /// <summary>128-bit vectors (SSE, AdvSimd).</summary>
+    Vector128,
+
+    /// <summary>256-bit vectors (AVX2).</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors (AVX-512).</summary>
+    Vector512,
+}

@@ -1,0 +1,234 @@
+"""PyTorch oracle for OptGen's numeric tests.
+
+Run from this folder with PyTorch 1.13 (e.g. Debian's ``/usr/bin/python3``):
+
+    python3 generate.py
+
+It rewrites, in this folder:
+
+* ``inputs.f64.bin``  - float64 LE: the N initial parameters, then STEPS x N gradients (step by step);
+* ``{Name}.f32.bin``  - float32 LE: STEPS x N parameters after each step, float32 run of config ``Name``;
+* ``{Name}.f64.bin``  - float64 LE: the same for the float64 run;
+* ``manifest.json``   - torch version, N, STEPS, and every config's torch call and C# attributes;
+* ``PyTorchFixtureOptimizers.cs`` - the matching OptGen optimizer declarations and a factory.
+
+The outputs are committed test fixtures: the C# tests read them and never run Python. Rerun this
+script only to change the fixtures, and commit its outputs together with any change to it.
+
+Everything is deterministic: the inputs come from a seeded NumPy generator, the optimizers run on the
+CPU with ``foreach=False`` (PyTorch's single-tensor implementations) on one thread.
+"""
+
+import json
+import os
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+N = 259  # parameter count: not a multiple of any vector width, so every kernel has a tail
+STEPS = 60
+SEED = 20240613
+
+# ---------------------------------------------------------------------------------------------
+# Config table. Each entry: C# name, OptGen UpdateRule, torch optimizer class, keyword arguments
+# in the order they are written. "lr_default" marks a config whose C# side leaves LearningRate
+# unset (OptGen's documented default) while torch is given that same value explicitly because
+# torch 1.13's SGD has no default learning rate.
+# ---------------------------------------------------------------------------------------------
+CONFIGS = [
+    # SGD
+    dict(name="SgdPlain", rule="Sgd", cls="SGD", kwargs=dict(lr=0.05)),
+    dict(name="SgdMomentum", rule="Sgd", cls="SGD", kwargs=dict(lr=0.05, momentum=0.9)),
+    dict(name="SgdMomentumDampening", rule="Sgd", cls="SGD", kwargs=dict(lr=0.02, momentum=0.9, dampening=0.1)),
+    dict(name="SgdNesterovWeightDecay", rule="Sgd", cls="SGD",
+         kwargs=dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    dict(name="SgdWeightDecay", rule="Sgd", cls="SGD", kwargs=dict(lr=0.05, weight_decay=0.1)),
+    dict(name="SgdMaximizeMomentum", rule="Sgd", cls="SGD", kwargs=dict(lr=0.01, momentum=0.8, maximize=True)),
+    dict(name="SgdDefault", rule="Sgd", cls="SGD", kwargs=dict(lr=1e-3), lr_default=True),
+    # Adagrad
+    dict(name="AdaGradDefault", rule="AdaGrad", cls="Adagrad", kwargs=dict()),
+    dict(name="AdaGradLrDecayInitAcc", rule="AdaGrad", cls="Adagrad",
+         kwargs=dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    dict(name="AdaGradWeightDecay", rule="AdaGrad", cls="Adagrad", kwargs=dict(lr=0.05, weight_decay=0.05)),
+    dict(name="AdaGradEps", rule="AdaGrad", cls="Adagrad", kwargs=dict(lr=0.05, eps=1e-6)),
+    dict(name="AdaGradMaximize", rule="AdaGrad", cls="Adagrad", kwargs=dict(lr=0.05, maximize=True)),
+    # RMSprop
+    dict(name="RMSpropDefault", rule="RMSprop", cls="RMSprop", kwargs=dict()),
+    dict(name="RMSpropMomentum", rule="RMSprop", cls="RMSprop", kwargs=dict(lr=0.01, momentum=0.9)),
+    dict(name="RMSpropCentered", rule="RMSprop", cls="RMSprop", kwargs=dict(lr=0.01, centered=True)),
+    dict(name="RMSpropCenteredMomentumWeightDecay", rule="RMSprop", cls="RMSprop",
+         kwargs=dict(lr=0.005, centered=True, momentum=0.5, weight_decay=0.01)),
+    dict(name="RMSpropAlphaEps", rule="RMSprop", cls="RMSprop", kwargs=dict(lr=0.01, alpha=0.9, eps=1e-6)),
+    dict(name="RMSpropMaximize", rule="RMSprop", cls="RMSprop", kwargs=dict(lr=0.01, maximize=True)),
+    # Adam (weight decay is coupled, L2)
+    dict(name="AdamDefault", rule="Adam", cls="Adam", kwargs=dict()),
+    dict(name="AdamBetas", rule="Adam", cls="Adam", kwargs=dict(lr=0.01, betas=(0.8, 0.99))),
+    dict(name="AdamAmsGrad", rule="Adam", cls="Adam", kwargs=dict(lr=0.01, amsgrad=True)),
+    dict(name="AdamWeightDecay", rule="Adam", cls="Adam", kwargs=dict(lr=0.01, weight_decay=0.01)),
+    dict(name="AdamMaximize", rule="Adam", cls="Adam", kwargs=dict(lr=0.01, maximize=True)),
+    dict(name="AdamEps", rule="Adam", cls="Adam", kwargs=dict(lr=0.01, eps=1e-6)),
+    dict(name="AdamAll", rule="Adam", cls="Adam",
+         kwargs=dict(lr=0.01, betas=(0.85, 0.995), eps=1e-7, weight_decay=0.02, amsgrad=True, maximize=True)),
+    # AdamW (weight decay is decoupled; torch's and OptGen's default is 0.01)
+    dict(name="AdamWDefault", rule="AdamW", cls="AdamW", kwargs=dict()),
+    dict(name="AdamWWeightDecayAmsGrad", rule="AdamW", cls="AdamW", kwargs=dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    dict(name="AdamWMaximize", rule="AdamW", cls="AdamW", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.05)),
+]
+
+
+def make_inputs():
+    """Initial parameters (N) and gradients (STEPS x N), float64, independent of any optimizer."""
+    rng = np.random.default_rng(SEED)
+    params0 = rng.standard_normal(N)
+    grads = np.empty((STEPS, N))
+    for t in range(STEPS):
+        g = rng.standard_normal(N)
+        perm = rng.permutation(N)
+        outliers, tiny, rest = perm[:3], perm[3:6], perm[6:]
+        # A few outliers, magnitude 1e2..1e3 (log-uniform), random sign.
+        g[outliers] = rng.choice([-1.0, 1.0], size=3) * 10.0 ** rng.uniform(2.0, 3.0, size=3)
+        # A few tiny values around 1e-6, random sign.
+        g[tiny] = rng.choice([-1.0, 1.0], size=3) * rng.uniform(0.5, 2.0, size=3) * 1e-6
+        # About 10% exact zeros among the others.
+        g[rest[rng.random(rest.size) < 0.1]] = 0.0
+        grads[t] = g
+    return params0, grads
+
+
+def cs_literal(value):
+    """A C# literal for a Python value; floats use repr(), which round-trips exactly (e.g. 0.01, 1e-08)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(float(value))
+    assert float(text) == value and "inf" not in text and "nan" not in text
+    return text
+
+
+def cs_attributes(cfg, double):
+    """The C# attribute lines equivalent to the config's torch keyword arguments."""
+    kw = cfg["kwargs"]
+    named = []
+    if "lr" in kw and not cfg.get("lr_default"):
+        named.append("LearningRate = " + cs_literal(kw["lr"]))
+    if kw.get("maximize"):
+        named.append("Maximize = true")
+    if double:
+        named.append("ElementType = typeof(double)")
+    attrs = ["[Optimizer(" + ", ".join(["UpdateRule." + cfg["rule"]] + named) + ")]"]
+    if "betas" in kw:
+        b1, b2 = kw["betas"]
+        attrs.append(f"[MomentDecay(First = {cs_literal(b1)}, Second = {cs_literal(b2)})]")
+    if "alpha" in kw:  # RMSprop's alpha is the second-moment decay
+        attrs.append(f"[MomentDecay(Second = {cs_literal(kw['alpha'])})]")
+    if "eps" in kw:
+        attrs.append(f"[Epsilon({cs_literal(kw['eps'])})]")
+    if "weight_decay" in kw:  # coupled except for AdamW, where the attribute defaults to decoupled
+        attrs.append(f"[WeightDecay({cs_literal(kw['weight_decay'])})]")
+    if "momentum" in kw:
+        args = [cs_literal(kw["momentum"])]
+        if kw.get("nesterov"):
+            args.append("Nesterov = true")
+        if "dampening" in kw:
+            args.append("Dampening = " + cs_literal(kw["dampening"]))
+        attrs.append("[Momentum(" + ", ".join(args) + ")]")
+    if kw.get("amsgrad"):
+        attrs.append("[AmsGrad]")
+    if kw.get("centered"):
+        attrs.append("[Centered]")
+    if "lr_decay" in kw:
+        attrs.append(f"[LearningRateDecay({cs_literal(kw['lr_decay'])})]")
+    if "initial_accumulator_value" in kw:
+        attrs.append(f"[InitialAccumulator({cs_literal(kw['initial_accumulator_value'])})]")
+    return attrs
+
+
+def torch_call_text(cfg):
+    """The torch constructor call as text (foreach=False is always added when it is run)."""
+    args = ["params"] + [f"{k}={v!r}" for k, v in cfg["kwargs"].items()]
+    return f"torch.optim.{cfg['cls']}({', '.join(args)})"
+
+
+def run(cfg, params0, grads, dtype):
+    """Runs the torch optimizer for STEPS steps; returns the STEPS x N parameters after each step."""
+    p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
+    opt = getattr(torch.optim, cfg["cls"])([p], **cfg["kwargs"], foreach=False)
+    out = np.empty((STEPS, N), dtype=np.float64 if dtype == torch.float64 else np.float32)
+    for t in range(STEPS):
+        p.grad = torch.tensor(grads[t], dtype=torch.float64).to(dtype)
+        opt.step()
+        out[t] = p.detach().numpy()
+    assert np.all(np.isfinite(out)), cfg["name"]
+    return out
+
+
+def write_cs(path):
+    lines = [
+        "// Generated by generate.py (PyTorch oracle fixtures). Do not edit: rerun the script instead.",
+        "",
+        "using System;",
+        "using System.Collections.Generic;",
+        "using OptGen;",
+        "",
+        "namespace OptGen.Tests.PyTorch;",
+        "",
+    ]
+    for cfg in CONFIGS:
+        for suffix, double in (("Single", False), ("Double", True)):
+            lines += cs_attributes(cfg, double)
+            lines += [f"internal sealed partial class {cfg['name']}{suffix};", ""]
+    lines += [
+        "internal static class PyTorchFixtureOptimizers",
+        "{",
+        "    public static IReadOnlyList<string> Names { get; } =",
+        "    [",
+    ]
+    lines += [f'        "{c["name"]}",' for c in CONFIGS]
+    lines += ["    ];", ""]
+    for suffix, elem in (("Single", "float"), ("Double", "double")):
+        lines += [
+            f"    public static global::OptGen.IOptimizer<{elem}> Create{suffix}(string name, int length) => name switch",
+            "    {",
+        ]
+        lines += [f'        "{c["name"]}" => new {c["name"]}{suffix}(length),' for c in CONFIGS]
+        lines += [
+            "        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),",
+            "    };",
+            "",
+        ]
+    lines[-1] = "}"
+    with open(path, "w", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    torch.set_num_threads(1)
+    names = [c["name"] for c in CONFIGS]
+    assert len(set(names)) == len(names)
+
+    params0, grads = make_inputs()
+    np.concatenate([params0, grads.ravel()]).astype("<f8").tofile(os.path.join(HERE, "inputs.f64.bin"))
+
+    for cfg in CONFIGS:
+        run(cfg, params0, grads, torch.float32).astype("<f4").tofile(os.path.join(HERE, cfg["name"] + ".f32.bin"))
+        run(cfg, params0, grads, torch.float64).astype("<f8").tofile(os.path.join(HERE, cfg["name"] + ".f64.bin"))
+
+    manifest = {
+        "torch_version": torch.__version__,
+        "length": N,
+        "steps": STEPS,
+        "configs": [
+            {"name": c["name"], "torch": torch_call_text(c), "attributes": " ".join(cs_attributes(c, False))}
+            for c in CONFIGS
+        ],
+    }
+    with open(os.path.join(HERE, "manifest.json"), "w", newline="\n") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+    write_cs(os.path.join(HERE, "PyTorchFixtureOptimizers.cs"))
+
+
+if __name__ == "__main__":
+    main()
