@@ -1,0 +1,63 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace OptGen.Tests.PyTorch;
+
+/// <summary>The committed PyTorch 1.13 reference trajectories (see Fixtures/PyTorch/generate.py).</summary>
+internal sealed class PyTorchFixture
+{
+    private static readonly Lazy<PyTorchFixture> Shared = new(Load);
+
+    private PyTorchFixture(int length, int steps, double[] inputs)
+    {
+        Length = length;
+        Steps = steps;
+        InitialParameters = inputs.AsSpan(0, length).ToArray();
+        Gradients = inputs.AsSpan(length).ToArray();
+    }
+
+    public static PyTorchFixture Instance => Shared.Value;
+
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Fixtures", "PyTorch");
+
+    public int Length { get; }
+
+    public int Steps { get; }
+
+    public double[] InitialParameters { get; }
+
+    /// <summary>Steps × Length gradients, step by step.</summary>
+    public double[] Gradients { get; }
+
+    public ReadOnlySpan<double> GradientsOfStep(int step) => Gradients.AsSpan(step * Length, Length);
+
+    /// <summary>PyTorch's parameters after each step of the float32 run: Steps × Length.</summary>
+    public static float[] SingleTrajectory(string name) => Read<float>($"{name}.f32.bin");
+
+    /// <summary>PyTorch's parameters after each step of the float64 run: Steps × Length.</summary>
+    public static double[] DoubleTrajectory(string name) => Read<double>($"{name}.f64.bin");
+
+    private static PyTorchFixture Load()
+    {
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        int length = manifest.RootElement.GetProperty("length").GetInt32();
+        int steps = manifest.RootElement.GetProperty("steps").GetInt32();
+        double[] inputs = Read<double>("inputs.f64.bin");
+        if (inputs.Length != length * (steps + 1))
+        {
+            throw new InvalidDataException($"inputs.f64.bin holds {inputs.Length} values, expected {length * (steps + 1)}.");
+        }
+
+        return new PyTorchFixture(length, steps, inputs);
+    }
+
+    private static T[] Read<T>(string file)
+        where T : unmanaged
+    {
+        // Fixtures are little-endian, as is every platform .NET runs these tests on.
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Folder, file));
+        return MemoryMarshal.Cast<byte, T>(bytes).ToArray();
+    }
+}
