@@ -27,6 +27,8 @@ for (int i = 0; i < parameterCount; i++)
 
 // A generated optimizer is constructed with the number of parameters it updates, and allocates its state (momentum
 // buffers, moment estimates...) once, here. They all implement IOptimizer<float>, so one loop can train with any.
+// Beyond Step, an optimizer's BaseLearningRate can be changed between steps (for a schedule), and Reset() clears its
+// state and StepCount to start over.
 (string Name, IOptimizer<float> Optimizer)[] runs =
 [
     ("SGD", new PlainSgd(parameterCount)),

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(OptGen.Benchmarks.AdamStepBenchmarks).Assembly).Run(args);
