@@ -12,7 +12,10 @@ public interface IOptimizer
     /// <summary>Completed steps. The next <c>Step</c> uses t = <see cref="StepCount"/> + 1. Settable to resume from saved state.</summary>
     long StepCount { get; set; }
 
-    /// <summary>The learning rate the next <c>Step</c> will use.</summary>
+    /// <summary>
+    /// The learning rate the next <c>Step</c> will use, as PyTorch's <c>param_group["lr"]</c>: factors the rule applies
+    /// itself inside the step (Adam's bias correction, AdaGrad's <c>lr_decay</c>) are not included.
+    /// </summary>
     double LearningRate { get; }
 
     /// <summary>The base learning rate, initialised from the attribute; finite and &gt; 0.</summary>

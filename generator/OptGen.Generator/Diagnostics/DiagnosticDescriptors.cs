@@ -30,7 +30,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidDecay = Error(
         "OPTG011",
         "Decay outside [0, 1)",
-        "{0} is {1}, but must be at least 0 and less than 1 (e.g. 0.9)");
+        "{0} is {1}, but must be {2} (e.g. 0.9)");
 
     public static readonly DiagnosticDescriptor InvalidEpsilon = Error(
         "OPTG012",
@@ -59,8 +59,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "OPTG018",
-        "Attribute argument is not a readable constant",
-        "The argument of {0} could not be read as a compile-time constant: fix the errors in it or use a literal");
+        "Attribute argument is not a valid constant",
+        "The argument of {0} is not a valid compile-time constant: use a literal, a constant or a defined enum member");
 
     public static readonly DiagnosticDescriptor SecondDecayBelowFirst = Warning(
         "OPTG020",

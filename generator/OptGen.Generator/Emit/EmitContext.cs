@@ -64,7 +64,6 @@ internal sealed class EmitContext
 
         Scalars = program.Scalars.Where(s => live.Contains(s.Target)).ToList();
         UsesStep = live.Contains(Expr.StepInput) || Scalars.Any(s => Walk(s.Value).Any(e => e.Kind == ExprKind.FirstStepSelect));
-        UsesLearningRate = live.Contains(Expr.LearningRateInput);
     }
 
     public OptimizerSpec Spec { get; }
@@ -89,7 +88,8 @@ internal sealed class EmitContext
 
     public bool UsesStep { get; }
 
-    public bool UsesLearningRate { get; }
+    /// <summary>Name of the file-local class holding the kernels.</summary>
+    public string KernelClass => Spec.ClassName.TrimStart('@') + "Kernels";
 
     /// <summary>A literal of the element type.</summary>
     public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);

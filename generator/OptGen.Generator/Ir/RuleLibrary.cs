@@ -76,11 +76,15 @@ internal static class RuleLibrary
 
             // PyTorch sets the buffer to the gradient on the first step (b ← g·1 + b·0) and ignores dampening there.
             Expr bufferDecay = rule.Scalar("bufferDecay", Expr.FirstStepSelect(Constant("zero", 0), momentum));
-            Expr gradientScale = h.Dampening == 0
-                ? Constant("one", 1)
-                : rule.Scalar("gradientScale", Expr.FirstStepSelect(Constant("one", 1), Constant("oneMinusDampening", 1 - h.Dampening)));
             Expr buffer = rule.State("momentumBuffer", "momentum_buffer", "Momentum buffer b.");
-            buffer = rule.Let("b", Expr.MultiplyAdd(gradient, gradientScale, buffer * bufferDecay));
+            buffer = rule.Let(
+                "b",
+                h.Dampening == 0
+                    ? gradient + (buffer * bufferDecay) // = fma(g, 1, b·decay), PyTorch's add_(g, alpha=1)
+                    : Expr.MultiplyAdd(
+                        gradient,
+                        rule.Scalar("gradientScale", Expr.FirstStepSelect(Constant("one", 1), Constant("oneMinusDampening", 1 - h.Dampening))),
+                        buffer * bufferDecay));
             rule.Store("momentumBuffer", buffer);
             direction = h.Nesterov ? rule.Let("g", Expr.MultiplyAdd(buffer, momentum, gradient)) : buffer;
         }

@@ -76,7 +76,7 @@ internal sealed record OptimizerSpec(
     ElementKind Element,
     Hyperparameters Hyperparameters)
 {
-    /// <summary>Unique, file-name-safe hint for the generated source.</summary>
+    /// <summary>Unique, file-name-safe hint for the generated source: letters, digits, '_' and '.' only.</summary>
     public string HintName
     {
         get
@@ -92,7 +92,18 @@ internal sealed record OptimizerSpec(
                 name.Append(type.Name).Append('.');
             }
 
-            return name.Append(ClassName).Append(".g.cs").ToString();
+            name.Append(ClassName);
+            var hint = new System.Text.StringBuilder(name.Length + 5);
+            foreach (char c in name.ToString())
+            {
+                // '@' only escapes keywords; '<', '>' and ',' of generic containing types become '_'.
+                if (c != '@')
+                {
+                    hint.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+                }
+            }
+
+            return hint.Append(".g.cs").ToString();
         }
     }
 }

@@ -53,7 +53,7 @@ internal sealed class Parser
         }
 
         string? shape = declaration is RecordDeclarationSyntax ? "a record"
-            : type.IsGenericType ? "generic"
+            : type.TypeParameters.Length > 0 ? "generic"
             : type.IsStatic ? "static"
             : type.IsAbstract ? "abstract"
             : null;
@@ -73,7 +73,7 @@ internal sealed class Parser
             string keyword = outer is RecordDeclarationSyntax record
                 ? "record " + (record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "struct" : "class")
                 : outer.Keyword.ValueText;
-            containingTypes.Add(new ContainingType(keyword, outer.Identifier.ValueText + (outer.TypeParameterList?.ToString() ?? string.Empty)));
+            containingTypes.Add(new ContainingType(keyword, Identifier(outer.Identifier.ValueText) + (outer.TypeParameterList?.ToString() ?? string.Empty)));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -149,7 +149,7 @@ internal sealed class Parser
 
         return new OptimizerSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
-            type.Name,
+            Identifier(type.Name),
             containingTypes.ToEquatableArray(),
             element,
             h);
@@ -216,8 +216,14 @@ internal sealed class Parser
 
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Placement" && TryReadEnum(named.Value, ArgumentLocation(attribute, named.Key, -1), "Epsilon.Placement", out int placement))
+                    Location location = ArgumentLocation(attribute, named.Key, -1);
+                    if (named.Key == "Placement" && TryReadEnum(named.Value, location, "Epsilon.Placement", out int placement))
                     {
+                        if (!Enum.IsDefined(typeof(EpsilonPlacement), placement))
+                        {
+                            Report(DiagnosticDescriptors.UnreadableArgument, location, "Epsilon.Placement");
+                        }
+
                         h = h with { EpsilonPlacement = (EpsilonPlacement)placement };
                     }
                 }
@@ -284,7 +290,7 @@ internal sealed class Parser
                     {
                         if (!(dampening >= 0 && dampening <= 1))
                         {
-                            Report(DiagnosticDescriptors.InvalidDecay, location, "Momentum.Dampening", Show(dampening));
+                            Report(DiagnosticDescriptors.InvalidDecay, location, "Momentum.Dampening", Show(dampening), "at least 0 and at most 1");
                         }
 
                         h = h with { Dampening = dampening };
@@ -352,7 +358,7 @@ internal sealed class Parser
     {
         if (!(value >= 0 && value < 1))
         {
-            Report(DiagnosticDescriptors.InvalidDecay, location, what, Show(value));
+            Report(DiagnosticDescriptors.InvalidDecay, location, what, Show(value), "at least 0 and less than 1");
         }
     }
 
@@ -419,9 +425,13 @@ internal sealed class Parser
         }
 
         SeparatedSyntaxList<AttributeArgumentSyntax> arguments = syntax.ArgumentList?.Arguments ?? default;
+        string? parameterName = index >= 0 && attribute.AttributeConstructor is { } constructor && index < constructor.Parameters.Length
+            ? constructor.Parameters[index].Name
+            : null;
         AttributeArgumentSyntax? argument = name is not null
             ? arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)
-            : arguments.Where(a => a.NameEquals is null && a.NameColon is null).ElementAtOrDefault(index);
+            : arguments.FirstOrDefault(a => a.NameColon is not null && a.NameColon.Name.Identifier.ValueText == parameterName)
+              ?? arguments.Where(a => a.NameEquals is null && a.NameColon is null).ElementAtOrDefault(index);
         return (argument ?? (SyntaxNode)syntax).GetLocation();
     }
 
@@ -444,4 +454,7 @@ internal sealed class Parser
     };
 
     private static string Show(double value) => Emit.Literal.Double(value);
+
+    /// <summary>The name as it must be written in C#: keywords need '@'.</summary>
+    private static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 }
