@@ -72,6 +72,56 @@ internal static class DiagnosticDescriptors
         "Unusually large epsilon",
         "Epsilon {0} is above 1e-3 and will dominate the denominator; typical values are 1e-8 to 1e-6");
 
+    public static readonly DiagnosticDescriptor InvalidStepCount = Error(
+        "OPTG030",
+        "Schedule step count too small",
+        "{0} is {1}, but must be at least {2} steps");
+
+    public static readonly DiagnosticDescriptor InvalidGamma = Error(
+        "OPTG031",
+        "Schedule gamma outside (0, 1]",
+        "{0} is {1}, but must be {2}: the factor the learning rate is multiplied by at each decay (e.g. 0.1)");
+
+    public static readonly DiagnosticDescriptor InvalidPower = Error(
+        "OPTG032",
+        "Negative polynomial power",
+        "{0} is {1}, but must be {2} (1 decays linearly)");
+
+    public static readonly DiagnosticDescriptor RateAboveBase = Error(
+        "OPTG033",
+        "Schedule rate above the base learning rate",
+        "{0} is {1}, above the base learning rate {2}: a decay ends below where it starts; lower it or raise LearningRate");
+
+    public static readonly DiagnosticDescriptor TwoDecaySchedules = Error(
+        "OPTG034",
+        "More than one decay schedule",
+        "[{0}] cannot be combined with [{1}]: keep one decay schedule (a [LinearWarmup] may precede it)");
+
+    public static readonly DiagnosticDescriptor InvalidMilestones = Error(
+        "OPTG035",
+        "Invalid milestones",
+        "Milestones {{{0}}} are invalid: give at least one, each at least 1, in strictly increasing order");
+
+    public static readonly DiagnosticDescriptor WarmupLongerThanDecay = Warning(
+        "OPTG036",
+        "Warm-up longer than the decay",
+        "The warm-up of {0} steps is longer than [{2}]'s {1} steps; the decay starts after the warm-up and counts its steps from there. Shorten the warm-up or lengthen the decay.");
+
+    public static readonly DiagnosticDescriptor InvalidScheduleValue = Error(
+        "OPTG037",
+        "Invalid schedule argument",
+        "{0} is {1}, but must be {2}");
+
+    public static readonly DiagnosticDescriptor MissingScheduleValue = Error(
+        "OPTG038",
+        "Missing schedule argument",
+        "[{0}] needs {1}: set it, e.g. [{0}({1} = ...)]");
+
+    public static readonly DiagnosticDescriptor PlateauWithWarmup = Error(
+        "OPTG039",
+        "Warm-up cannot precede a plateau schedule",
+        "[LinearWarmup] cannot be combined with [ReduceOnPlateau], whose rate is driven by reported metrics: remove one of them");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "OPTG099",
         "OptGen could not generate this optimizer",
@@ -81,7 +131,8 @@ internal static class DiagnosticDescriptors
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         ClassMustBePartial, ContainingTypeMustBePartial, UnsupportedClassShape, InvalidLearningRate, InvalidDecay, InvalidEpsilon,
         InvalidNonNegative, InvalidNesterov, NotApplicable, UnsupportedElementType, UnreadableArgument, SecondDecayBelowFirst,
-        LargeEpsilon, InternalError);
+        LargeEpsilon, InvalidStepCount, InvalidGamma, InvalidPower, RateAboveBase, TwoDecaySchedules, InvalidMilestones,
+        WarmupLongerThanDecay, InvalidScheduleValue, MissingScheduleValue, PlateauWithWarmup, InternalError);
 
     public static DiagnosticDescriptor ById(string id)
     {

@@ -74,7 +74,8 @@ internal sealed record OptimizerSpec(
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
     ElementKind Element,
-    Hyperparameters Hyperparameters)
+    Hyperparameters Hyperparameters,
+    ScheduleSpec Schedule)
 {
     /// <summary>Unique, file-name-safe hint for the generated source: letters, digits, '_' and '.' only.</summary>
     public string HintName

@@ -14,7 +14,7 @@ namespace OptGen.Generator.Parsing;
 internal sealed record ParseResult(OptimizerSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>Turns an <c>[Optimizer]</c> class and its attributes into an <see cref="OptimizerSpec"/>, validating every value.</summary>
-internal sealed class Parser
+internal sealed partial class Parser
 {
     private const string AttributeNamespace = "OptGen";
 
@@ -135,7 +135,8 @@ internal sealed class Parser
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (attribute.AttributeClass is { } attributeClass && attributeClass.ContainingNamespace?.ToDisplayString() == AttributeNamespace)
+            if (attribute.AttributeClass is { } attributeClass && attributeClass.ContainingNamespace?.ToDisplayString() == AttributeNamespace
+                && !CollectSchedule(attribute, attributeClass.Name))
             {
                 h = ReadOption(attribute, attributeClass.Name, h);
             }
@@ -147,12 +148,14 @@ internal sealed class Parser
             Report(DiagnosticDescriptors.SecondDecayBelowFirst, decays is null ? identifier : ArgumentLocation(decays, "Second", -1), Show(h.Beta2), Show(h.Beta1));
         }
 
+        ScheduleSpec schedule = ParseSchedule(h.LearningRate);
         return new OptimizerSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             Identifier(type.Name),
             containingTypes.ToEquatableArray(),
             element,
-            h);
+            h,
+            schedule);
     }
 
     private Hyperparameters ReadOption(AttributeData attribute, string name, Hyperparameters h)

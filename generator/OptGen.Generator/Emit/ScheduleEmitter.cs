@@ -1,0 +1,149 @@
+using System;
+using System.Linq;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Emit;
+
+/// <summary>
+/// Writes the learning-rate schedule: a closed form of <c>OptGen.Schedules</c> called once per step with the schedule's
+/// constants (warm-up first, if any), or a <c>PlateauTracker</c> driven by <c>ReportMetric</c>.
+/// </summary>
+internal static class ScheduleEmitter
+{
+    public static void WriteFields(CodeWriter w, ScheduleSpec schedule)
+    {
+        if (schedule.IsPlateau)
+        {
+            w.Line($"private readonly global::OptGen.PlateauTracker _plateau = new(DefaultLearningRate, {Arguments(schedule.Plateau)});");
+        }
+    }
+
+    public static void WriteLearningRate(CodeWriter w, ScheduleSpec schedule)
+    {
+        w.Line("/// <inheritdoc/>");
+        if (schedule.IsConstant)
+        {
+            w.Line("public double LearningRate => _baseLearningRate;");
+            return;
+        }
+
+        if (schedule.IsPlateau)
+        {
+            w.Line("public double LearningRate => _plateau.LearningRate;");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Reports a metric (e.g. the validation loss, once per epoch); the learning rate is reduced when it stops improving,");
+            w.Line("/// as PyTorch's <c>ReduceLROnPlateau.step(metric)</c>. Returns true if the rate was reduced.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"metric\">The metric, not NaN.</param>");
+            w.Line("public bool ReportMetric(double metric) => _plateau.Report(metric);");
+            w.Line();
+            w.Line("/// <summary>The plateau schedule's state: current rate, best metric, reports without improvement, cooldown.</summary>");
+            w.Line("public global::OptGen.PlateauTracker PlateauTracker => _plateau;");
+            return;
+        }
+
+        w.Line("public double LearningRate => ScheduledLearningRate(_stepCount);");
+        w.Line();
+        w.Line($"/// <summary>The learning rate of step <paramref name=\"k\"/>: <c>{Xml(Formula(schedule))}</c>.</summary>");
+        string decay = schedule.Decay is null ? null! : Call(schedule.Decay, schedule.Warmup is null ? "k" : $"k - {Literal.Integer(schedule.Warmup.Steps)}");
+        if (schedule.Warmup is null)
+        {
+            w.Line($"private double ScheduledLearningRate(long k) => {decay};");
+            return;
+        }
+
+        string warmup = $"global::OptGen.Schedules.LinearWarmup(_baseLearningRate, k, steps: {Literal.Integer(schedule.Warmup.Steps)}, startFactor: {Literal.Double(schedule.Warmup.StartFactor)})";
+        if (schedule.Decay is null)
+        {
+            w.Line($"private double ScheduledLearningRate(long k) => {warmup};");
+            return;
+        }
+
+        w.Line($"private double ScheduledLearningRate(long k) => k < {Literal.Integer(schedule.Warmup.Steps)}");
+        w.Line($"    ? {warmup}");
+        w.Line($"    : {decay};");
+    }
+
+    /// <summary>The schedule as a formula in lr₀ and k, with its constants.</summary>
+    public static string Formula(ScheduleSpec schedule)
+    {
+        if (schedule.IsPlateau)
+        {
+            return $"lr₀, multiplied by {Number(Value(schedule.Plateau, "factor"))} whenever ReportMetric sees no improvement for {Number(Value(schedule.Plateau, "patience"))} reports (at least {Number(Value(schedule.Plateau, "minLearningRate"))})";
+        }
+
+        if (schedule.IsConstant)
+        {
+            return "lr₀ (constant)";
+        }
+
+        string decay = schedule.Decay is null ? "lr₀" : DecayFormula(schedule.Decay, schedule.Warmup is null ? "k" : $"(k - {Literal.Integer(schedule.Warmup.Steps)})");
+        if (schedule.Warmup is null)
+        {
+            return decay;
+        }
+
+        string w = Literal.Integer(schedule.Warmup.Steps);
+        string f = Number(schedule.Warmup.StartFactor);
+        string warmup = $"lr₀·({f} + (1 - {f})·min(k, {w})/{w})";
+        return schedule.Decay is null
+            ? warmup
+            : $"k < {w} ? {warmup} : {decay}";
+    }
+
+    private static string DecayFormula(DecaySchedule d, string step) => (d.Kind switch
+    {
+        ScheduleKind.Step => $"lr₀·{Number(d["gamma"])}^⌊κ/{Number(d["stepSize"])}⌋",
+        ScheduleKind.MultiStep => $"lr₀·{Number(d["gamma"])}^(number of milestones {{{string.Join(", ", d.Milestones.Select(m => Literal.Integer(m)))}}} ≤ κ)",
+        ScheduleKind.Exponential => d["decaySteps"] == 1
+            ? $"lr₀·{Number(d["gamma"])}^κ"
+            : d["staircase"] != 0
+                ? $"lr₀·{Number(d["gamma"])}^⌊κ/{Number(d["decaySteps"])}⌋"
+                : $"lr₀·{Number(d["gamma"])}^(κ/{Number(d["decaySteps"])})",
+        ScheduleKind.Polynomial => d["endRate"] == 0
+            ? $"lr₀·(1 - min(κ, {Number(d["totalSteps"])})/{Number(d["totalSteps"])})^{Number(d["power"])}"
+            : $"(lr₀ - {Number(d["endRate"])})·(1 - min(κ, {Number(d["totalSteps"])})/{Number(d["totalSteps"])})^{Number(d["power"])} + {Number(d["endRate"])}",
+        ScheduleKind.Cosine => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·κ/{Number(d["totalSteps"])}))/2",
+        ScheduleKind.CosineWarmRestarts => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·t/T))/2, t = κ within periods T = {Number(d["firstPeriod"])}·{Number(d["periodMultiplier"])}^i",
+        ScheduleKind.OneCycle => $"one cycle of {Number(d["totalSteps"])} steps: lr₀/{Number(d["initialDivisor"])} up to lr₀ over the first {Number(d["warmupFraction"])} of them, then down to lr₀/{Number(d["initialDivisor"] * d["finalDivisor"])} ({(d["anneal"] == 0 ? "cosine" : "linear")}{(d["threePhase"] != 0 ? ", three phases" : string.Empty)})",
+        _ => $"lr₀·min((κ + 1)/{Number(d["warmupSteps"])}, √({Number(d["warmupSteps"])}/(κ + 1)))",
+    }).Replace("κ", step);
+
+    private static string CosineAmplitude(double minRate) => minRate == 0 ? "lr₀" : $"{Number(minRate)} + (lr₀ - {Number(minRate)})";
+
+    private static string Call(DecaySchedule d, string step)
+    {
+        string arguments = Arguments(d.Values);
+        if (d.Kind == ScheduleKind.MultiStep)
+        {
+            arguments += $", milestones: [{string.Join(", ", d.Milestones.Select(m => Literal.Integer(m)))}]";
+        }
+
+        return $"global::OptGen.Schedules.{d.Kind}(_baseLearningRate, {step}, {arguments})";
+    }
+
+    private static string Arguments(EquatableArray<ScheduleValue> values) =>
+        string.Join(", ", values.Select(v => $"{v.Name}: {Value(v)}"));
+
+    private static string Value(ScheduleValue v) => v.Type switch
+    {
+        ScheduleValueType.Int => Literal.Integer((long)v.Number),
+        ScheduleValueType.Bool => v.Number != 0 ? "true" : "false",
+        ScheduleValueType.AnnealStrategy => "global::OptGen.AnnealStrategy." + (v.Number == 0 ? "Cosine" : "Linear"),
+        ScheduleValueType.PlateauMode => "global::OptGen.PlateauMode." + (v.Number == 0 ? "Minimize" : "Maximize"),
+        ScheduleValueType.PlateauThresholdMode => "global::OptGen.PlateauThresholdMode." + (v.Number == 0 ? "Relative" : "Absolute"),
+        _ => Literal.Double(v.Number),
+    };
+
+    private static double Value(EquatableArray<ScheduleValue> values, string name) =>
+        values.FirstOrDefault(v => v.Name == name)?.Number ?? double.NaN;
+
+    private static string Number(double value)
+    {
+        string text = Literal.Double(value);
+        return text.EndsWith(".0", StringComparison.Ordinal) ? text.Substring(0, text.Length - 2) : text;
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

@@ -1,0 +1,362 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using OptGen.Generator.Diagnostics;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Parsing;
+
+/// <summary>The learning-rate schedule attributes: defaults as in the runtime's attribute classes, and validation.</summary>
+internal sealed partial class Parser
+{
+    private readonly List<(AttributeData Attribute, string Name)> _decayAttributes = new();
+    private AttributeData? _warmupAttribute;
+
+    /// <summary>Remembers a schedule attribute; returns false if <paramref name="name"/> is not one.</summary>
+    private bool CollectSchedule(AttributeData attribute, string name)
+    {
+        switch (name)
+        {
+            case "LinearWarmupAttribute":
+                _warmupAttribute = attribute;
+                return true;
+            case "StepDecayAttribute":
+            case "MultiStepDecayAttribute":
+            case "ExponentialDecayAttribute":
+            case "PolynomialDecayAttribute":
+            case "CosineDecayAttribute":
+            case "CosineWarmRestartsAttribute":
+            case "OneCycleAttribute":
+            case "InverseSquareRootDecayAttribute":
+            case "ReduceOnPlateauAttribute":
+                _decayAttributes.Add((attribute, name));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private ScheduleSpec ParseSchedule(double baseRate)
+    {
+        for (int i = 1; i < _decayAttributes.Count; i++)
+        {
+            Report(
+                DiagnosticDescriptors.TwoDecaySchedules,
+                AttributeLocation(_decayAttributes[i].Attribute),
+                Short(_decayAttributes[i].Name),
+                Short(_decayAttributes[0].Name));
+        }
+
+        WarmupSchedule? warmup = null;
+        if (_warmupAttribute is not null)
+        {
+            var values = new ScheduleReader(this, _warmupAttribute, "LinearWarmup");
+            int steps = values.Steps("Steps", 5);
+            double startFactor = values.Double("StartFactor", 1.0 / 3, v => v > 0 && v <= 1, "greater than 0 and at most 1");
+            warmup = new WarmupSchedule(steps, startFactor);
+        }
+
+        if (_decayAttributes.Count == 0)
+        {
+            return new ScheduleSpec(warmup, null, default);
+        }
+
+        (AttributeData attribute, string name) = _decayAttributes[0];
+        var reader = new ScheduleReader(this, attribute, Short(name));
+        if (name == "ReduceOnPlateauAttribute")
+        {
+            if (_warmupAttribute is not null)
+            {
+                Report(DiagnosticDescriptors.PlateauWithWarmup, AttributeLocation(_warmupAttribute));
+            }
+
+            var plateau = new List<ScheduleValue>
+            {
+                reader.Enum<PlateauMode>("Mode", "mode", ScheduleValueType.PlateauMode),
+                reader.Value("Factor", "factor", 0.1, v => v > 0 && v < 1, "greater than 0 and less than 1"),
+                reader.Count("Patience", "patience", 10),
+                reader.Value("Threshold", "threshold", 1e-4, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+                reader.Enum<PlateauThresholdMode>("ThresholdMode", "thresholdMode", ScheduleValueType.PlateauThresholdMode),
+                reader.Count("Cooldown", "cooldown", 0),
+                reader.MinimumRate("MinLearningRate", "minLearningRate", baseRate),
+                reader.Value("MinimumChange", "minimumChange", 1e-8, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+            };
+            return new ScheduleSpec(null, null, plateau.ToEquatableArray());
+        }
+
+        DecaySchedule decay = name switch
+        {
+            "StepDecayAttribute" => Decay(ScheduleKind.Step, reader.StepValue("StepSize", "stepSize", null), reader.Gamma(0.1)),
+            "MultiStepDecayAttribute" => new DecaySchedule(ScheduleKind.MultiStep, EquatableArray.Create(reader.Gamma(0.1)), reader.Milestones()),
+            "ExponentialDecayAttribute" => Decay(
+                ScheduleKind.Exponential,
+                reader.Gamma(null),
+                reader.StepValue("DecaySteps", "decaySteps", 1),
+                reader.Bool("Staircase", "staircase")),
+            "PolynomialDecayAttribute" => Decay(
+                ScheduleKind.Polynomial,
+                reader.StepValue("TotalSteps", "totalSteps", 5),
+                reader.Value("Power", "power", 1, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0", DiagnosticDescriptors.InvalidPower),
+                reader.MinimumRate("EndLearningRate", "endRate", baseRate)),
+            "CosineDecayAttribute" => Decay(
+                ScheduleKind.Cosine,
+                reader.StepValue("TotalSteps", "totalSteps", null),
+                reader.MinimumRate("MinLearningRate", "minRate", baseRate)),
+            "CosineWarmRestartsAttribute" => Decay(
+                ScheduleKind.CosineWarmRestarts,
+                reader.StepValue("FirstPeriod", "firstPeriod", null),
+                reader.Value("PeriodMultiplier", "periodMultiplier", 1, v => v >= 1, "at least 1", type: ScheduleValueType.Int),
+                reader.MinimumRate("MinLearningRate", "minRate", baseRate)),
+            "OneCycleAttribute" => OneCycle(reader),
+            _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue("WarmupSteps", "warmupSteps", null)),
+        };
+
+        if (warmup is not null && decay.Kind is ScheduleKind.Polynomial or ScheduleKind.Cosine or ScheduleKind.OneCycle
+            && warmup.Steps > decay["totalSteps"])
+        {
+            Report(
+                DiagnosticDescriptors.WarmupLongerThanDecay,
+                AttributeLocation(_warmupAttribute!),
+                Literal(warmup.Steps),
+                Literal((long)decay["totalSteps"]),
+                Short(name));
+        }
+
+        return new ScheduleSpec(warmup, decay, default);
+    }
+
+    private DecaySchedule OneCycle(ScheduleReader reader)
+    {
+        ScheduleValue totalSteps = reader.StepValue("TotalSteps", "totalSteps", null, minimum: 2);
+        ScheduleValue fraction = reader.Value("WarmupFraction", "warmupFraction", 0.3, v => v > 0 && v < 1, "greater than 0 and less than 1");
+        ScheduleValue anneal = reader.Enum<AnnealStrategyMirror>("Anneal", "anneal", ScheduleValueType.AnnealStrategy);
+        ScheduleValue initialDivisor = reader.Value("InitialDivisor", "initialDivisor", 25, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue finalDivisor = reader.Value("FinalDivisor", "finalDivisor", 1e4, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue threePhase = reader.Bool("ThreePhase", "threePhase");
+
+        // PyTorch's phases end at pct·T − 1 (and 2·pct·T − 2): each must be longer than the one before.
+        double firstEnd = (fraction.Number * totalSteps.Number) - 1;
+        bool phasesValid = firstEnd > 0 && (threePhase.Number == 0
+            ? totalSteps.Number - 1 > firstEnd
+            : (2 * fraction.Number * totalSteps.Number) - 2 > firstEnd && totalSteps.Number - 1 > (2 * fraction.Number * totalSteps.Number) - 2);
+        if (!phasesValid && !double.IsNaN(totalSteps.Number))
+        {
+            Report(
+                DiagnosticDescriptors.InvalidScheduleValue,
+                reader.Location("WarmupFraction"),
+                "OneCycle.WarmupFraction",
+                Show(fraction.Number),
+                threePhase.Number == 0 ? "such that WarmupFraction·TotalSteps > 1" : "such that WarmupFraction·TotalSteps > 1 and WarmupFraction < 0.5");
+        }
+
+        return Decay(ScheduleKind.OneCycle, totalSteps, fraction, anneal, initialDivisor, finalDivisor, threePhase);
+    }
+
+    private static DecaySchedule Decay(ScheduleKind kind, params ScheduleValue[] values) => new(kind, values.ToEquatableArray(), default);
+
+    private static Location AttributeLocation(AttributeData attribute) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? Location.None;
+
+    private static string Short(string attributeName) => attributeName.Substring(0, attributeName.Length - "Attribute".Length);
+
+    private static string Literal(long value) => Emit.Literal.Integer(value);
+
+    /// <summary>Mirror of <c>OptGen.AnnealStrategy</c>.</summary>
+    private enum AnnealStrategyMirror
+    {
+        Cosine = 0,
+        Linear = 1,
+    }
+
+    /// <summary>Mirror of <c>OptGen.PlateauMode</c>.</summary>
+    private enum PlateauMode
+    {
+        Minimize = 0,
+        Maximize = 1,
+    }
+
+    /// <summary>Mirror of <c>OptGen.PlateauThresholdMode</c>.</summary>
+    private enum PlateauThresholdMode
+    {
+        Relative = 0,
+        Absolute = 1,
+    }
+
+    /// <summary>Reads the named arguments of one schedule attribute, applying defaults and reporting invalid values.</summary>
+    private sealed class ScheduleReader(Parser parser, AttributeData attribute, string attributeName)
+    {
+        public Location Location(string property) => ArgumentLocation(attribute, property, -1);
+
+        public ScheduleValue Gamma(double? fallback) =>
+            Value("Gamma", "gamma", fallback, v => v > 0 && v <= 1, "greater than 0 and at most 1", DiagnosticDescriptors.InvalidGamma);
+
+        /// <summary>A step count ≥ <paramref name="minimum"/>; <paramref name="fallback"/> null means required.</summary>
+        public ScheduleValue StepValue(string property, string parameter, int? fallback, int minimum = 1)
+        {
+            if (!TryGet(property, out TypedConstant constant))
+            {
+                if (fallback is null)
+                {
+                    parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, property);
+                    return new ScheduleValue(parameter, double.NaN, ScheduleValueType.Int);
+                }
+
+                return new ScheduleValue(parameter, fallback.Value, ScheduleValueType.Int);
+            }
+
+            if (constant.Value is not int steps || constant.Kind != TypedConstantKind.Primitive)
+            {
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
+                return new ScheduleValue(parameter, double.NaN, ScheduleValueType.Int);
+            }
+
+            if (steps < minimum)
+            {
+                parser.Report(DiagnosticDescriptors.InvalidStepCount, Location(property), $"{attributeName}.{property}", Literal(steps), Literal(minimum));
+            }
+
+            return new ScheduleValue(parameter, steps, ScheduleValueType.Int);
+        }
+
+        public int Steps(string property, int fallback)
+        {
+            double steps = StepValue(property, property, fallback).Number;
+            return steps >= 1 ? (int)steps : fallback;
+        }
+
+        public ScheduleValue Count(string property, string parameter, int fallback) =>
+            Value(property, parameter, fallback, v => v >= 0, "at least 0", type: ScheduleValueType.Int);
+
+        public double Double(string property, double fallback, Func<double, bool> valid, string range) =>
+            Value(property, property, fallback, valid, range).Number;
+
+        public ScheduleValue MinimumRate(string property, string parameter, double baseRate)
+        {
+            ScheduleValue value = Value(property, parameter, 0, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0");
+            if (value.Number > baseRate)
+            {
+                parser.Report(DiagnosticDescriptors.RateAboveBase, Location(property), $"{attributeName}.{property}", Show(value.Number), Show(baseRate));
+            }
+
+            return value;
+        }
+
+        public ScheduleValue Value(
+            string property,
+            string parameter,
+            double? fallback,
+            Func<double, bool> valid,
+            string range,
+            DiagnosticDescriptor? descriptor = null,
+            ScheduleValueType type = ScheduleValueType.Double)
+        {
+            if (!TryGet(property, out TypedConstant constant))
+            {
+                if (fallback is null)
+                {
+                    parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, property);
+                    return new ScheduleValue(parameter, double.NaN, type);
+                }
+
+                return new ScheduleValue(parameter, fallback.Value, type);
+            }
+
+            double? number = constant.Value switch
+            {
+                double d => d,
+                int i => i,
+                _ => null,
+            };
+            if (number is null || constant.Kind != TypedConstantKind.Primitive)
+            {
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
+                return new ScheduleValue(parameter, double.NaN, type);
+            }
+
+            if (!valid(number.Value))
+            {
+                parser.Report(descriptor ?? DiagnosticDescriptors.InvalidScheduleValue, Location(property), $"{attributeName}.{property}", Show(number.Value), range);
+            }
+
+            return new ScheduleValue(parameter, number.Value, type);
+        }
+
+        public ScheduleValue Bool(string property, string parameter)
+        {
+            if (!TryGet(property, out TypedConstant constant))
+            {
+                return new ScheduleValue(parameter, 0, ScheduleValueType.Bool);
+            }
+
+            if (constant.Value is not bool flag)
+            {
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
+                return new ScheduleValue(parameter, 0, ScheduleValueType.Bool);
+            }
+
+            return new ScheduleValue(parameter, flag ? 1 : 0, ScheduleValueType.Bool);
+        }
+
+        public ScheduleValue Enum<TEnum>(string property, string parameter, ScheduleValueType type)
+            where TEnum : struct
+        {
+            if (!TryGet(property, out TypedConstant constant))
+            {
+                return new ScheduleValue(parameter, 0, type);
+            }
+
+            if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value || !System.Enum.IsDefined(typeof(TEnum), value))
+            {
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
+                return new ScheduleValue(parameter, 0, type);
+            }
+
+            return new ScheduleValue(parameter, value, type);
+        }
+
+        public EquatableArray<int> Milestones()
+        {
+            if (!TryGet("Milestones", out TypedConstant constant))
+            {
+                parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, "Milestones");
+                return default;
+            }
+
+            if (constant.Kind != TypedConstantKind.Array || constant.IsNull || constant.Values.Any(v => v.Value is not int))
+            {
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location("Milestones"), $"{attributeName}.Milestones");
+                return default;
+            }
+
+            int[] milestones = constant.Values.Select(v => (int)v.Value!).ToArray();
+            bool increasing = true;
+            for (int i = 1; i < milestones.Length; i++)
+            {
+                increasing &= milestones[i] > milestones[i - 1];
+            }
+
+            if (milestones.Length == 0 || milestones[0] < 1 || !increasing)
+            {
+                parser.Report(DiagnosticDescriptors.InvalidMilestones, Location("Milestones"), string.Join(", ", milestones.Select(m => Literal(m))));
+            }
+
+            return milestones.ToEquatableArray();
+        }
+
+        private bool TryGet(string property, out TypedConstant constant)
+        {
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == property)
+                {
+                    constant = named.Value;
+                    return true;
+                }
+            }
+
+            constant = default;
+            return false;
+        }
+    }
+}
