@@ -126,7 +126,7 @@ public sealed class CosineWarmRestartsAttribute : Attribute
 /// <summary>
 /// The one-cycle policy, as PyTorch's <c>OneCycleLR</c> with the base rate as <c>max_lr</c>: from lr₀/InitialDivisor up
 /// to lr₀ over the first WarmupFraction of TotalSteps, then down to lr₀/(InitialDivisor·FinalDivisor). Momentum is not
-/// cycled (PyTorch's <c>cycle_momentum=False</c>). Past TotalSteps (where PyTorch raises) the final rate holds.
+/// cycled (PyTorch's <c>cycle_momentum=False</c>). From step TotalSteps on (where PyTorch raises) the final rate holds.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class OneCycleAttribute : Attribute

@@ -64,14 +64,14 @@ public static class Schedules
 
     /// <summary>
     /// The one-cycle policy (<c>OneCycleLR</c> with <c>max_lr</c> = lr₀, phases as PyTorch 1.13 computes them); from
-    /// step T − 1 on, the final rate lr₀/(d·f).
+    /// step T on, where PyTorch extrapolates for one more step and then raises, the final rate lr₀/(d·f) holds.
     /// </summary>
     public static double OneCycle(
         double maxRate, long k, int totalSteps, double warmupFraction, AnnealStrategy anneal, double initialDivisor, double finalDivisor, bool threePhase)
     {
         double initialRate = maxRate / initialDivisor;
         double finalRate = initialRate / finalDivisor;
-        if (k >= totalSteps - 1)
+        if (k >= totalSteps)
         {
             return finalRate;
         }

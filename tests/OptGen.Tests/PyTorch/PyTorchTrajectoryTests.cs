@@ -49,29 +49,6 @@ public sealed class PyTorchTrajectoryTests(ITestOutputHelper output)
     }
 
     private void AssertTrajectory<T>(string label, IOptimizer<T> optimizer, T[] parameters, Func<int, T[]> gradientsOfStep, T[] expected, Func<T, T, long> ulpsBetween)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        PyTorchFixture fixture = PyTorchFixture.Instance;
-        long worstUlps = 0;
-        double worstRelative = 0;
-        for (int step = 0; step < fixture.Steps; step++)
-        {
-            optimizer.Step(parameters, gradientsOfStep(step));
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                T reference = expected[(step * fixture.Length) + i];
-                long ulps = ulpsBetween(parameters[i], reference);
-                Assert.True(
-                    ulps <= MaxUlps,
-                    $"{label} step {step + 1} element {i}: OptGen {parameters[i]:R}, PyTorch {reference:R} ({ulps} ulps apart).");
-                worstUlps = Math.Max(worstUlps, ulps);
-                double actual = double.CreateTruncating(parameters[i]);
-                double wanted = double.CreateTruncating(reference);
-                worstRelative = Math.Max(worstRelative, Math.Abs(actual - wanted) / Math.Max(Math.Abs(wanted), 1e-30));
-            }
-        }
-
-        Assert.Equal(fixture.Steps, optimizer.StepCount);
-        output.WriteLine($"{label}: worst {worstUlps} ulps, worst relative error {worstRelative:E2} over {fixture.Steps} steps.");
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        output.WriteLine(Trajectory.AssertMatches(label, optimizer, parameters, gradientsOfStep, expected, ulpsBetween, MaxUlps));
 }
