@@ -41,3 +41,31 @@ internal sealed partial class AdamOptimizer;
 [Optimizer(UpdateRule.AdamW, LearningRate = 0.01)]
 [WeightDecay(0.01)]
 internal sealed partial class AdamWOptimizer;
+
+// The same Adam with a larger base rate and different learning-rate schedules (570 steps = 15 epochs of 38 batches).
+// A schedule is one more attribute; the generated Step computes the step's rate once, in closed form.
+
+/// <summary>Adam at a constant learning rate of 0.03.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.03)]
+internal sealed partial class AdamConstant;
+
+/// <summary>Adam, rate × 0.3 every 190 steps (5 epochs), as <c>StepLR(step_size=190, gamma=0.3)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.03)]
+[StepDecay(StepSize = 190, Gamma = 0.3)]
+internal sealed partial class AdamStepDecay;
+
+/// <summary>Adam, rate × 0.995 every step, as <c>ExponentialLR(gamma=0.995)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.03)]
+[ExponentialDecay(Gamma = 0.995)]
+internal sealed partial class AdamExponentialDecay;
+
+/// <summary>Adam, cosine annealing to 1e-4 over the whole run, as <c>CosineAnnealingLR(T_max=570, eta_min=1e-4)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.03)]
+[CosineDecay(TotalSteps = 570, MinLearningRate = 1e-4)]
+internal sealed partial class AdamCosineDecay;
+
+/// <summary>Adam, one epoch of linear warm-up from 10 % of the rate, then cosine annealing over the other 14 epochs.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.03)]
+[LinearWarmup(Steps = 38, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 532)]
+internal sealed partial class AdamWarmupCosine;
