@@ -131,7 +131,7 @@ public sealed class CosineWarmRestartsAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class OneCycleAttribute : Attribute
 {
-    /// <summary>Steps in the cycle (<c>total_steps</c>), ≥ 2. Required.</summary>
+    /// <summary>Steps in the cycle (<c>total_steps</c>), ≥ 2, with WarmupFraction·TotalSteps &gt; 1. Required.</summary>
     public int TotalSteps { get; set; }
 
     /// <summary>Fraction of the cycle spent increasing the rate (<c>pct_start</c>), in (0, 1). Default 0.3.</summary>
@@ -191,7 +191,7 @@ public sealed class ReduceOnPlateauAttribute : Attribute
     /// <summary>Reports without improvement tolerated before reducing, ≥ 0. Default 10.</summary>
     public int Patience { get; set; } = 10;
 
-    /// <summary>Minimum improvement that counts, ≥ 0. Default 1e-4.</summary>
+    /// <summary>Minimum improvement that counts, ≥ 0 (and &lt; 1 when relative). Default 1e-4.</summary>
     public double Threshold { get; set; } = 1e-4;
 
     /// <summary>Relative (default) or absolute threshold.</summary>

@@ -14,8 +14,9 @@ namespace OptGen.Generator.Tests;
 /// </summary>
 public sealed class DiagnosticTests
 {
+
     /// <summary>Diagnostics that are warnings: the optimizer is still generated.</summary>
-    private static readonly HashSet<string> s_warnings = ["OPTG020", "OPTG021"];
+    private static readonly HashSet<string> s_warnings = ["OPTG020", "OPTG021", "OPTG036"];
 
     /// <summary>Declaration, expected ID, the source text the diagnostic must point at.</summary>
     public static TheoryData<string, string, string> Triggers => new()
@@ -90,6 +91,72 @@ public sealed class DiagnosticTests
         // OPTG021 (warning): epsilon above 1e-3.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0.1)]\npublic partial class Opt;", "OPTG021", "0.1" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[Epsilon(0.0011, Placement = EpsilonPlacement.InsideSquareRoot)]\npublic partial class Opt;", "OPTG021", "0.0011" },
+
+        // OPTG030: schedule step counts below their minimum (1; OneCycle's TotalSteps 2).
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 0)]\npublic partial class Opt;", "OPTG030", "StepSize = 0" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = -3, Gamma = 0.5)]\npublic partial class Opt;", "OPTG030", "StepSize = -3" },
+        { "[Optimizer(UpdateRule.Adam)]\n[CosineDecay(TotalSteps = 0)]\npublic partial class Opt;", "OPTG030", "TotalSteps = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = -1)]\npublic partial class Opt;", "OPTG030", "TotalSteps = -1" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ExponentialDecay(Gamma = 0.9, DecaySteps = 0)]\npublic partial class Opt;", "OPTG030", "DecaySteps = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[CosineWarmRestarts(FirstPeriod = 0)]\npublic partial class Opt;", "OPTG030", "FirstPeriod = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[InverseSquareRootDecay(WarmupSteps = 0)]\npublic partial class Opt;", "OPTG030", "WarmupSteps = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 0)]\npublic partial class Opt;", "OPTG030", "Steps = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = -5)]\n[CosineDecay(TotalSteps = 100)]\npublic partial class Opt;", "OPTG030", "Steps = -5" },
+        { "[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 1, WarmupFraction = 0.75)]\npublic partial class Opt;", "OPTG030", "TotalSteps = 1" },
+
+        // OPTG031: gamma outside (0, 1].
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 3, Gamma = 0)]\npublic partial class Opt;", "OPTG031", "Gamma = 0" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new[] { 10, 20 }, Gamma = 1.5)]\npublic partial class Opt;", "OPTG031", "Gamma = 1.5" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[ExponentialDecay(Gamma = -0.1)]\npublic partial class Opt;", "OPTG031", "Gamma = -0.1" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[ExponentialDecay(Gamma = double.NaN)]\npublic partial class Opt;", "OPTG031", "Gamma = double.NaN" },
+
+        // OPTG032: negative polynomial power.
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = 10, Power = -1)]\npublic partial class Opt;", "OPTG032", "Power = -1" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(Power = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG032", "Power = double.PositiveInfinity" },
+
+        // OPTG033: a schedule's floor above the base learning rate (explicit or the rule's default).
+        { "[Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]\n[CosineDecay(TotalSteps = 10, MinLearningRate = 0.5)]\npublic partial class Opt;", "OPTG033", "MinLearningRate = 0.5" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = 10, EndLearningRate = 0.01)]\npublic partial class Opt;", "OPTG033", "EndLearningRate = 0.01" },
+        { "[Optimizer(UpdateRule.AdaGrad)]\n[CosineWarmRestarts(FirstPeriod = 10, MinLearningRate = 0.011)]\npublic partial class Opt;", "OPTG033", "MinLearningRate = 0.011" },
+        { "[Optimizer(UpdateRule.RMSprop, LearningRate = 1e-4)]\n[ReduceOnPlateau(MinLearningRate = 1e-3)]\npublic partial class Opt;", "OPTG033", "MinLearningRate = 1e-3" },
+
+        // OPTG034: a second decay schedule, reported at the second attribute.
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 3)]\n[CosineDecay(TotalSteps = 10)]\npublic partial class Opt;", "OPTG034", "CosineDecay(TotalSteps = 10)" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[ReduceOnPlateau]\n[ExponentialDecay(Gamma = 0.9)]\npublic partial class Opt;", "OPTG034", "ExponentialDecay(Gamma = 0.9)" },
+
+        // OPTG035: milestones empty, unsorted, repeated or below 1.
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new int[0])]\npublic partial class Opt;", "OPTG035", "Milestones = new int[0]" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new[] { 30, 10 })]\npublic partial class Opt;", "OPTG035", "Milestones = new[] { 30, 10 }" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new[] { 10, 10, 20 })]\npublic partial class Opt;", "OPTG035", "Milestones = new[] { 10, 10, 20 }" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new[] { 0, 10 }, Gamma = 0.5)]\npublic partial class Opt;", "OPTG035", "Milestones = new[] { 0, 10 }" },
+
+        // OPTG036 (warning): a warm-up longer than the decay's TotalSteps.
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 20)]\n[CosineDecay(TotalSteps = 10)]\npublic partial class Opt;", "OPTG036", "LinearWarmup(Steps = 20)" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 6)]\n[PolynomialDecay]\npublic partial class Opt;", "OPTG036", "LinearWarmup(Steps = 6)" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 101, StartFactor = 0.1)]\n[OneCycle(TotalSteps = 100)]\npublic partial class Opt;", "OPTG036", "LinearWarmup(Steps = 101, StartFactor = 0.1)" },
+
+        // OPTG037: other schedule arguments out of range.
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(StartFactor = 0)]\npublic partial class Opt;", "OPTG037", "StartFactor = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 10, StartFactor = 1.5)]\npublic partial class Opt;", "OPTG037", "StartFactor = 1.5" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Factor = 1)]\npublic partial class Opt;", "OPTG037", "Factor = 1" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Threshold = 1)]\npublic partial class Opt;", "OPTG037", "Threshold = 1" },
+        { "[Optimizer(UpdateRule.Adam)]\n[CosineWarmRestarts(FirstPeriod = 10, PeriodMultiplier = 0)]\npublic partial class Opt;", "OPTG037", "PeriodMultiplier = 0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 100, WarmupFraction = 0.6, ThreePhase = true)]\npublic partial class Opt;", "OPTG037", "WarmupFraction = 0.6" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Patience = -1)]\npublic partial class Opt;", "OPTG037", "Patience = -1" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Cooldown = -2)]\npublic partial class Opt;", "OPTG037", "Cooldown = -2" },
+
+        // OPTG038: a required argument missing, reported at the attribute.
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(Gamma = 0.5)]\npublic partial class Opt;", "OPTG038", "StepDecay(Gamma = 0.5)" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[CosineDecay(MinLearningRate = 1e-5)]\npublic partial class Opt;", "OPTG038", "CosineDecay(MinLearningRate = 1e-5)" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[ExponentialDecay]\npublic partial class Opt;", "OPTG038", "ExponentialDecay" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Gamma = 0.5)]\npublic partial class Opt;", "OPTG038", "MultiStepDecay(Gamma = 0.5)" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[OneCycle(WarmupFraction = 0.25)]\npublic partial class Opt;", "OPTG038", "OneCycle(WarmupFraction = 0.25)" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[CosineWarmRestarts()]\npublic partial class Opt;", "OPTG038", "CosineWarmRestarts()" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[InverseSquareRootDecay]\npublic partial class Opt;", "OPTG038", "InverseSquareRootDecay" },
+
+        // OPTG039: a warm-up before a plateau schedule, reported at the [LinearWarmup].
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039", "LinearWarmup" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Mode = PlateauMode.Maximize)]\n[LinearWarmup(Steps = 3)]\npublic partial class Opt;", "OPTG039", "LinearWarmup(Steps = 3)" },
     };
 
     /// <summary>Declarations close to a trigger that are valid: no diagnostic at all, and code that compiles.</summary>
@@ -118,6 +185,36 @@ public sealed class DiagnosticTests
         { "[Optimizer((UpdateRule)3)]\npublic partial class Opt;", "OPTG018" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(1e-3)]\npublic partial class Opt;", "OPTG021" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 1)]\n[CosineDecay(TotalSteps = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ExponentialDecay(Gamma = 0.9, DecaySteps = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[CosineWarmRestarts(FirstPeriod = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[InverseSquareRootDecay(WarmupSteps = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = 1)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 2, WarmupFraction = 0.75)]\npublic partial class Opt;", "OPTG030" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 3, Gamma = 1.0)]\npublic partial class Opt;", "OPTG031" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[ExponentialDecay(Gamma = double.Epsilon)]\npublic partial class Opt;", "OPTG031" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = 10, Power = 0)]\npublic partial class Opt;", "OPTG032" },
+        { "[Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]\n[CosineDecay(TotalSteps = 10, MinLearningRate = 0.1)]\npublic partial class Opt;", "OPTG033" },
+        { "[Optimizer(UpdateRule.Adam)]\n[PolynomialDecay(TotalSteps = 10, EndLearningRate = 1e-3)]\npublic partial class Opt;", "OPTG033" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(MinLearningRate = 1e-6)]\npublic partial class Opt;", "OPTG033" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[LinearWarmup(Steps = 3)]\n[StepDecay(StepSize = 3)]\npublic partial class Opt;", "OPTG034" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = new[] { 1, 10, 20 })]\npublic partial class Opt;", "OPTG035" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[MultiStepDecay(Milestones = [5])]\npublic partial class Opt;", "OPTG035" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 10)]\n[CosineDecay(TotalSteps = 10)]\npublic partial class Opt;", "OPTG036" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 50)]\n[StepDecay(StepSize = 10)]\npublic partial class Opt;", "OPTG036" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 10, StartFactor = 1)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Factor = 0.5, Patience = 0, Cooldown = 0, Threshold = 0)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Threshold = 1, ThresholdMode = PlateauThresholdMode.Absolute)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Adam)]\n[CosineWarmRestarts(FirstPeriod = 10, PeriodMultiplier = 2)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 100, WarmupFraction = 0.45, ThreePhase = true, Anneal = AnnealStrategy.Linear)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 100, WarmupFraction = 0.99)]\npublic partial class Opt;", "OPTG037" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 30)]\npublic partial class Opt;", "OPTG038" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[ExponentialDecay(Gamma = 0.99)]\npublic partial class Opt;", "OPTG038" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[PolynomialDecay]\npublic partial class Opt;", "OPTG038" },
+        { "[Optimizer(UpdateRule.Sgd)]\n[LinearWarmup]\npublic partial class Opt;", "OPTG038" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039" },
+        { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[InverseSquareRootDecay(WarmupSteps = 4000)]\npublic partial class Opt;", "OPTG039" },
     };
 
     [Theory]
@@ -163,6 +260,71 @@ public sealed class DiagnosticTests
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == id);
         run.AssertClean();
         Assert.Single(run.GeneratedSources);
+    }
+
+    /// <summary>
+    /// OneCycle's WarmupFraction outside (0, 1): reported at the argument and nothing generated. Not in
+    /// <see cref="Triggers"/> because the generator reports OPTG037 twice here (see the skipped test below).
+    /// </summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("-0.5")]
+    public void OneCycle_warmup_fraction_outside_0_1_is_reported_at_the_argument(string fraction)
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare($"[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 100, WarmupFraction = {fraction})]\npublic partial class Opt;"));
+        Assert.NotEmpty(run.GeneratorDiagnostics);
+        Assert.All(run.GeneratorDiagnostics, d =>
+        {
+            Assert.Equal("OPTG037", d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal("WarmupFraction = " + fraction, GeneratorHarness.LocatedText(d, run.InputCompilation));
+        });
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public void OneCycle_warmup_fraction_outside_0_1_is_reported_once(string fraction)
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare($"[Optimizer(UpdateRule.Adam)]\n[OneCycle(TotalSteps = 100, WarmupFraction = {fraction})]\npublic partial class Opt;"));
+        Assert.Single(run.GeneratorDiagnostics);
+    }
+
+    [Fact]
+    public void Invalid_warmup_steps_do_not_also_warn_about_the_fallback_length()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare("[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 0)]\n[CosineDecay(TotalSteps = 3)]\npublic partial class Opt;"));
+        Assert.Equal(["OPTG030"], run.GeneratorDiagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Invalid_learning_rate_is_not_also_reported_against_the_schedule_floor()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare("[Optimizer(UpdateRule.Adam, LearningRate = -1)]\n[CosineDecay(TotalSteps = 3)]\npublic partial class Opt;"));
+        Assert.Equal(["OPTG010"], run.GeneratorDiagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Schedule_problems_are_all_reported_and_block_generation()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare(
+            "[Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]\n[LinearWarmup(Steps = 0, StartFactor = 2)]\n[PolynomialDecay(TotalSteps = 10, Power = -1, EndLearningRate = 0.5)]\n[StepDecay(StepSize = 3)]\npublic partial class Opt;"));
+        Assert.Equal(["OPTG030", "OPTG032", "OPTG033", "OPTG034", "OPTG037"], run.GeneratorDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void Warmup_longer_than_the_decay_still_generates_code_that_compiles()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declare("[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 20)]\n[CosineDecay(TotalSteps = 10)]\npublic partial class Opt;"));
+        Diagnostic warning = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("OPTG036", warning.Id);
+        Assert.Contains("20", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Contains("[CosineDecay]'s 10 steps", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Empty(run.OutputProblems.Where(d => !d.Id.StartsWith("OPTG", StringComparison.Ordinal)));
+        Assert.Contains("k < 20", run.SingleSource, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -182,6 +182,167 @@ public sealed class SnapshotTests
         internal sealed partial class GlobalRmsProp;
         """);
 
+    [Fact]
+    public void Schedule_StepDecay_Sgd() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]
+        [Momentum(0.9)]
+        [StepDecay(StepSize = 30, Gamma = 0.5)]
+        public partial class SgdStepDecay;
+        """);
+
+    [Fact]
+    public void Schedule_MultiStepDecay_Sgd() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]
+        [MultiStepDecay(Milestones = new[] { 30, 80, 120 })]
+        public partial class SgdMultiStep;
+        """);
+
+    [Fact]
+    public void Schedule_ExponentialDecay_Adam() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam)]
+        [ExponentialDecay(Gamma = 0.95)]
+        public partial class AdamExponential;
+        """);
+
+    [Fact]
+    public void Schedule_ExponentialDecayStaircase_Adam() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam)]
+        [ExponentialDecay(Gamma = 0.96, DecaySteps = 1000, Staircase = true)]
+        public partial class AdamExponentialStaircase;
+        """);
+
+    [Fact]
+    public void Schedule_PolynomialDecayEndRate_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.1, ElementType = typeof(double))]
+        [PolynomialDecay(TotalSteps = 100, Power = 2, EndLearningRate = 1e-4)]
+        public partial class SgdPolynomial;
+        """);
+
+    [Fact]
+    public void Schedule_CosineDecayMinRate_AdamW() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.AdamW)]
+        [CosineDecay(TotalSteps = 1000, MinLearningRate = 1e-5)]
+        public partial class AdamWCosine;
+        """);
+
+    [Fact]
+    public void Schedule_CosineWarmRestarts_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.05, ElementType = typeof(double))]
+        [Momentum(0.9)]
+        [CosineWarmRestarts(FirstPeriod = 10, PeriodMultiplier = 2, MinLearningRate = 1e-4)]
+        public partial class SgdWarmRestarts;
+        """);
+
+    [Fact]
+    public void Schedule_OneCycleLinearThreePhase_Sgd() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]
+        [Momentum(0.9)]
+        [OneCycle(TotalSteps = 1000, WarmupFraction = 0.25, Anneal = AnnealStrategy.Linear, ThreePhase = true)]
+        public partial class SgdOneCycle;
+        """);
+
+    [Fact]
+    public void Schedule_InverseSquareRootDecay_Adam() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam, LearningRate = 5e-4)]
+        [InverseSquareRootDecay(WarmupSteps = 4000)]
+        public partial class AdamInverseSqrt;
+        """);
+
+    [Fact]
+    public void Schedule_LinearWarmup_RMSprop() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.RMSprop)]
+        [LinearWarmup(Steps = 100, StartFactor = 0.01)]
+        public partial class RmsPropWarmup;
+        """);
+
+    [Fact]
+    public void Schedule_LinearWarmupCosineDecay_AdamW() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.AdamW, LearningRate = 3e-4)]
+        [LinearWarmup(Steps = 500, StartFactor = 0.1)]
+        [CosineDecay(TotalSteps = 9500)]
+        public partial class AdamWWarmupCosine;
+        """);
+
+    [Fact]
+    public void Schedule_ReduceOnPlateauMaximizeAbsolute_Sgd() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]
+        [ReduceOnPlateau(Mode = PlateauMode.Maximize, ThresholdMode = PlateauThresholdMode.Absolute, Factor = 0.5, Patience = 3, Threshold = 0.01, Cooldown = 2, MinLearningRate = 1e-5)]
+        public partial class SgdPlateau;
+        """);
+
+    [Fact]
+    public void AdaGrad_LrDecayStepDecay_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.AdaGrad)]
+        [LearningRateDecay(1e-3)]
+        [StepDecay(StepSize = 100, Gamma = 0.5)]
+        public partial class AdaGradStepDecay;
+        """);
+
     private static void Verify(string source, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
     {
         GeneratorRun run = GeneratorHarness.RunClean(source);

@@ -75,7 +75,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidStepCount = Error(
         "OPTG030",
         "Schedule step count too small",
-        "{0} is {1}, but must be at least {2} steps");
+        "{0} is {1}, but must be at least {2}");
 
     public static readonly DiagnosticDescriptor InvalidGamma = Error(
         "OPTG031",

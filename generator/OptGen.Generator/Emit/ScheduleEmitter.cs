@@ -70,7 +70,11 @@ internal static class ScheduleEmitter
     {
         if (schedule.IsPlateau)
         {
-            return $"lr₀, multiplied by {Number(Value(schedule.Plateau, "factor"))} whenever ReportMetric sees no improvement for {Number(Value(schedule.Plateau, "patience"))} reports (at least {Number(Value(schedule.Plateau, "minLearningRate"))})";
+            EquatableArray<ScheduleValue> p = schedule.Plateau;
+            string threshold = Value(p, "thresholdMode") == 0 ? $"by more than a factor {Number(Value(p, "threshold"))}" : $"by more than {Number(Value(p, "threshold"))}";
+            return $"lr₀, multiplied by {Number(Value(p, "factor"))} (not below {Number(Value(p, "minLearningRate"))}) after more than "
+                + $"{Number(Value(p, "patience"))} ReportMetric calls in a row without the metric {(Value(p, "mode") == 0 ? "falling" : "rising")} {threshold}, "
+                + $"then {Number(Value(p, "cooldown"))} reports of cooldown";
         }
 
         if (schedule.IsConstant)
@@ -106,7 +110,9 @@ internal static class ScheduleEmitter
             : $"(lr₀ - {Number(d["endRate"])})·(1 - min(κ, {Number(d["totalSteps"])})/{Number(d["totalSteps"])})^{Number(d["power"])} + {Number(d["endRate"])}",
         ScheduleKind.Cosine => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·κ/{Number(d["totalSteps"])}))/2",
         ScheduleKind.CosineWarmRestarts => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·t/T))/2, t = κ within periods T = {Number(d["firstPeriod"])}·{Number(d["periodMultiplier"])}^i",
-        ScheduleKind.OneCycle => $"one cycle of {Number(d["totalSteps"])} steps: lr₀/{Number(d["initialDivisor"])} up to lr₀ over the first {Number(d["warmupFraction"])} of them, then down to lr₀/{Number(d["initialDivisor"] * d["finalDivisor"])} ({(d["anneal"] == 0 ? "cosine" : "linear")}{(d["threePhase"] != 0 ? ", three phases" : string.Empty)})",
+        ScheduleKind.OneCycle => $"one cycle of {Number(d["totalSteps"])} steps: lr₀/{Number(d["initialDivisor"])} up to lr₀ over the first {Number(d["warmupFraction"])} of them, "
+            + (d["threePhase"] != 0 ? $"back to lr₀/{Number(d["initialDivisor"])} over as many, " : string.Empty)
+            + $"then down to lr₀/{Number(d["initialDivisor"] * d["finalDivisor"])} ({(d["anneal"] == 0 ? "cosine" : "linear")}), then constant",
         _ => $"lr₀·min((κ + 1)/{Number(d["warmupSteps"])}, √({Number(d["warmupSteps"])}/(κ + 1)))",
     }).Replace("κ", step);
 

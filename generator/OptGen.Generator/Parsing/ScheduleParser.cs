@@ -82,6 +82,13 @@ internal sealed partial class Parser
                 reader.MinimumRate("MinLearningRate", "minLearningRate", baseRate),
                 reader.Value("MinimumChange", "minimumChange", 1e-8, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
             };
+
+            // A relative threshold of 1 or more makes best·(1 − threshold) ≤ 0: no metric would ever count as better.
+            if (plateau[4].Number == 0 && plateau[3].Number >= 1)
+            {
+                Report(DiagnosticDescriptors.InvalidScheduleValue, reader.Location("Threshold"), "ReduceOnPlateau.Threshold", Show(plateau[3].Number), "less than 1 with a relative threshold");
+            }
+
             return new ScheduleSpec(null, null, plateau.ToEquatableArray());
         }
 
@@ -112,7 +119,7 @@ internal sealed partial class Parser
             _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue("WarmupSteps", "warmupSteps", null)),
         };
 
-        if (warmup is not null && decay.Kind is ScheduleKind.Polynomial or ScheduleKind.Cosine or ScheduleKind.OneCycle
+        if (!_failed && warmup is not null && decay.Kind is ScheduleKind.Polynomial or ScheduleKind.Cosine or ScheduleKind.OneCycle
             && warmup.Steps > decay["totalSteps"])
         {
             Report(
@@ -135,19 +142,22 @@ internal sealed partial class Parser
         ScheduleValue finalDivisor = reader.Value("FinalDivisor", "finalDivisor", 1e4, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
         ScheduleValue threePhase = reader.Bool("ThreePhase", "threePhase");
 
-        // PyTorch's phases end at pct·T − 1 (and 2·pct·T − 2): each must be longer than the one before.
-        double firstEnd = (fraction.Number * totalSteps.Number) - 1;
-        bool phasesValid = firstEnd > 0 && (threePhase.Number == 0
-            ? totalSteps.Number - 1 > firstEnd
-            : (2 * fraction.Number * totalSteps.Number) - 2 > firstEnd && totalSteps.Number - 1 > (2 * fraction.Number * totalSteps.Number) - 2);
-        if (!phasesValid && !double.IsNaN(totalSteps.Number))
+        // PyTorch's phases end at pct·T − 1 (and 2·pct·T − 2): each must be longer than the one before. Checked only
+        // when TotalSteps and WarmupFraction are themselves valid, so one mistake gets one diagnostic.
+        double t = totalSteps.Number;
+        double p = fraction.Number;
+        bool inputsValid = t >= 2 && p > 0 && p < 1;
+        bool phasesValid = p * t > 1 && (threePhase.Number == 0 || p < (t + 1) / (2 * t));
+        if (inputsValid && !phasesValid)
         {
             Report(
                 DiagnosticDescriptors.InvalidScheduleValue,
                 reader.Location("WarmupFraction"),
                 "OneCycle.WarmupFraction",
-                Show(fraction.Number),
-                threePhase.Number == 0 ? "such that WarmupFraction·TotalSteps > 1" : "such that WarmupFraction·TotalSteps > 1 and WarmupFraction < 0.5");
+                Show(p),
+                threePhase.Number == 0
+                    ? $"such that WarmupFraction·TotalSteps > 1 (TotalSteps is {Literal((long)t)}), or the warm-up phase is empty"
+                    : $"such that WarmupFraction·TotalSteps > 1 and WarmupFraction < (TotalSteps + 1)/(2·TotalSteps) (TotalSteps is {Literal((long)t)}), or a phase is empty");
         }
 
         return Decay(ScheduleKind.OneCycle, totalSteps, fraction, anneal, initialDivisor, finalDivisor, threePhase);
@@ -234,7 +244,7 @@ internal sealed partial class Parser
         public ScheduleValue MinimumRate(string property, string parameter, double baseRate)
         {
             ScheduleValue value = Value(property, parameter, 0, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0");
-            if (value.Number > baseRate)
+            if (value.Number > baseRate && baseRate > 0 && !double.IsInfinity(baseRate))
             {
                 parser.Report(DiagnosticDescriptors.RateAboveBase, Location(property), $"{attributeName}.{property}", Show(value.Number), Show(baseRate));
             }
@@ -276,7 +286,8 @@ internal sealed partial class Parser
 
             if (!valid(number.Value))
             {
-                parser.Report(descriptor ?? DiagnosticDescriptors.InvalidScheduleValue, Location(property), $"{attributeName}.{property}", Show(number.Value), range);
+                string shown = type == ScheduleValueType.Int ? Literal((long)number.Value) : Show(number.Value);
+                parser.Report(descriptor ?? DiagnosticDescriptors.InvalidScheduleValue, Location(property), $"{attributeName}.{property}", shown, range);
             }
 
             return new ScheduleValue(parameter, number.Value, type);
