@@ -24,6 +24,12 @@ public interface IOptimizer
     /// <summary>The code path the last <c>Step</c> took.</summary>
     KernelPath LastKernelPath { get; }
 
+    /// <summary>
+    /// Threads a large <c>Step</c> (at least <see cref="ParallelStep.MinimumParallelLength"/> elements) splits its work
+    /// across, the calling thread included; default: all cores. Results are bit-identical whatever the count.
+    /// </summary>
+    int ThreadCount { get; set; }
+
     /// <summary>Names of the state buffers, in the order of <c>GetStateBuffer</c> (PyTorch's state keys, e.g. <c>exp_avg</c>).</summary>
     IReadOnlyList<string> StateBufferNames { get; }
 

@@ -43,7 +43,7 @@ internal static class Emitter
         }
 
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OptGen.Generator\", \"{ThisAssembly.Version}\")]");
-        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>"))
+        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>"))
         {
             WriteFieldsAndConstructor(w, context);
             WriteMembers(w, context);
@@ -116,6 +116,9 @@ internal static class Emitter
 
         w.Line("private readonly int _length;");
         w.Line("private long _stepCount;");
+        w.Line("private int _threadCount = global::System.Environment.ProcessorCount;");
+        w.Line("private long _rangeStep;");
+        w.Line("private double _rangeLearningRate;");
         w.Line("private double _baseLearningRate = DefaultLearningRate;");
         w.Line("private global::OptGen.KernelPath _lastKernelPath;");
         ScheduleEmitter.WriteFields(w, c.Spec.Schedule);
@@ -177,6 +180,13 @@ internal static class Emitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("public int ThreadCount"))
+        {
+            w.Line("get => _threadCount;");
+            w.Line("set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"At least one thread is needed.\");");
+        }
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;");
@@ -252,15 +262,25 @@ internal static class Emitter
             }
 
             w.Line();
-            string states = string.Concat(c.States.Select(state => ", _" + state.Name));
-            w.Line($"_lastKernelPath = global::{KernelNamespace}.{c.KernelClass}.Step(parameters, gradients{states}, _stepCount + 1, LearningRate);");
+            w.Line("// The rate and step number are read once; ranges of a parallel step all use them.");
+            w.Line("_rangeStep = _stepCount + 1;");
+            w.Line("_rangeLearningRate = LearningRate;");
+            w.Line("_lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);");
             w.Line("_stepCount++;");
+        }
+
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
+        {
+            string slices = string.Concat(c.States.Select(state => $", global::System.MemoryExtensions.AsSpan(_{state.Name}, start, parameters.Length)"));
+            w.Line($"return global::{KernelNamespace}.{c.KernelClass}.Step(parameters, gradients{slices}, _rangeStep, _rangeLearningRate);");
         }
     }
 
     private static void WriteDispatch(CodeWriter w, EmitContext c)
     {
-        string states = string.Concat(c.States.Select(state => $", {c.T}[] {state.Name}"));
+        string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
         using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate)"))
         {
@@ -280,7 +300,7 @@ internal static class Emitter
             w.Line($"ref readonly {c.T} gradientStart = ref MemoryMarshal.GetReference(gradients);");
             foreach (StreamDecl state in c.States)
             {
-                w.Line($"ref {c.T} {state.Name}Start = ref MemoryMarshal.GetArrayDataReference({state.Name});");
+                w.Line($"ref {c.T} {state.Name}Start = ref MemoryMarshal.GetReference({state.Name});");
             }
 
             w.Line("nuint length = (nuint)parameters.Length;");

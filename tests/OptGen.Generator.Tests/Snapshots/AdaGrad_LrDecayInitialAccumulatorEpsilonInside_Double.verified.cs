@@ -19,7 +19,7 @@
 namespace Demo
 {
     [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
-    partial class AdaGradDecayed : global::OptGen.IOptimizer<double>
+    partial class AdaGradDecayed : global::OptGen.IOptimizer<double>, global::OptGen.IPartitionedStep<double>
     {
         private const double DefaultLearningRate = 0.01;
         private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] { "sum" });
@@ -27,6 +27,9 @@ namespace Demo
         private readonly double[] _sum;
         private readonly int _length;
         private long _stepCount;
+        private int _threadCount = global::System.Environment.ProcessorCount;
+        private long _rangeStep;
+        private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
 
@@ -70,6 +73,13 @@ namespace Demo
 
         /// <inheritdoc/>
         public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
+
+        /// <inheritdoc/>
+        public int ThreadCount
+        {
+            get => _threadCount;
+            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+        }
 
         /// <inheritdoc/>
         public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;
@@ -119,8 +129,17 @@ namespace Demo
                 throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
             }
 
-            _lastKernelPath = global::OptGen.Generated.AdaGradDecayedKernels.Step(parameters, gradients, _sum, _stepCount + 1, LearningRate);
+            // The rate and step number are read once; ranges of a parallel step all use them.
+            _rangeStep = _stepCount + 1;
+            _rangeLearningRate = LearningRate;
+            _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
             _stepCount++;
+        }
+
+        /// <inheritdoc/>
+        global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
+        {
+            return global::OptGen.Generated.AdaGradDecayedKernels.Step(parameters, gradients, global::System.MemoryExtensions.AsSpan(_sum, start, parameters.Length), _rangeStep, _rangeLearningRate);
         }
     }
 }
@@ -136,7 +155,7 @@ namespace OptGen.Generated
     file static class AdaGradDecayedKernels
     {
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
-        public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, double[] sum, long step, double learningRate)
+        public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> sum, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
@@ -145,7 +164,7 @@ namespace OptGen.Generated
 
             ref double parameterStart = ref MemoryMarshal.GetReference(parameters);
             ref readonly double gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref double sumStart = ref MemoryMarshal.GetArrayDataReference(sum);
+            ref double sumStart = ref MemoryMarshal.GetReference(sum);
             nuint length = (nuint)parameters.Length;
             if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<double>.Count)
             {

@@ -16,7 +16,7 @@
 #nullable enable
 
 [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
-partial class GlobalRmsProp : global::OptGen.IOptimizer<float>
+partial class GlobalRmsProp : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
 {
     private const double DefaultLearningRate = 0.001;
     private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] { "square_avg" });
@@ -24,6 +24,9 @@ partial class GlobalRmsProp : global::OptGen.IOptimizer<float>
     private readonly float[] _squareAvg;
     private readonly int _length;
     private long _stepCount;
+    private int _threadCount = global::System.Environment.ProcessorCount;
+    private long _rangeStep;
+    private double _rangeLearningRate;
     private double _baseLearningRate = DefaultLearningRate;
     private global::OptGen.KernelPath _lastKernelPath;
 
@@ -66,6 +69,13 @@ partial class GlobalRmsProp : global::OptGen.IOptimizer<float>
 
     /// <inheritdoc/>
     public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
+
+    /// <inheritdoc/>
+    public int ThreadCount
+    {
+        get => _threadCount;
+        set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+    }
 
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;
@@ -114,8 +124,17 @@ partial class GlobalRmsProp : global::OptGen.IOptimizer<float>
             throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
         }
 
-        _lastKernelPath = global::OptGen.Generated.GlobalRmsPropKernels.Step(parameters, gradients, _squareAvg, _stepCount + 1, LearningRate);
+        // The rate and step number are read once; ranges of a parallel step all use them.
+        _rangeStep = _stepCount + 1;
+        _rangeLearningRate = LearningRate;
+        _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
         _stepCount++;
+    }
+
+    /// <inheritdoc/>
+    global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
+    {
+        return global::OptGen.Generated.GlobalRmsPropKernels.Step(parameters, gradients, global::System.MemoryExtensions.AsSpan(_squareAvg, start, parameters.Length), _rangeStep, _rangeLearningRate);
     }
 }
 
@@ -130,14 +149,14 @@ namespace OptGen.Generated
     file static class GlobalRmsPropKernels
     {
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
-        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, float[] squareAvg, long step, double learningRate)
+        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> squareAvg, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
             double negativeLearningRate = -learningRate;
 
             ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
             ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float squareAvgStart = ref MemoryMarshal.GetArrayDataReference(squareAvg);
+            ref float squareAvgStart = ref MemoryMarshal.GetReference(squareAvg);
             nuint length = (nuint)parameters.Length;
             if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
             {

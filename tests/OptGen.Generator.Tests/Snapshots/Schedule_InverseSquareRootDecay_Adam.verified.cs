@@ -23,7 +23,7 @@
 namespace Demo
 {
     [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
-    partial class AdamInverseSqrt : global::OptGen.IOptimizer<float>
+    partial class AdamInverseSqrt : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
     {
         private const double DefaultLearningRate = 0.0005;
         private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] { "exp_avg", "exp_avg_sq" });
@@ -32,6 +32,9 @@ namespace Demo
         private readonly float[] _expAvgSq;
         private readonly int _length;
         private long _stepCount;
+        private int _threadCount = global::System.Environment.ProcessorCount;
+        private long _rangeStep;
+        private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
 
@@ -78,6 +81,13 @@ namespace Demo
 
         /// <inheritdoc/>
         public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
+
+        /// <inheritdoc/>
+        public int ThreadCount
+        {
+            get => _threadCount;
+            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+        }
 
         /// <inheritdoc/>
         public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;
@@ -136,8 +146,17 @@ namespace Demo
                 throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
             }
 
-            _lastKernelPath = global::OptGen.Generated.AdamInverseSqrtKernels.Step(parameters, gradients, _expAvg, _expAvgSq, _stepCount + 1, LearningRate);
+            // The rate and step number are read once; ranges of a parallel step all use them.
+            _rangeStep = _stepCount + 1;
+            _rangeLearningRate = LearningRate;
+            _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
             _stepCount++;
+        }
+
+        /// <inheritdoc/>
+        global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
+        {
+            return global::OptGen.Generated.AdamInverseSqrtKernels.Step(parameters, gradients, global::System.MemoryExtensions.AsSpan(_expAvg, start, parameters.Length), global::System.MemoryExtensions.AsSpan(_expAvgSq, start, parameters.Length), _rangeStep, _rangeLearningRate);
         }
     }
 }
@@ -153,7 +172,7 @@ namespace OptGen.Generated
     file static class AdamInverseSqrtKernels
     {
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
-        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, float[] expAvg, float[] expAvgSq, long step, double learningRate)
+        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
@@ -164,8 +183,8 @@ namespace OptGen.Generated
 
             ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
             ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float expAvgStart = ref MemoryMarshal.GetArrayDataReference(expAvg);
-            ref float expAvgSqStart = ref MemoryMarshal.GetArrayDataReference(expAvgSq);
+            ref float expAvgStart = ref MemoryMarshal.GetReference(expAvg);
+            ref float expAvgSqStart = ref MemoryMarshal.GetReference(expAvgSq);
             nuint length = (nuint)parameters.Length;
             if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
             {

@@ -15,13 +15,16 @@
 namespace Demo
 {
     [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
-    partial class SgdMultiStep : global::OptGen.IOptimizer<float>
+    partial class SgdMultiStep : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
     {
         private const double DefaultLearningRate = 0.1;
         private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] {  });
 
         private readonly int _length;
         private long _stepCount;
+        private int _threadCount = global::System.Environment.ProcessorCount;
+        private long _rangeStep;
+        private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
 
@@ -68,6 +71,13 @@ namespace Demo
         public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
 
         /// <inheritdoc/>
+        public int ThreadCount
+        {
+            get => _threadCount;
+            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+        }
+
+        /// <inheritdoc/>
         public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;
 
         /// <inheritdoc/>
@@ -106,8 +116,17 @@ namespace Demo
                 throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
             }
 
-            _lastKernelPath = global::OptGen.Generated.SgdMultiStepKernels.Step(parameters, gradients, _stepCount + 1, LearningRate);
+            // The rate and step number are read once; ranges of a parallel step all use them.
+            _rangeStep = _stepCount + 1;
+            _rangeLearningRate = LearningRate;
+            _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
             _stepCount++;
+        }
+
+        /// <inheritdoc/>
+        global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
+        {
+            return global::OptGen.Generated.SgdMultiStepKernels.Step(parameters, gradients, _rangeStep, _rangeLearningRate);
         }
     }
 }
