@@ -1,0 +1,109 @@
+using System;
+using System.Collections.Generic;
+
+namespace OptGen;
+
+/// <summary>Where one named tensor lives in a <see cref="ParameterStore{T}"/>.</summary>
+/// <param name="Name">The tensor's name, e.g. <c>fc1.weight</c>.</param>
+/// <param name="Offset">Index of its first element in <see cref="ParameterStore{T}.Parameters"/>.</param>
+/// <param name="Length">Its number of elements.</param>
+public readonly record struct TensorSlice(string Name, int Offset, int Length);
+
+/// <summary>
+/// A whole model's parameters and gradients, each in one contiguous array with a named view per tensor, so one
+/// optimizer <c>Step</c> updates every tensor in a single pass (and in parallel), however many small tensors there are.
+/// Each tensor starts on a 64-byte boundary of the array; the padding between tensors stays zero, which every update
+/// rule leaves at zero.
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+public sealed class ParameterStore<T>
+    where T : unmanaged
+{
+    private readonly T[] _parameters;
+    private readonly T[] _gradients;
+    private readonly TensorSlice[] _tensors;
+    private readonly Dictionary<string, int> _index;
+
+    /// <summary>Lays out <paramref name="tensors"/> (name and element count) one after the other.</summary>
+    /// <exception cref="ArgumentException">A name is repeated or a length is negative, or the total exceeds an array's size.</exception>
+    public ParameterStore(IEnumerable<(string Name, int Length)> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        int alignment = Math.Max(1, 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        var slices = new List<TensorSlice>();
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        long offset = 0;
+        foreach ((string name, int length) in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(name, nameof(tensors));
+            if (length < 0)
+            {
+                throw new ArgumentException($"Tensor '{name}' has a negative length {length}.", nameof(tensors));
+            }
+
+            if (!_index.TryAdd(name, slices.Count))
+            {
+                throw new ArgumentException($"Tensor name '{name}' appears twice.", nameof(tensors));
+            }
+
+            slices.Add(new TensorSlice(name, (int)Math.Min(offset, int.MaxValue), length));
+            offset += (length + alignment - 1) / alignment * alignment;
+        }
+
+        if (offset > Array.MaxLength)
+        {
+            throw new ArgumentException($"The tensors need {offset} elements, more than one array holds ({Array.MaxLength}).", nameof(tensors));
+        }
+
+        _tensors = slices.ToArray();
+        _parameters = GC.AllocateArray<T>((int)offset, pinned: true);
+        _gradients = GC.AllocateArray<T>((int)offset, pinned: true);
+    }
+
+    /// <summary>Total elements, padding included: the length to create the optimizer with.</summary>
+    public int Length => _parameters.Length;
+
+    /// <summary>Every tensor's parameters, in one array.</summary>
+    public Span<T> Parameters => _parameters;
+
+    /// <summary>Every tensor's gradients, in one array laid out as <see cref="Parameters"/>.</summary>
+    public Span<T> Gradients => _gradients;
+
+    /// <summary>The tensors, in the order given.</summary>
+    public IReadOnlyList<TensorSlice> Tensors => _tensors;
+
+    /// <summary>The parameters of tensor <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    public Span<T> Parameter(string name) => Slice(_parameters, name);
+
+    /// <summary>The gradients of tensor <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    public Span<T> Gradient(string name) => Slice(_gradients, name);
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void ZeroGradients() => Array.Clear(_gradients);
+
+    private Span<T> Slice(T[] array, string name)
+    {
+        if (!_index.TryGetValue(name, out int index))
+        {
+            throw new KeyNotFoundException($"No tensor is named '{name}'.");
+        }
+
+        TensorSlice slice = _tensors[index];
+        return array.AsSpan(slice.Offset, slice.Length);
+    }
+}
+
+/// <summary>Steps a whole <see cref="ParameterStore{T}"/>.</summary>
+public static class ParameterStoreExtensions
+{
+    /// <summary>Updates every tensor of <paramref name="store"/> in one step.</summary>
+    public static void Step<T>(this IOptimizer<T> optimizer, ParameterStore<T> store)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(store);
+        optimizer.Step(store.Parameters, store.Gradients);
+    }
+}
