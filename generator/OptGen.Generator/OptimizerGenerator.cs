@@ -23,6 +23,9 @@ public static class TrackingNames
 
     /// <summary>Spec → IR program.</summary>
     public const string Lower = nameof(Lower);
+
+    /// <summary>Project-wide kernel options (MSBuild properties).</summary>
+    public const string Options = nameof(Options);
 }
 
 /// <summary>
@@ -57,12 +60,18 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
             .Select(static (result, _) => new GenerationModel(result.Spec!, RuleLibrary.Lower(result.Spec!.Hyperparameters)))
             .WithTrackingName(TrackingNames.Lower);
 
-        context.RegisterSourceOutput(models, static (output, model) =>
+        IncrementalValueProvider<KernelOptions> options = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => KernelOptions.Read(
+                provider.GlobalOptions.TryGetValue(KernelOptions.UnrollFactorProperty, out string? unroll) ? unroll : null))
+            .WithTrackingName(TrackingNames.Options);
+
+        context.RegisterSourceOutput(models.Combine(options), static (output, input) =>
         {
+            (GenerationModel model, KernelOptions kernelOptions) = input;
             string source;
             try
             {
-                source = Emitter.Emit(model.Spec, model.Program);
+                source = Emitter.Emit(model.Spec, model.Program, kernelOptions);
             }
             catch (Exception exception)
             {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using OptGen.Generator.Model;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
@@ -222,9 +223,17 @@ public sealed class IncrementalityTests
     private static List<(object Value, IncrementalStepRunReason Reason)> SourceOutputs(GeneratorRunResult run) =>
         run.TrackedOutputSteps
             .SelectMany(steps => steps.Value)
-            .Where(step => step.Inputs.Length == 1 && step.Inputs[0].Source.Outputs[step.Inputs[0].OutputIndex].Value is GenerationModel)
-            .SelectMany(step => step.Outputs.Select(o => ((object)step.Inputs[0].Source.Outputs[step.Inputs[0].OutputIndex].Value, o.Reason)))
+            .Where(step => step.Inputs.Length == 1 && Model(step.Inputs[0].Source.Outputs[step.Inputs[0].OutputIndex].Value) is not null)
+            .SelectMany(step => step.Outputs.Select(o => ((object)Model(step.Inputs[0].Source.Outputs[step.Inputs[0].OutputIndex].Value)!, o.Reason)))
             .ToList();
+
+    // The emit node's input is the model combined with the project's kernel options.
+    private static GenerationModel? Model(object value) => value switch
+    {
+        GenerationModel model => model,
+        ValueTuple<GenerationModel, KernelOptions> combined => combined.Item1,
+        _ => null,
+    };
 
     private static string ClassName(object model) => ((GenerationModel)model).Spec.ClassName;
 

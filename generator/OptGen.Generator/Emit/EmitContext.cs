@@ -9,9 +9,10 @@ namespace OptGen.Generator.Emit;
 /// <summary>Facts about a program that every part of the emitted class needs: streams, live scalars, constants.</summary>
 internal sealed class EmitContext
 {
-    public EmitContext(OptimizerSpec spec, RuleProgram program)
+    public EmitContext(OptimizerSpec spec, RuleProgram program, KernelOptions options)
     {
         Spec = spec;
+        Options = options;
         Program = program;
         T = spec.Element == ElementKind.Single ? "float" : "double";
         Streams = program.Streams.ToList();
@@ -67,6 +68,8 @@ internal sealed class EmitContext
     }
 
     public OptimizerSpec Spec { get; }
+
+    public KernelOptions Options { get; }
 
     public RuleProgram Program { get; }
 

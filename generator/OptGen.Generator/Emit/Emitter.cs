@@ -8,22 +8,21 @@ namespace OptGen.Generator.Emit;
 
 /// <summary>
 /// Lowers any <see cref="RuleProgram"/> to C#: one optimizer class with per-step scalars computed once per call, a
-/// Vector512, Vector256 and Vector128 kernel (each unrolled <see cref="UnrollFactor"/> vectors per iteration, with an
+/// Vector512, Vector256 and Vector128 kernel (each unrolled <see cref="KernelOptions.UnrollFactor"/> vectors per iteration, with an
 /// overlapping last vector instead of a scalar tail) and a scalar kernel. Writes text only.
 /// </summary>
 internal static class Emitter
 {
-    /// <summary>Vectors processed per iteration of the main loop.</summary>
-    public const int UnrollFactor = 4;
-
     private static readonly int[] VectorWidths = [512, 256, 128];
 
     /// <summary>Namespace of the file-local kernel classes: one the user does not write into, so framework names resolve.</summary>
     public const string KernelNamespace = "OptGen.Generated";
 
-    public static string Emit(OptimizerSpec spec, RuleProgram program)
+    public static string Emit(OptimizerSpec spec, RuleProgram program) => Emit(spec, program, KernelOptions.Default);
+
+    public static string Emit(OptimizerSpec spec, RuleProgram program, KernelOptions options)
     {
-        var context = new EmitContext(spec, program);
+        var context = new EmitContext(spec, program, options);
         var w = new CodeWriter();
         WriteHeader(w, context);
         w.Line("#nullable enable");
@@ -331,7 +330,7 @@ internal static class Emitter
         string vectorType = $"Vector{bits}<{c.T}>";
         string vector = $"Vector{bits}";
         string parameters = string.Concat(c.KernelScalars.Select(s => $", {vectorType} {s}"));
-        w.Line($"/// <summary>The step for Vector{bits}: {Literal.Integer(UnrollFactor)} vectors per iteration, then single vectors, then the last vector.</summary>");
+        w.Line($"/// <summary>The step for Vector{bits}: {Literal.Integer(c.Options.UnrollFactor)} vectors per iteration, then single vectors, then the last vector.</summary>");
         using (w.Block($"private static void StepVector{bits}({KernelStreamParameters(c)}, nuint length{parameters})"))
         {
             foreach (Expr constant in c.ElementConstants)
@@ -349,10 +348,10 @@ internal static class Emitter
             WriteBody(w, c, new VectorTarget(bits, c.T), lastLanes, pendingStores);
             w.Line();
             w.Line("nuint i = 0;");
-            var unrolled = Enumerable.Range(0, UnrollFactor)
+            var unrolled = Enumerable.Range(0, c.Options.UnrollFactor)
                 .Select(k => new Lane(Literal.Integer(k), k == 0 ? "i" : k == 1 ? "i + width" : $"i + {Literal.Integer(k)} * width"))
                 .ToArray();
-            using (w.Block($"for (; i + {Literal.Integer(UnrollFactor)} * width <= length; i += {Literal.Integer(UnrollFactor)} * width)"))
+            using (w.Block($"for (; i + {Literal.Integer(c.Options.UnrollFactor)} * width <= length; i += {Literal.Integer(c.Options.UnrollFactor)} * width)"))
             {
                 WriteBody(w, c, new VectorTarget(bits, c.T), unrolled, null);
             }

@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace OptGen.Generator.Model;
+
+/// <summary>
+/// Code-generation choices that do not change results, only speed; project-wide MSBuild properties, so they can be
+/// measured against each other without touching the update rules.
+/// </summary>
+/// <param name="UnrollFactor">Vectors per main-loop iteration (MSBuild property <c>OptGenUnrollFactor</c>, 1 to 8; default 4).</param>
+internal sealed record KernelOptions(int UnrollFactor)
+{
+    public const string UnrollFactorProperty = "build_property.OptGenUnrollFactor";
+
+    public static KernelOptions Default { get; } = new(4);
+
+    /// <summary>Reads the options from the project's properties; invalid or missing values keep the default.</summary>
+    public static KernelOptions Read(string? unrollFactor) =>
+        int.TryParse(unrollFactor, NumberStyles.Integer, CultureInfo.InvariantCulture, out int unroll) && unroll is >= 1 and <= 8
+            ? new KernelOptions(unroll)
+            : Default;
+}
