@@ -1,3 +1,17 @@
+using System;
+using System.Linq;
 using BenchmarkDotNet.Running;
+using OptGen.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(OptGen.Benchmarks.AdamStepBenchmarks).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "suite")
+{
+    return Suite.Run(args[1..]);
+}
+
+// Every benchmark class of the assembly except the suite's, which only the suite feeds with cases.
+Type[] benchmarks = typeof(AdamStepBenchmarks).Assembly.GetTypes()
+    .Where(type => type != typeof(SuiteBenchmark) && type.IsPublic && !type.IsAbstract
+        && type.GetMethods().Any(method => method.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), inherit: false)))
+    .ToArray();
+BenchmarkSwitcher.FromTypes(benchmarks).Run(args);
+return 0;
