@@ -138,19 +138,22 @@ internal sealed unsafe class StepWorkers
 
         var workers = new Thread[count];
         Array.Copy(_workers, workers, _workers.Length);
+
+        // Read before the job about to be posted: a worker that started later would otherwise take that job's
+        // generation as already seen, sleep through it, and leave the caller waiting for its share forever.
+        int generation = _generation;
         for (int i = _workers.Length; i < count; i++)
         {
             int index = i;
-            workers[i] = new Thread(() => Work(index)) { IsBackground = true, Name = $"OptGen step worker {i + 1}" };
+            workers[i] = new Thread(() => Work(index, generation)) { IsBackground = true, Name = $"OptGen step worker {i + 1}" };
             workers[i].Start();
         }
 
         _workers = workers;
     }
 
-    private void Work(int index)
+    private void Work(int index, int seen)
     {
-        int seen = Volatile.Read(ref _generation);
         while (true)
         {
             seen = WaitForJob(seen);
