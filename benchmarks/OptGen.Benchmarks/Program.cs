@@ -1,3 +1,9 @@
+// Two ways in:
+//   dotnet run -c Release --project benchmarks/OptGen.Benchmarks -- --filter '*'       BenchmarkDotNet's command line
+//   dotnet run -c Release --project benchmarks/OptGen.Benchmarks -- suite [--quick] [--billion] [--out path.json]
+//                                                                      [--sizes 1000,1000000,...]
+// The suite (Suite.cs) checks every baseline against the generated optimizers, then times all rules, sizes and thread
+// counts with BenchmarkDotNet in process and writes the JSON that benchmarks/report.py reads.
 using System;
 using System.Linq;
 using BenchmarkDotNet.Running;
