@@ -9,6 +9,9 @@ namespace OptGen.Generator.Emit;
 /// <summary>Facts about a program that every part of the emitted class needs: streams, live scalars, constants.</summary>
 internal sealed class EmitContext
 {
+    // Names the element body defines; every other local it reads is a per-step scalar.
+    private readonly HashSet<string> _bodyLocals;
+
     public EmitContext(OptimizerSpec spec, RuleProgram program, KernelOptions options)
     {
         Spec = spec;
@@ -18,7 +21,7 @@ internal sealed class EmitContext
         Streams = program.Streams.ToList();
         States = Streams.Where(s => s.Role == StreamRole.State).ToList();
 
-        var bodyLocals = new HashSet<string>(program.Body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
+        _bodyLocals = new HashSet<string>(program.Body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
 
         // Per-step values the kernels read: scalars (and inputs) referenced from the body, in first-use order.
         var kernelScalars = new List<string>();
@@ -27,7 +30,7 @@ internal sealed class EmitContext
         {
             foreach (Expr e in Walk(statement.Value))
             {
-                if (e.Kind is ExprKind.Input || (e.Kind == ExprKind.Local && !bodyLocals.Contains(e.Name)))
+                if (e.Kind is ExprKind.Input || (e.Kind == ExprKind.Local && !_bodyLocals.Contains(e.Name)))
                 {
                     if (!kernelScalars.Contains(e.Name))
                     {
@@ -97,7 +100,7 @@ internal sealed class EmitContext
     /// <summary>A literal of the element type.</summary>
     public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);
 
-    public bool IsBodyLocal(string name) => Program.Body.Any(s => s.Kind == StatementKind.Let && s.Target == name);
+    public bool IsBodyLocal(string name) => _bodyLocals.Contains(name);
 
     public static IEnumerable<Expr> Walk(Expr e)
     {

@@ -451,7 +451,7 @@ internal static class Emitter
 
     private static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Xml(string text) => Literal.Xml(text);
 
     /// <summary>One copy of the body: locals get <see cref="Suffix"/>, streams are read and written at <see cref="Offset"/>.</summary>
     internal sealed record Lane(string Suffix, string Offset);

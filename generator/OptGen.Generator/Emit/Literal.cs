@@ -54,5 +54,15 @@ internal static class Literal
 
     public static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The value as a person writes it in comments and docs: no type suffix, no trailing ".0".</summary>
+    public static string Readable(double value, bool single = false)
+    {
+        string text = single ? Single((float)value).TrimEnd('f') : Double(value);
+        return text.EndsWith(".0", StringComparison.Ordinal) ? text.Substring(0, text.Length - 2) : text;
+    }
+
+    /// <summary>Escapes text for an XML doc comment.</summary>
+    public static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
     private static int SingleBits(float value) => BitConverter.ToInt32(BitConverter.GetBytes(value), 0);
 }

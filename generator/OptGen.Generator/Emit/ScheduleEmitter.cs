@@ -145,11 +145,7 @@ internal static class ScheduleEmitter
     private static double Value(EquatableArray<ScheduleValue> values, string name) =>
         values.FirstOrDefault(v => v.Name == name)?.Number ?? double.NaN;
 
-    private static string Number(double value)
-    {
-        string text = Literal.Double(value);
-        return text.EndsWith(".0", StringComparison.Ordinal) ? text.Substring(0, text.Length - 2) : text;
-    }
+    private static string Number(double value) => Literal.Readable(value);
 
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Xml(string text) => Literal.Xml(text);
 }

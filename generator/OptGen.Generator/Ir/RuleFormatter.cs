@@ -72,10 +72,5 @@ internal static class RuleFormatter
         return precedence < minimumPrecedence ? "(" + text + ")" : text;
     }
 
-    private static string ConstantText(double value, ElementKind element)
-    {
-        string text = element == ElementKind.Single ? Literal.Single((float)value) : Literal.Double(value);
-        text = text.TrimEnd('f');
-        return text.EndsWith(".0", System.StringComparison.Ordinal) ? text.Substring(0, text.Length - 2) : text;
-    }
+    private static string ConstantText(double value, ElementKind element) => Literal.Readable(value, element == ElementKind.Single);
 }
