@@ -45,13 +45,17 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
                 transform: Parser.Parse)
             .WithTrackingName(TrackingNames.Parse);
 
+        // Diagnostics are equatable data (path and span); they are re-attached to the compilation's syntax tree only when
+        // reported, so that `#pragma warning disable OPTG0xx` and editorconfig severities apply to them.
         context.RegisterSourceOutput(
-            parsed.Select(static (result, _) => result.Diagnostics).WithTrackingName(TrackingNames.Diagnostics),
-            static (output, diagnostics) =>
+            parsed.Select(static (result, _) => result.Diagnostics).WithTrackingName(TrackingNames.Diagnostics)
+                .Where(static diagnostics => diagnostics.Count > 0)
+                .Combine(context.CompilationProvider),
+            static (output, input) =>
             {
-                foreach (DiagnosticInfo diagnostic in diagnostics)
+                foreach (DiagnosticInfo diagnostic in input.Left)
                 {
-                    output.ReportDiagnostic(diagnostic.ToDiagnostic());
+                    output.ReportDiagnostic(diagnostic.ToDiagnostic(input.Right));
                 }
             });
 

@@ -128,3 +128,15 @@ public sealed class InitialAccumulatorAttribute(double value) : Attribute
     /// <summary>Initial value.</summary>
     public double Value { get; } = value;
 }
+
+/// <summary>
+/// What <c>Step</c> does when a gradient is NaN or infinite. Without this attribute the policy is
+/// <see cref="NonFiniteGradientPolicy.Propagate"/>, PyTorch's behaviour.
+/// </summary>
+/// <param name="policy">The policy.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NonFiniteGradientsAttribute(NonFiniteGradientPolicy policy) : Attribute
+{
+    /// <summary>The policy.</summary>
+    public NonFiniteGradientPolicy Policy { get; } = policy;
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 
 namespace OptGen;
 
@@ -33,8 +34,51 @@ public interface IOptimizer
     /// <summary>Names of the state buffers, in the order of <c>GetStateBuffer</c> (PyTorch's state keys, e.g. <c>exp_avg</c>).</summary>
     IReadOnlyList<string> StateBufferNames { get; }
 
-    /// <summary>Resets the step count and every state buffer to its initial value.</summary>
+    /// <summary>What <c>Step</c> does with NaN or infinite gradients, as declared by <see cref="NonFiniteGradientsAttribute"/>.</summary>
+    NonFiniteGradientPolicy NonFiniteGradientPolicy { get; }
+
+    /// <summary>
+    /// Steps skipped because a gradient was not finite (only under <see cref="NonFiniteGradientPolicy.SkipStep"/>).
+    /// Saved in checkpoints; cleared by <see cref="Reset"/>.
+    /// </summary>
+    long SkippedStepCount { get; }
+
+    /// <summary>Resets the step count, the skipped-step count, the schedule and every state buffer to its initial value.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is using this optimizer.</exception>
     void Reset();
+
+    /// <summary>
+    /// Writes the complete state (step counts, base learning rate, schedule state, every state buffer and a fingerprint
+    /// of the rule and its hyperparameters) to <paramref name="destination"/> in the versioned, checksummed format of
+    /// <see cref="Checkpoint"/>.
+    /// </summary>
+    /// <param name="destination">The stream to write to.</param>
+    /// <exception cref="InvalidOperationException">Another thread is using this optimizer.</exception>
+    void SaveCheckpoint(Stream destination);
+
+    /// <summary>
+    /// Writes a checkpoint to <paramref name="path"/> atomically: to a temporary file first, renamed over the old one
+    /// only when complete, so a crash while saving never destroys the previous checkpoint.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <exception cref="InvalidOperationException">Another thread is using this optimizer.</exception>
+    void SaveCheckpoint(string path);
+
+    /// <summary>
+    /// Restores the state saved by <see cref="SaveCheckpoint(Stream)"/>. The whole checkpoint is read and verified first:
+    /// if it is truncated, corrupt, of a newer format, or saved by an optimizer with another rule, hyperparameters,
+    /// element type or length, a <see cref="CheckpointException"/> is thrown and this optimizer is unchanged.
+    /// </summary>
+    /// <param name="source">The stream to read from.</param>
+    /// <exception cref="CheckpointException">The checkpoint cannot be restored into this optimizer; nothing is changed.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using this optimizer.</exception>
+    void LoadCheckpoint(Stream source);
+
+    /// <summary>Restores the state saved by <see cref="SaveCheckpoint(string)"/>; see <see cref="LoadCheckpoint(Stream)"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <exception cref="CheckpointException">The checkpoint cannot be restored into this optimizer; nothing is changed.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using this optimizer.</exception>
+    void LoadCheckpoint(string path);
 }
 
 /// <summary>A generated optimizer over elements of type <typeparamref name="T"/> (<see cref="float"/> or <see cref="double"/>).</summary>
@@ -45,8 +89,16 @@ public interface IOptimizer<T> : IOptimizer
     /// <summary>Applies one update to <paramref name="parameters"/> given <paramref name="gradients"/>.</summary>
     /// <param name="parameters">Parameters, updated in place; length <see cref="IOptimizer.Length"/>.</param>
     /// <param name="gradients">Gradients of the objective; length <see cref="IOptimizer.Length"/>.</param>
+    /// <returns>
+    /// True if the step was applied; false if it was skipped because a gradient was NaN or infinite (only under
+    /// <see cref="NonFiniteGradientPolicy.SkipStep"/>), in which case nothing but <see cref="IOptimizer.SkippedStepCount"/> changed.
+    /// </returns>
     /// <exception cref="ArgumentException">A length differs from <see cref="IOptimizer.Length"/>; nothing is changed.</exception>
-    void Step(Span<T> parameters, ReadOnlySpan<T> gradients);
+    /// <exception cref="InvalidOperationException">
+    /// Another thread is using this optimizer: an instance is not thread-safe, and concurrent calls are detected rather
+    /// than allowed to corrupt the state; nothing is changed.
+    /// </exception>
+    bool Step(Span<T> parameters, ReadOnlySpan<T> gradients);
 
     /// <summary>The state buffer at <paramref name="index"/> (see <see cref="IOptimizer.StateBufferNames"/>), readable and writable.</summary>
     /// <param name="index">Index of the buffer.</param>

@@ -99,11 +99,12 @@ public sealed class ParameterStore<T>
 public static class ParameterStoreExtensions
 {
     /// <summary>Updates every tensor of <paramref name="store"/> in one step.</summary>
-    public static void Step<T>(this IOptimizer<T> optimizer, ParameterStore<T> store)
+    /// <returns>False if the step was skipped for a non-finite gradient (see <see cref="NonFiniteGradientPolicy.SkipStep"/>).</returns>
+    public static bool Step<T>(this IOptimizer<T> optimizer, ParameterStore<T> store)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(store);
-        optimizer.Step(store.Parameters, store.Gradients);
+        return optimizer.Step(store.Parameters, store.Gradients);
     }
 }

@@ -29,6 +29,24 @@ public enum EpsilonPlacement
     InsideSquareRoot,
 }
 
+/// <summary>What a generated <c>Step</c> does with gradients that are NaN or infinite.</summary>
+public enum NonFiniteGradientPolicy
+{
+    /// <summary>
+    /// Apply the step anyway: NaN and infinity flow into the parameters and state, exactly as in PyTorch. No check is
+    /// made, so the step costs nothing extra. The default.
+    /// </summary>
+    Propagate,
+
+    /// <summary>
+    /// Check every gradient first (one extra read pass over the gradients) and, if any is NaN or infinite, skip the
+    /// step: parameters, state, step count and schedule position stay as they were, <c>Step</c> returns false and
+    /// <c>SkippedStepCount</c> grows by one. The behaviour of PyTorch's <c>GradScaler</c> and Optax's
+    /// <c>apply_if_finite</c>, which mixed-precision training needs.
+    /// </summary>
+    SkipStep,
+}
+
 /// <summary>The code path a generated <c>Step</c> took, widest first.</summary>
 public enum KernelPath
 {

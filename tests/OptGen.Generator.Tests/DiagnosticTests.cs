@@ -35,6 +35,18 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Sgd)]\npublic abstract partial class Opt;", "OPTG003", "Opt" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial record Opt;", "OPTG003", "Opt" },
 
+        // OPTG004: two [Optimizer] attributes, reported at the second.
+        { "[Optimizer(UpdateRule.Sgd)]\n[Optimizer(UpdateRule.Adam)]\npublic partial class Opt;", "OPTG004", "Optimizer(UpdateRule.Adam)" },
+
+        // OPTG005: a member the user wrote with the name of a generated one, reported at the user's member.
+        { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    public int Step;\n}", "OPTG005", "Step" },
+        { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    private float[] _expAvg = [];\n}", "OPTG005", "_expAvg" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public Opt(int size) { }\n}", "OPTG005", "Opt" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public static void SaveCheckpoint() { }\n}", "OPTG005", "SaveCheckpoint" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau]\npublic partial class Opt\n{\n    public string PlateauTracker => \"\";\n}", "OPTG005", "PlateauTracker" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Length;", "OPTG005", "Length" },
+        { "public class Base\n{\n    protected int _length;\n}\n\n[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt : Base;", "OPTG005", "Opt" },
+
         // OPTG010: learning rate.
         { "[Optimizer(UpdateRule.Sgd, LearningRate = -1)]\npublic partial class Opt;", "OPTG010", "LearningRate = -1" },
         { "[Optimizer(UpdateRule.Adam, LearningRate = 0)]\npublic partial class Opt;", "OPTG010", "LearningRate = 0" },
@@ -81,6 +93,7 @@ public sealed class DiagnosticTests
 
         // OPTG018: arguments that are not readable constants of the expected kind.
         { "[Optimizer((UpdateRule)42)]\npublic partial class Opt;", "OPTG018", "(UpdateRule)42" },
+        { "[Optimizer(UpdateRule.Adam)]\n[NonFiniteGradients((NonFiniteGradientPolicy)7)]\npublic partial class Opt;", "OPTG018", "(NonFiniteGradientPolicy)7" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = null)]\npublic partial class Opt;", "OPTG018", "ElementType = null" },
         { "[Optimizer(UpdateRule.Sgd, LearningRate = Missing.Value)]\npublic partial class Opt;", "OPTG018", "LearningRate = Missing.Value" },
 
@@ -166,6 +179,9 @@ public sealed class DiagnosticTests
         { "public partial class Outer\n{\n    [Optimizer(UpdateRule.Sgd)]\n    public partial class Opt;\n}", "OPTG002" },
         { "public partial class A\n{\n    internal partial struct B\n    {\n        [Optimizer(UpdateRule.Sgd)]\n        public partial class Opt;\n    }\n}", "OPTG002" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic sealed partial class Opt;", "OPTG003" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt;\n\npublic partial class Opt\n{\n    public int Steps;\n}", "OPTG004" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public int Steps;\n    public float[] ExpAvg = [];\n    public Opt(int size, int unused) : this(size) { }\n    public static int s_length;\n}", "OPTG005" },
+        { "public class Base\n{\n    private int _length = 1;\n    protected int Steps => _length;\n}\n\n[Optimizer(UpdateRule.Adam)]\npublic partial class Opt : Base;", "OPTG005" },
         { "[Optimizer(UpdateRule.Sgd, LearningRate = 1e-9)]\npublic partial class Opt;", "OPTG010" },
         { "[Optimizer(UpdateRule.Adam, LearningRate = 10)]\npublic partial class Opt;", "OPTG010" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.0, Second = 0.999999)]\npublic partial class Opt;", "OPTG011" },

@@ -176,6 +176,18 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void NonFiniteGradients_SkipStep_Adam() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam)]
+        [NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]
+        public partial class MixedPrecisionAdam;
+        """);
+
+    [Fact]
     public void GlobalNamespace() => Verify(
         """
         [OptGen.Optimizer(OptGen.UpdateRule.RMSprop, LearningRate = 1e-3)]

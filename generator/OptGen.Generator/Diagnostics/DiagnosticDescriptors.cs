@@ -22,6 +22,16 @@ internal static class DiagnosticDescriptors
         "Optimizer class shape not supported",
         "Optimizer '{0}' cannot be {1}: declare it as a non-generic, non-static, non-abstract partial class");
 
+    public static readonly DiagnosticDescriptor DuplicateOptimizerAttribute = Error(
+        "OPTG004",
+        "More than one [Optimizer] attribute",
+        "Class '{0}' has {1} [Optimizer] attributes: one class declares one update rule; keep one, or declare another class for the other rule");
+
+    public static readonly DiagnosticDescriptor MemberNameCollision = Error(
+        "OPTG005",
+        "Member name collides with a generated member",
+        "'{0}' collides with {1}, which OptGen generates: {2}");
+
     public static readonly DiagnosticDescriptor InvalidLearningRate = Error(
         "OPTG010",
         "Invalid learning rate",
@@ -129,7 +139,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>All descriptors, for lookup by ID.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
-        ClassMustBePartial, ContainingTypeMustBePartial, UnsupportedClassShape, InvalidLearningRate, InvalidDecay, InvalidEpsilon,
+        ClassMustBePartial, ContainingTypeMustBePartial, UnsupportedClassShape, DuplicateOptimizerAttribute, MemberNameCollision, InvalidLearningRate, InvalidDecay, InvalidEpsilon,
         InvalidNonNegative, InvalidNesterov, NotApplicable, UnsupportedElementType, UnreadableArgument, SecondDecayBelowFirst,
         LargeEpsilon, InvalidStepCount, InvalidGamma, InvalidPower, RateAboveBase, TwoDecaySchedules, InvalidMilestones,
         WarmupLongerThanDecay, InvalidScheduleValue, MissingScheduleValue, PlateauWithWarmup, InternalError);

@@ -19,10 +19,14 @@ internal sealed record DiagnosticInfo(string Id, string FilePath, TextSpan Span,
             arguments.ToEquatableArray());
     }
 
-    public Diagnostic ToDiagnostic()
+    /// <summary>The diagnostic, located in <paramref name="compilation"/>'s syntax tree of the same path when there is one.</summary>
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
     {
         DiagnosticDescriptor descriptor = DiagnosticDescriptors.ById(Id);
-        Location location = FilePath.Length == 0 ? Location.None : Location.Create(FilePath, Span, LineSpan);
+        SyntaxTree? tree = FilePath.Length == 0 ? null : compilation?.SyntaxTrees.FirstOrDefault(t => t.FilePath == FilePath);
+        Location location = tree is not null && Span.End <= tree.Length ? Location.Create(tree, Span)
+            : FilePath.Length == 0 ? Location.None
+            : Location.Create(FilePath, Span, LineSpan);
         return Diagnostic.Create(descriptor, location, Arguments.Cast<object>().ToArray());
     }
 }

@@ -105,6 +105,9 @@ internal static class Emitter
     {
         Hyperparameters h = c.Spec.Hyperparameters;
         w.Line($"private const double DefaultLearningRate = {Literal.Double(h.LearningRate)};");
+        w.Line();
+        w.Line("/// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>");
+        w.Line($"private const string CheckpointFingerprint = {Literal.String(Fingerprint.Of(c.Spec))};");
         string names = string.Join(", ", c.States.Select(s => $"\"{s.TorchName}\""));
         w.Line($"private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] {{ {names} }});");
         w.Line();
@@ -120,6 +123,8 @@ internal static class Emitter
         w.Line("private double _rangeLearningRate;");
         w.Line("private double _baseLearningRate = DefaultLearningRate;");
         w.Line("private global::OptGen.KernelPath _lastKernelPath;");
+        w.Line("private long _skippedStepCount;");
+        w.Line("private int _inUse; // 1 while a Step, Reset or checkpoint runs: concurrent use is detected, not allowed to corrupt the state");
         ScheduleEmitter.WriteFields(w, c.Spec.Schedule);
         w.Line();
         w.Line($"/// <summary>Allocates the optimizer state for <paramref name=\"length\"/> parameters.</summary>");
@@ -178,6 +183,12 @@ internal static class Emitter
 
         w.Line();
         w.Line("/// <inheritdoc/>");
+        w.Line($"public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => global::OptGen.NonFiniteGradientPolicy.{(c.Spec.SkipNonFiniteSteps ? "SkipStep" : "Propagate")};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public long SkippedStepCount => _skippedStepCount;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
         w.Line("public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;");
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -212,18 +223,101 @@ internal static class Emitter
         w.Line("/// <inheritdoc/>");
         using (w.Block("public void Reset()"))
         {
-            w.Line("_stepCount = 0;");
-            if (c.Spec.Schedule.IsPlateau)
+            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
+            using (w.Block("try"))
             {
-                w.Line("_plateau.Reset(_baseLearningRate);");
+                w.Line("_stepCount = 0;");
+                w.Line("_skippedStepCount = 0;");
+                if (c.Spec.Schedule.IsPlateau)
+                {
+                    w.Line("_plateau.Reset(_baseLearningRate);");
+                }
+
+                foreach (StreamDecl state in c.States)
+                {
+                    w.Line(state.InitialValue == 0
+                        ? $"global::System.Array.Clear(_{state.Name});"
+                        : $"global::System.Array.Fill(_{state.Name}, {c.Literal(state.InitialValue)});");
+                }
             }
 
-            foreach (StreamDecl state in c.States)
+            using (w.Block("finally"))
             {
-                w.Line(state.InitialValue == 0
-                    ? $"global::System.Array.Clear(_{state.Name});"
-                    : $"global::System.Array.Fill(_{state.Name}, {c.Literal(state.InitialValue)});");
+                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
             }
+        }
+
+        WriteCheckpointMembers(w, c);
+    }
+
+    private static void WriteCheckpointMembers(CodeWriter w, EmitContext c)
+    {
+        string buffers = string.Join(", ", c.States.Select(s => "_" + s.Name));
+        bool plateau = c.Spec.Schedule.IsPlateau;
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("public void SaveCheckpoint(global::System.IO.Stream destination)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(destination);");
+            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
+            using (w.Block("try"))
+            {
+                string plateauState = plateau
+                    ? "new global::OptGen.PlateauState(_plateau.LearningRate, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining)"
+                    : "null";
+                w.Line($"global::OptGen.Checkpoint.Write(destination, new global::OptGen.CheckpointContent<{c.T}>(");
+                w.Line($"    CheckpointFingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau: {plateauState},");
+                w.Line($"    s_stateBufferNames, new {c.T}[][] {{ {buffers} }}));");
+            }
+
+            using (w.Block("finally"))
+            {
+                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void SaveCheckpoint(string path) => global::OptGen.Checkpoint.WriteFile(path, SaveCheckpoint);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("public void LoadCheckpoint(global::System.IO.Stream source)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
+            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
+            using (w.Block("try"))
+            {
+                w.Line($"global::OptGen.CheckpointContent<{c.T}> checkpoint = global::OptGen.Checkpoint.Read<{c.T}>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: {(plateau ? "true" : "false")});");
+                w.Line();
+                w.Line("// Read and verified in full: only now is anything changed.");
+                if (plateau)
+                {
+                    w.Line("global::OptGen.PlateauState plateau = checkpoint.Plateau.GetValueOrDefault();");
+                    w.Line("_plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);");
+                }
+
+                for (int i = 0; i < c.States.Count; i++)
+                {
+                    w.Line($"global::System.Array.Copy(checkpoint.Buffers[{Literal.Integer(i)}], _{c.States[i].Name}, _length);");
+                }
+
+                w.Line("_stepCount = checkpoint.StepCount;");
+                w.Line("_skippedStepCount = checkpoint.SkippedStepCount;");
+                w.Line("_baseLearningRate = checkpoint.BaseLearningRate;");
+            }
+
+            using (w.Block("finally"))
+            {
+                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("public void LoadCheckpoint(string path)"))
+        {
+            w.Line("using global::System.IO.FileStream file = global::System.IO.File.OpenRead(path);");
+            w.Line("LoadCheckpoint(file);");
         }
     }
 
@@ -247,8 +341,14 @@ internal static class Emitter
         w.Line("/// </remarks>");
         w.Line("/// <param name=\"parameters\">Parameters, updated in place; length <see cref=\"Length\"/>.</param>");
         w.Line("/// <param name=\"gradients\">Gradients of the objective; length <see cref=\"Length\"/>.</param>");
+        w.Line("/// <returns>");
+        w.Line(c.Spec.SkipNonFiniteSteps
+            ? "/// True if the step was applied; false if a gradient was NaN or infinite and the step was skipped (only <see cref=\"SkippedStepCount\"/> changed)."
+            : "/// True: non-finite gradients are propagated, as in PyTorch, so every step is applied.");
+        w.Line("/// </returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
-        using (w.Block($"public void Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients)"))
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is using this optimizer; nothing is changed.</exception>");
+        using (w.Block($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients)"))
         {
             using (w.Block("if (parameters.Length != _length)"))
             {
@@ -261,11 +361,33 @@ internal static class Emitter
             }
 
             w.Line();
-            w.Line("// The rate and step number are read once; ranges of a parallel step all use them.");
-            w.Line("_rangeStep = _stepCount + 1;");
-            w.Line("_rangeLearningRate = LearningRate;");
-            w.Line("_lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);");
-            w.Line("_stepCount++;");
+            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
+            using (w.Block("try"))
+            {
+                if (c.Spec.SkipNonFiniteSteps)
+                {
+                    w.Line("// NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.");
+                    using (w.Block("if (!global::OptGen.FiniteCheck.AllFinite(gradients, _threadCount))"))
+                    {
+                        w.Line("_skippedStepCount++;");
+                        w.Line("return false;");
+                    }
+
+                    w.Line();
+                }
+
+                w.Line("// The rate and step number are read once; ranges of a parallel step all use them.");
+                w.Line("_rangeStep = _stepCount + 1;");
+                w.Line("_rangeLearningRate = LearningRate;");
+                w.Line("_lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);");
+                w.Line("_stepCount++;");
+                w.Line("return true;");
+            }
+
+            using (w.Block("finally"))
+            {
+                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
+            }
         }
 
         w.Line();
@@ -449,7 +571,7 @@ internal static class Emitter
             ? ScalarExpression(e)
             : "(" + ScalarExpression(e) + ")";
 
-    private static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
+    internal static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 
     private static string Xml(string text) => Literal.Xml(text);
 

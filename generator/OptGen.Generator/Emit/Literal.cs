@@ -61,6 +61,24 @@ internal static class Literal
         return text.EndsWith(".0", StringComparison.Ordinal) ? text.Substring(0, text.Length - 2) : text;
     }
 
+    /// <summary>A C# string literal: quotes, backslashes and control characters escaped.</summary>
+    public static string String(string text)
+    {
+        var literal = new System.Text.StringBuilder(text.Length + 2).Append('"');
+        foreach (char c in text)
+        {
+            _ = c switch
+            {
+                '"' => literal.Append("\\\""),
+                '\\' => literal.Append("\\\\"),
+                < ' ' => literal.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => literal.Append(c),
+            };
+        }
+
+        return literal.Append('"').ToString();
+    }
+
     /// <summary>Escapes text for an XML doc comment.</summary>
     public static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 

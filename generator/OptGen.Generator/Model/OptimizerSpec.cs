@@ -75,7 +75,8 @@ internal sealed record OptimizerSpec(
     EquatableArray<ContainingType> ContainingTypes,
     ElementKind Element,
     Hyperparameters Hyperparameters,
-    ScheduleSpec Schedule)
+    ScheduleSpec Schedule,
+    bool SkipNonFiniteSteps)
 {
     /// <summary>Unique, file-name-safe hint for the generated source: letters, digits, '_' and '.' only.</summary>
     public string HintName
@@ -88,19 +89,22 @@ internal sealed record OptimizerSpec(
                 name.Append(Namespace).Append('.');
             }
 
+            // Nested types are joined with '+' and generic ones carry their arity, as in metadata names, so that
+            // namespace A { class B } and class A { class B } (or Outer<T> and Outer_T_) get distinct hints.
             foreach (ContainingType type in ContainingTypes)
             {
-                name.Append(type.Name).Append('.');
+                int generic = type.Name.IndexOf('<');
+                name.Append(generic < 0 ? type.Name : type.Name.Substring(0, generic) + "`" + (type.Name.Split(',').Length).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('+');
             }
 
             name.Append(ClassName);
             var hint = new System.Text.StringBuilder(name.Length + 5);
             foreach (char c in name.ToString())
             {
-                // '@' only escapes keywords; '<', '>' and ',' of generic containing types become '_'.
+                // '@' only escapes keywords; anything else outside letters, digits and ._+` becomes '_'.
                 if (c != '@')
                 {
-                    hint.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+                    hint.Append(char.IsLetterOrDigit(c) || c is '.' or '_' or '+' or '`' ? c : '_');
                 }
             }
 

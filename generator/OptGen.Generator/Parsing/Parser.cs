@@ -20,6 +20,7 @@ internal sealed partial class Parser
 
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private bool _failed;
+    private bool _skipNonFiniteSteps;
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -77,6 +78,11 @@ internal sealed partial class Parser
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (!CheckSingleOptimizerAttribute(type, context))
+        {
+            return null;
+        }
+
         AttributeData optimizer = context.Attributes[0];
         if (!TryReadEnum(optimizer, 0, "Optimizer rule", out int ruleValue) || !Enum.IsDefined(typeof(UpdateRule), ruleValue))
         {
@@ -149,14 +155,101 @@ internal sealed partial class Parser
         }
 
         ScheduleSpec schedule = ParseSchedule(h.LearningRate);
-        return new OptimizerSpec(
+        var spec = new OptimizerSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             Identifier(type.Name),
             containingTypes.ToEquatableArray(),
             element,
             h,
-            schedule);
+            schedule,
+            _skipNonFiniteSteps);
+        if (!_failed)
+        {
+            CheckMemberCollisions(type, spec, identifier, cancellationToken);
+        }
+
+        return spec;
     }
+
+    /// <summary>
+    /// One class declares one rule. With two [Optimizer] attributes (on one declaration or on two partial parts) every
+    /// one after the first is reported, by the part that carries it, and no part generates code.
+    /// </summary>
+    private bool CheckSingleOptimizerAttribute(INamedTypeSymbol type, GeneratorAttributeSyntaxContext context)
+    {
+        List<AttributeData> all = type.GetAttributes()
+            .Where(a => a.AttributeClass is { Name: "OptimizerAttribute" } c && c.ContainingNamespace?.ToDisplayString() == AttributeNamespace)
+            .ToList();
+        if (all.Count <= 1)
+        {
+            return true;
+        }
+
+        foreach (AttributeData attribute in context.Attributes)
+        {
+            int index = all.FindIndex(a => SameApplication(a, attribute));
+            if (index > 0 && attribute.ApplicationSyntaxReference?.GetSyntax() is { } syntax)
+            {
+                Report(DiagnosticDescriptors.DuplicateOptimizerAttribute, syntax.GetLocation(), type.Name, all.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        _failed = true;
+        return false;
+    }
+
+    /// <summary>
+    /// A member the user wrote (or inherited) with the name of one OptGen generates would not compile, or would be
+    /// hidden: report it at the user's member, naming what OptGen generates there.
+    /// </summary>
+    private void CheckMemberCollisions(INamedTypeSymbol type, OptimizerSpec spec, Location identifier, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, string> generated = Emit.GeneratedMembers.Of(spec, Ir.RuleLibrary.Lower(spec.Hyperparameters));
+        string className = type.Name;
+        if (generated.TryGetValue(className, out string? role))
+        {
+            // C# forbids a member named like its enclosing type.
+            Report(DiagnosticDescriptors.MemberNameCollision, identifier, className, role, "rename the class");
+        }
+
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool inherited = !SymbolEqualityComparer.Default.Equals(current, type);
+            foreach (ISymbol member in current.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || (inherited && member.DeclaredAccessibility == Accessibility.Private))
+                {
+                    continue;
+                }
+
+                string name = member.Name;
+                string fix = inherited ? $"rename it in the base class {current.Name}" : "rename it";
+                if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor)
+                {
+                    // The generated constructor takes the parameter count; any other constructor may coexist.
+                    if (!inherited && constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                    {
+                        Report(DiagnosticDescriptors.MemberNameCollision, MemberLocation(constructor, identifier), className + "(int)", "the constructor that allocates the state", "remove it, or give it other parameters");
+                    }
+
+                    continue;
+                }
+
+                if (generated.TryGetValue(name, out string? what) && reported.Add(name))
+                {
+                    Report(DiagnosticDescriptors.MemberNameCollision, inherited ? identifier : MemberLocation(member, identifier), name, what, fix);
+                }
+            }
+        }
+    }
+
+    private static bool SameApplication(AttributeData a, AttributeData b) =>
+        a.ApplicationSyntaxReference is { } x && b.ApplicationSyntaxReference is { } y && x.SyntaxTree == y.SyntaxTree && x.Span == y.Span;
+
+    private static Location MemberLocation(ISymbol member, Location fallback) =>
+        member.Locations.FirstOrDefault(l => l.IsInSource) ?? fallback;
 
     private Hyperparameters ReadOption(AttributeData attribute, string name, Hyperparameters h)
     {
@@ -333,6 +426,19 @@ internal sealed partial class Parser
                 if (ReadBool(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "Centered", out bool centered))
                 {
                     h = h with { Centered = centered };
+                }
+
+                break;
+
+            case "NonFiniteGradientsAttribute":
+                if (TryReadEnum(attribute, 0, "NonFiniteGradients", out int policy))
+                {
+                    if (policy is not (0 or 1))
+                    {
+                        Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(attribute, null, 0), "[NonFiniteGradients]");
+                    }
+
+                    _skipNonFiniteSteps = policy == 1;
                 }
 
                 break;

@@ -28,6 +28,9 @@ namespace Demo
     partial class AdamWCosine : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
     {
         private const double DefaultLearningRate = 0.001;
+
+        /// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>
+        private const string CheckpointFingerprint = "optgen-state/1 AdamW float lr=0.001 beta1=0.9 beta2=0.999 eps=1E-08/outside bias_correction=true weight_decay=0.01/decoupled momentum=0.0 dampening=0.0 nesterov=false amsgrad=false centered=false lr_decay=0.0 initial_accumulator=0.0 maximize=false schedule=Cosine(totalSteps=1000.0,minRate=1E-05)";
         private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] { "exp_avg", "exp_avg_sq" });
 
         private readonly float[] _expAvg;
@@ -39,6 +42,8 @@ namespace Demo
         private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
+        private long _skippedStepCount;
+        private int _inUse; // 1 while a Step, Reset or checkpoint runs: concurrent use is detected, not allowed to corrupt the state
 
         /// <summary>Allocates the optimizer state for <paramref name="length"/> parameters.</summary>
         /// <param name="length">Number of parameters every <see cref="Step"/> updates.</param>
@@ -82,6 +87,12 @@ namespace Demo
         }
 
         /// <inheritdoc/>
+        public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => global::OptGen.NonFiniteGradientPolicy.Propagate;
+
+        /// <inheritdoc/>
+        public long SkippedStepCount => _skippedStepCount;
+
+        /// <inheritdoc/>
         public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
 
         /// <inheritdoc/>
@@ -111,9 +122,67 @@ namespace Demo
         /// <inheritdoc/>
         public void Reset()
         {
-            _stepCount = 0;
-            global::System.Array.Clear(_expAvg);
-            global::System.Array.Clear(_expAvgSq);
+            global::OptGen.ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                _stepCount = 0;
+                _skippedStepCount = 0;
+                global::System.Array.Clear(_expAvg);
+                global::System.Array.Clear(_expAvgSq);
+            }
+            finally
+            {
+                global::OptGen.ExclusiveUse.Exit(ref _inUse);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void SaveCheckpoint(global::System.IO.Stream destination)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(destination);
+            global::OptGen.ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                global::OptGen.Checkpoint.Write(destination, new global::OptGen.CheckpointContent<float>(
+                    CheckpointFingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau: null,
+                    s_stateBufferNames, new float[][] { _expAvg, _expAvgSq }));
+            }
+            finally
+            {
+                global::OptGen.ExclusiveUse.Exit(ref _inUse);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void SaveCheckpoint(string path) => global::OptGen.Checkpoint.WriteFile(path, SaveCheckpoint);
+
+        /// <inheritdoc/>
+        public void LoadCheckpoint(global::System.IO.Stream source)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(source);
+            global::OptGen.ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.Read<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false);
+
+                // Read and verified in full: only now is anything changed.
+                global::System.Array.Copy(checkpoint.Buffers[0], _expAvg, _length);
+                global::System.Array.Copy(checkpoint.Buffers[1], _expAvgSq, _length);
+                _stepCount = checkpoint.StepCount;
+                _skippedStepCount = checkpoint.SkippedStepCount;
+                _baseLearningRate = checkpoint.BaseLearningRate;
+            }
+            finally
+            {
+                global::OptGen.ExclusiveUse.Exit(ref _inUse);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void LoadCheckpoint(string path)
+        {
+            using global::System.IO.FileStream file = global::System.IO.File.OpenRead(path);
+            LoadCheckpoint(file);
         }
 
         /// <summary>Applies one AdamW step: updates <paramref name="parameters"/> and the state in one pass.</summary>
@@ -138,8 +207,12 @@ namespace Demo
         /// </remarks>
         /// <param name="parameters">Parameters, updated in place; length <see cref="Length"/>.</param>
         /// <param name="gradients">Gradients of the objective; length <see cref="Length"/>.</param>
+        /// <returns>
+        /// True: non-finite gradients are propagated, as in PyTorch, so every step is applied.
+        /// </returns>
         /// <exception cref="global::System.ArgumentException">A length differs from <see cref="Length"/>; nothing is changed.</exception>
-        public void Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients)
+        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer; nothing is changed.</exception>
+        public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients)
         {
             if (parameters.Length != _length)
             {
@@ -150,11 +223,20 @@ namespace Demo
                 throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
             }
 
-            // The rate and step number are read once; ranges of a parallel step all use them.
-            _rangeStep = _stepCount + 1;
-            _rangeLearningRate = LearningRate;
-            _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
-            _stepCount++;
+            global::OptGen.ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                // The rate and step number are read once; ranges of a parallel step all use them.
+                _rangeStep = _stepCount + 1;
+                _rangeLearningRate = LearningRate;
+                _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
+                _stepCount++;
+                return true;
+            }
+            finally
+            {
+                global::OptGen.ExclusiveUse.Exit(ref _inUse);
+            }
         }
 
         /// <inheritdoc/>

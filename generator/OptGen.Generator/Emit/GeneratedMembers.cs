@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using OptGen.Generator.Ir;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Emit;
+
+/// <summary>
+/// The names of every member the <see cref="Emitter"/> writes into the user's class, with what each is, so the parser
+/// can report a user member of the same name. A test compares this list with the members of compiled generated code.
+/// </summary>
+internal static class GeneratedMembers
+{
+    public static IReadOnlyDictionary<string, string> Of(OptimizerSpec spec, RuleProgram program)
+    {
+        var members = new Dictionary<string, string>(System.StringComparer.Ordinal)
+        {
+            ["Step"] = "the generated update method",
+            ["Length"] = "the generated parameter count",
+            ["StepCount"] = "the generated step counter",
+            ["SkippedStepCount"] = "the generated skipped-step counter",
+            ["NonFiniteGradientPolicy"] = "the generated non-finite gradient policy",
+            ["LearningRate"] = "the generated learning rate property",
+            ["BaseLearningRate"] = "the generated base learning rate property",
+            ["LastKernelPath"] = "the generated kernel path property",
+            ["ThreadCount"] = "the generated thread count property",
+            ["StateBufferNames"] = "the generated state buffer names",
+            ["GetStateBuffer"] = "the generated state buffer accessor",
+            ["Reset"] = "the generated reset method",
+            ["SaveCheckpoint"] = "the generated checkpoint writer",
+            ["LoadCheckpoint"] = "the generated checkpoint reader",
+            ["DefaultLearningRate"] = "a generated constant",
+            ["CheckpointFingerprint"] = "a generated constant",
+            ["s_stateBufferNames"] = "a generated field",
+            ["_length"] = "a generated field",
+            ["_stepCount"] = "a generated field",
+            ["_skippedStepCount"] = "a generated field",
+            ["_threadCount"] = "a generated field",
+            ["_rangeStep"] = "a generated field",
+            ["_rangeLearningRate"] = "a generated field",
+            ["_baseLearningRate"] = "a generated field",
+            ["_lastKernelPath"] = "a generated field",
+            ["_inUse"] = "a generated field",
+        };
+
+        foreach (StreamDecl state in new EmitContext(spec, program, KernelOptions.Default).States)
+        {
+            members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
+            members["_" + state.Name] = "a generated state field";
+        }
+
+        if (spec.Schedule.IsPlateau)
+        {
+            members["_plateau"] = "a generated field";
+            members["ReportMetric"] = "the generated plateau metric method";
+            members["PlateauTracker"] = "the generated plateau state property";
+        }
+        else if (!spec.Schedule.IsConstant)
+        {
+            members["ScheduledLearningRate"] = "the generated schedule method";
+        }
+
+        return members;
+    }
+}

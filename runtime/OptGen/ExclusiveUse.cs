@@ -1,0 +1,34 @@
+using System;
+using System.ComponentModel;
+using System.Threading;
+
+namespace OptGen;
+
+/// <summary>
+/// Detects concurrent use of one optimizer. An instance is not thread-safe; rather than let two threads interleave
+/// their updates of the same state, the second caller gets an <see cref="InvalidOperationException"/> before it
+/// touches anything. Called by generated code; costs one uncontended interlocked exchange per call.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ExclusiveUse
+{
+    /// <summary>Marks the optimizer in use, or throws if another thread is using it.</summary>
+    /// <param name="flag">The optimizer's in-use flag.</param>
+    /// <exception cref="InvalidOperationException">The optimizer is in use on another thread (or re-entered).</exception>
+    public static void Enter(ref int flag)
+    {
+        if (Interlocked.Exchange(ref flag, 1) != 0)
+        {
+            Throw();
+        }
+    }
+
+    /// <summary>Marks the optimizer free again.</summary>
+    /// <param name="flag">The optimizer's in-use flag.</param>
+    public static void Exit(ref int flag) => Volatile.Write(ref flag, 0);
+
+    private static void Throw() => throw new InvalidOperationException(
+        "This optimizer is already running a Step, Reset or checkpoint on another thread. An optimizer instance is not " +
+        "thread-safe: call it from one thread at a time (a large Step already uses several threads itself; see ThreadCount), " +
+        "or give each thread its own optimizer.");
+}
