@@ -388,6 +388,16 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Every_descriptor_is_documented_in_the_README_table_with_its_severity()
+    {
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Snapshot.Directory)!, "..", "..", "README.md"));
+        foreach (DiagnosticDescriptor descriptor in DiagnosticDescriptors.All)
+        {
+            Assert.Contains($"| {descriptor.Id} | {descriptor.DefaultSeverity} |", readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Every_problem_of_a_declaration_is_reported_not_just_the_first()
     {
         GeneratorRun run = GeneratorHarness.Run(Declare(
