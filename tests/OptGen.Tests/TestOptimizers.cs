@@ -39,3 +39,62 @@ public static class TestOptimizerFactory
         _ => throw new System.ArgumentOutOfRangeException(nameof(name)),
     };
 }
+
+/// <summary>
+/// Proves that <c>#pragma warning disable</c> suppresses OptGen's warnings in a real build: this project treats
+/// warnings as errors, so it would not build if OPTG021 (epsilon above 1e-3) were still reported here.
+/// </summary>
+[Optimizer(UpdateRule.Adam)]
+#pragma warning disable OPTG021 // a deliberately large epsilon
+[Epsilon(0.01)]
+#pragma warning restore OPTG021
+public partial class PragmaSuppressedAdam;
+
+// Declarations for NonFiniteGradientTests, CheckpointTests, InvalidCallTests and ConcurrencyTests.
+
+/// <summary>Skips non-finite steps; the schedule shows that a skipped step does not advance the learning rate.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 0.02)]
+[NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]
+[LinearWarmup(Steps = 3)]
+[CosineDecay(TotalSteps = 20)]
+internal sealed partial class SkipStepScheduledAdam;
+
+[Optimizer(UpdateRule.Sgd, LearningRate = 0.05)]
+[Momentum(0.9)]
+[NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]
+internal sealed partial class SkipStepMomentumSgd;
+
+[Optimizer(UpdateRule.Sgd, LearningRate = 0.05, ElementType = typeof(double))]
+[Momentum(0.8, Dampening = 0.1)]
+[WeightDecay(1e-3)]
+[NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]
+internal sealed partial class SkipStepMomentumSgdDouble;
+
+[Optimizer(UpdateRule.Adam, LearningRate = 0.01)]
+[LinearWarmup(Steps = 4)]
+[CosineDecay(TotalSteps = 12, MinLearningRate = 1e-4)]
+internal sealed partial class WarmupCosineAdam;
+
+[Optimizer(UpdateRule.Sgd, LearningRate = 0.1)]
+[Momentum(0.9)]
+[ReduceOnPlateau(Factor = 0.5, Patience = 2, Cooldown = 1, MinLearningRate = 1e-3)]
+internal sealed partial class PlateauMomentumSgd;
+
+[Optimizer(UpdateRule.Adam)]
+internal sealed partial class PlainAdam;
+
+/// <summary>PlainAdam with one hyperparameter changed (β₂).</summary>
+[Optimizer(UpdateRule.Adam)]
+[MomentDecay(First = 0.9, Second = 0.99)]
+internal sealed partial class PlainAdamOtherBeta2;
+
+/// <summary>PlainAdam with another initial learning rate.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 2e-3)]
+internal sealed partial class PlainAdamOtherLearningRate;
+
+/// <summary>PlainAdam over doubles.</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(double))]
+internal sealed partial class PlainAdamDouble;
+
+[Optimizer(UpdateRule.AdamW)]
+internal sealed partial class PlainAdamW;
