@@ -26,6 +26,9 @@ public static class TrackingNames
 
     /// <summary>Project-wide kernel options (MSBuild properties).</summary>
     public const string Options = nameof(Options);
+
+    /// <summary>Hint names shared by two optimizers (usually none).</summary>
+    public const string HintNames = nameof(HintNames);
 }
 
 /// <summary>
@@ -69,9 +72,21 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
                 provider.GlobalOptions.TryGetValue(KernelOptions.UnrollFactorProperty, out string? unroll) ? unroll : null))
             .WithTrackingName(TrackingNames.Options);
 
-        context.RegisterSourceOutput(models.Combine(options), static (output, input) =>
+        IncrementalValueProvider<HintNameConflicts> hintNames = models
+            .Select(static (model, _) => model.Spec)
+            .Collect()
+            .Select(static (specs, _) => HintNameConflicts.Find(specs))
+            .WithTrackingName(TrackingNames.HintNames);
+
+        context.RegisterSourceOutput(models.Combine(options).Combine(hintNames), static (output, input) =>
         {
-            (GenerationModel model, KernelOptions kernelOptions) = input;
+            ((GenerationModel model, KernelOptions kernelOptions), HintNameConflicts conflicts) = input;
+            string? hintName = conflicts.HintFor(model.Spec);
+            if (hintName is null)
+            {
+                return; // the same type declared twice: the compiler reports it, and one source per name is all AddSource allows
+            }
+
             string source;
             try
             {
@@ -83,7 +98,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
                 return;
             }
 
-            output.AddSource(model.Spec.HintName, source);
+            output.AddSource(hintName, source);
         });
     }
 }

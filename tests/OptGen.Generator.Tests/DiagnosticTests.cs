@@ -34,6 +34,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Sgd)]\npublic static partial class Opt;", "OPTG003", "Opt" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic abstract partial class Opt;", "OPTG003", "Opt" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial record Opt;", "OPTG003", "Opt" },
+        { "[Optimizer(UpdateRule.Sgd)]\nfile partial class Opt;", "OPTG003", "Opt" },
+        { "file partial class Outer\n{\n    [Optimizer(UpdateRule.Sgd)]\n    public partial class Opt;\n}", "OPTG003", "Opt" },
 
         // OPTG004: two [Optimizer] attributes, reported at the second.
         { "[Optimizer(UpdateRule.Sgd)]\n[Optimizer(UpdateRule.Adam)]\npublic partial class Opt;", "OPTG004", "Optimizer(UpdateRule.Adam)" },

@@ -43,6 +43,36 @@ public sealed class EdgeCaseTests
     /// compilation, so generator diagnostics must be (this in-memory driver does not apply pragmas itself; the real
     /// build's suppression is proven by OptGen.Tests, which builds a pragma-suppressed OPTG021 with warnings as errors).
     /// </summary>
+    /// <summary>
+    /// Hint names compare case-insensitively and replace unusual identifier characters, so different classes can map to
+    /// one hint: each then gets a hash of its exact name instead of the generator failing with CS8785.
+    /// </summary>
+    [Theory]
+    [InlineData("Opt", "OPT")]
+    [InlineData("Ope\u0301", "Ope_")]
+    [InlineData("Opt\u203F", "Opt_")]
+    public void Classes_whose_hint_names_collide_are_all_generated(string first, string second)
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            $"using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.Sgd)]\npublic partial class {first};\n\n[Optimizer(UpdateRule.Adam)]\npublic partial class {second};\n");
+        run.AssertClean();
+        Assert.Equal(2, run.GeneratedSources.Count);
+        Assert.Equal(2, run.HintNames.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+
+        // A class without a twin keeps its plain, readable hint.
+        GeneratorRun single = GeneratorHarness.Run($"using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.Sgd)]\npublic partial class {first};\n");
+        Assert.Equal(["Demo." + first.Replace("\u0301", "_", StringComparison.Ordinal).Replace("\u203F", "_", StringComparison.Ordinal) + ".g.cs"], single.HintNames);
+    }
+
+    [Fact]
+    public void Attributes_on_type_parameters_of_a_containing_type_are_not_repeated()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            "using OptGen;\n\nnamespace Demo;\n\npublic partial class Outer<[System.ComponentModel.Description(\"t\")] T>\n{\n    [Optimizer(UpdateRule.Sgd)]\n    public partial class Opt;\n}\n");
+        run.AssertClean();
+        Assert.Contains("partial class Outer<T>", run.SingleSource, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Diagnostics_are_located_in_the_compilation_syntax_tree_so_pragmas_apply()
     {

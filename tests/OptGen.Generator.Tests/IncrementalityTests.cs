@@ -210,7 +210,7 @@ public sealed class IncrementalityTests
     }
 
     private static bool IsOurs(string stepName) =>
-        stepName is TrackingNames.Parse or TrackingNames.Diagnostics or TrackingNames.Lower;
+        stepName is TrackingNames.Parse or TrackingNames.Diagnostics or TrackingNames.Lower or TrackingNames.HintNames;
 
     /// <summary>The outputs of the Lower step: one <see cref="GenerationModel"/> per valid optimizer.</summary>
     private static List<(object Value, IncrementalStepRunReason Reason)> LowerOutputs(GeneratorRunResult run)
@@ -227,11 +227,12 @@ public sealed class IncrementalityTests
             .SelectMany(step => step.Outputs.Select(o => ((object)Model(step.Inputs[0].Source.Outputs[step.Inputs[0].OutputIndex].Value)!, o.Reason)))
             .ToList();
 
-    // The emit node's input is the model combined with the project's kernel options.
+    // The emit node's input is the model combined with the project's kernel options and the hint-name conflicts.
     private static GenerationModel? Model(object value) => value switch
     {
         GenerationModel model => model,
         ValueTuple<GenerationModel, KernelOptions> combined => combined.Item1,
+        ValueTuple<ValueTuple<GenerationModel, KernelOptions>, HintNameConflicts> combined => combined.Item1.Item1,
         _ => null,
     };
 

@@ -1,3 +1,4 @@
+using System.Linq;
 namespace OptGen.Generator.Model;
 
 /// <summary>Mirror of <c>OptGen.UpdateRule</c> (same values): the generator cannot reference the runtime library.</summary>
@@ -78,8 +79,8 @@ internal sealed record OptimizerSpec(
     ScheduleSpec Schedule,
     bool SkipNonFiniteSteps)
 {
-    /// <summary>Unique, file-name-safe hint for the generated source: letters, digits, '_' and '.' only.</summary>
-    public string HintName
+    /// <summary>The type's full name as the compiler sees it: namespace, containing types (with arity) and class, no '@'.</summary>
+    public string FullName
     {
         get
         {
@@ -90,25 +91,73 @@ internal sealed record OptimizerSpec(
             }
 
             // Nested types are joined with '+' and generic ones carry their arity, as in metadata names, so that
-            // namespace A { class B } and class A { class B } (or Outer<T> and Outer_T_) get distinct hints.
+            // namespace A { class B } and class A { class B } (or Outer<T> and Outer_T_) differ.
             foreach (ContainingType type in ContainingTypes)
             {
                 int generic = type.Name.IndexOf('<');
-                name.Append(generic < 0 ? type.Name : type.Name.Substring(0, generic) + "`" + (type.Name.Split(',').Length).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('+');
+                name.Append(generic < 0 ? type.Name : type.Name.Substring(0, generic) + "`" + type.Name.Split(',').Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('+');
             }
 
-            name.Append(ClassName);
-            var hint = new System.Text.StringBuilder(name.Length + 5);
-            foreach (char c in name.ToString())
-            {
-                // '@' only escapes keywords; anything else outside letters, digits and ._+` becomes '_'.
-                if (c != '@')
-                {
-                    hint.Append(char.IsLetterOrDigit(c) || c is '.' or '_' or '+' or '`' ? c : '_');
-                }
-            }
-
-            return hint.Append(".g.cs").ToString();
+            return name.Append(ClassName).Replace("@", string.Empty).ToString();
         }
     }
+
+    /// <summary>
+    /// File-name-safe hint for the generated source: <see cref="FullName"/> with anything outside letters, digits and
+    /// <c>._+`</c> replaced by '_'. Two names can map to the same hint (Opt and OPT, since hints compare case-insensitively;
+    /// Opt‿ and Opt_): then <see cref="UniqueHintName"/> is used.
+    /// </summary>
+    public string HintName => Sanitize(FullName) + ".g.cs";
+
+    /// <summary>The hint with a hash of the exact <see cref="FullName"/>, for names whose <see cref="HintName"/> is shared.</summary>
+    public string UniqueHintName => Sanitize(FullName) + "." + Fnv1a(FullName).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+
+    private static string Sanitize(string name)
+    {
+        var hint = new System.Text.StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            hint.Append(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '+' or '`' ? c : '_');
+        }
+
+        return hint.ToString();
+    }
+
+    /// <summary>FNV-1a over UTF-16 code units: stable across processes and platforms, unlike string.GetHashCode.</summary>
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619);
+        }
+
+        return hash;
+    }
+}
+
+/// <summary>
+/// Hint names shared by different optimizers, found over all of them; usually empty, so it stays equal across edits
+/// and does not invalidate cached output.
+/// </summary>
+internal sealed record HintNameConflicts(EquatableArray<string> SharedHints, EquatableArray<string> DuplicateNames)
+{
+    public static HintNameConflicts Find(System.Collections.Immutable.ImmutableArray<OptimizerSpec> specs)
+    {
+        var shared = specs.GroupBy(s => s.HintName, System.StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Select(s => s.FullName).Distinct(System.StringComparer.Ordinal).Count() > 1)
+            .Select(g => g.Key.ToUpperInvariant())
+            .OrderBy(h => h, System.StringComparer.Ordinal);
+        var duplicates = specs.GroupBy(s => s.FullName, System.StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => g.Key)
+            .OrderBy(h => h, System.StringComparer.Ordinal);
+        return new HintNameConflicts(shared.ToEquatableArray(), duplicates.ToEquatableArray());
+    }
+
+    /// <summary>The hint to add <paramref name="spec"/>'s source under, or null if its name is declared twice (the compiler reports that).</summary>
+    public string? HintFor(OptimizerSpec spec) =>
+        DuplicateNames.Contains(spec.FullName) ? null
+        : SharedHints.Contains(spec.HintName.ToUpperInvariant()) ? spec.UniqueHintName
+        : spec.HintName;
 }

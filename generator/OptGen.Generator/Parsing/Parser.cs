@@ -53,10 +53,19 @@ internal sealed partial class Parser
             Report(DiagnosticDescriptors.ClassMustBePartial, identifier, type.Name);
         }
 
+        // A file-local type cannot be extended from the generated file: its partial parts must all be in one file.
+        INamedTypeSymbol? fileLocalContainer = null;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            fileLocalContainer = outer.IsFileLocal ? outer : fileLocalContainer;
+        }
+
         string? shape = declaration is RecordDeclarationSyntax ? "a record"
             : type.TypeParameters.Length > 0 ? "generic"
             : type.IsStatic ? "static"
             : type.IsAbstract ? "abstract"
+            : type.IsFileLocal ? "file-local (its generated part lives in another file)"
+            : fileLocalContainer is not null ? $"nested in the file-local type '{fileLocalContainer.Name}' (its generated part lives in another file)"
             : null;
         if (shape is not null)
         {
@@ -74,7 +83,7 @@ internal sealed partial class Parser
             string keyword = outer is RecordDeclarationSyntax record
                 ? "record " + (record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "struct" : "class")
                 : outer.Keyword.ValueText;
-            containingTypes.Add(new ContainingType(keyword, Identifier(outer.Identifier.ValueText) + (outer.TypeParameterList?.ToString() ?? string.Empty)));
+            containingTypes.Add(new ContainingType(keyword, Identifier(outer.Identifier.ValueText) + TypeParameterList(outer.TypeParameterList)));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -563,6 +572,11 @@ internal sealed partial class Parser
     };
 
     private static string Show(double value) => Emit.Literal.Double(value);
+
+    /// <summary>A containing type's type parameters as a partial declaration repeats them: names and variance, no attributes.</summary>
+    private static string TypeParameterList(TypeParameterListSyntax? list) => list is null
+        ? string.Empty
+        : "<" + string.Join(", ", list.Parameters.Select(p => (p.VarianceKeyword.IsKind(SyntaxKind.None) ? string.Empty : p.VarianceKeyword.ValueText + " ") + Identifier(p.Identifier.ValueText))) + ">";
 
     /// <summary>The name as it must be written in C#: keywords need '@'.</summary>
     private static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
