@@ -223,8 +223,7 @@ internal static class Emitter
         w.Line("/// <inheritdoc/>");
         using (w.Block("public void Reset()"))
         {
-            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
-            using (w.Block("try"))
+            WriteExclusive(w, () =>
             {
                 w.Line("_stepCount = 0;");
                 w.Line("_skippedStepCount = 0;");
@@ -239,12 +238,7 @@ internal static class Emitter
                         ? $"global::System.Array.Clear(_{state.Name});"
                         : $"global::System.Array.Fill(_{state.Name}, {c.Literal(state.InitialValue)});");
                 }
-            }
-
-            using (w.Block("finally"))
-            {
-                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
-            }
+            });
         }
 
         WriteCheckpointMembers(w, c);
@@ -259,8 +253,7 @@ internal static class Emitter
         using (w.Block("public void SaveCheckpoint(global::System.IO.Stream destination)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(destination);");
-            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
-            using (w.Block("try"))
+            WriteExclusive(w, () =>
             {
                 string plateauState = plateau
                     ? "new global::OptGen.PlateauState(_plateau.LearningRate, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining)"
@@ -268,12 +261,7 @@ internal static class Emitter
                 w.Line($"global::OptGen.Checkpoint.Write(destination, new global::OptGen.CheckpointContent<{c.T}>(");
                 w.Line($"    CheckpointFingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau: {plateauState},");
                 w.Line($"    s_stateBufferNames, new {c.T}[][] {{ {buffers} }}));");
-            }
-
-            using (w.Block("finally"))
-            {
-                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
-            }
+            });
         }
 
         w.Line();
@@ -284,8 +272,7 @@ internal static class Emitter
         using (w.Block("public void LoadCheckpoint(global::System.IO.Stream source)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
-            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
-            using (w.Block("try"))
+            WriteExclusive(w, () =>
             {
                 w.Line($"global::OptGen.CheckpointContent<{c.T}> checkpoint = global::OptGen.Checkpoint.Read<{c.T}>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: {(plateau ? "true" : "false")});");
                 w.Line();
@@ -304,12 +291,7 @@ internal static class Emitter
                 w.Line("_stepCount = checkpoint.StepCount;");
                 w.Line("_skippedStepCount = checkpoint.SkippedStepCount;");
                 w.Line("_baseLearningRate = checkpoint.BaseLearningRate;");
-            }
-
-            using (w.Block("finally"))
-            {
-                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
-            }
+            });
         }
 
         w.Line();
@@ -361,8 +343,7 @@ internal static class Emitter
             }
 
             w.Line();
-            w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
-            using (w.Block("try"))
+            WriteExclusive(w, () =>
             {
                 if (c.Spec.SkipNonFiniteSteps)
                 {
@@ -382,12 +363,7 @@ internal static class Emitter
                 w.Line("_lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);");
                 w.Line("_stepCount++;");
                 w.Line("return true;");
-            }
-
-            using (w.Block("finally"))
-            {
-                w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
-            }
+            });
         }
 
         w.Line();
@@ -570,6 +546,24 @@ internal static class Emitter
             && !(e.Kind == ExprKind.Constant && e.Value < 0)
             ? ScalarExpression(e)
             : "(" + ScalarExpression(e) + ")";
+
+    /// <summary>
+    /// Writes <paramref name="body"/> between ExclusiveUse.Enter and a finally that exits: concurrent use of one
+    /// instance throws before anything is touched.
+    /// </summary>
+    private static void WriteExclusive(CodeWriter w, Action body)
+    {
+        w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
+        using (w.Block("try"))
+        {
+            body();
+        }
+
+        using (w.Block("finally"))
+        {
+            w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
+        }
+    }
 
     internal static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 
