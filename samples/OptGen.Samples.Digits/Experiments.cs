@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace OptGen.Samples.Digits;
+
+/// <summary>Receives the progress of runs that may train in parallel; calls may come from several threads.</summary>
+internal interface IRunProgress
+{
+    void RunStarted(int run);
+
+    void EpochDone(int run, int epoch);
+
+    void RunDone(int run, RunResult result);
+}
+
+/// <summary>The runs this sample compares, and running them.</summary>
+internal static class Experiments
+{
+    /// <summary>
+    /// Five base rates, evenly spaced over three decades: 1e-3, 5.6e-3, 3.2e-2, 0.18, 1. From SGD's and Adam's default up
+    /// to where Adam and RMSprop fail and SGD does best, so every rule's best rate and its failures are in range.
+    /// </summary>
+    public static IReadOnlyList<double> SweepRates { get; } = [.. Enumerable.Range(0, 5).Select(i => Math.Pow(10, -3 + 0.75 * i))];
+
+    /// <summary>Each update rule at its default learning rate.</summary>
+    public static IReadOnlyList<RunSpec> Optimizers { get; } =
+    [
+        new("sgd", "SGD", "constant", RunGroup.Optimizers, n => new Sgd(n)),
+        new("nesterov", "SGD Nesterov 0.9", "constant", RunGroup.Optimizers, n => new NesterovSgd(n)),
+        new("adagrad", "AdaGrad", "constant", RunGroup.Optimizers, n => new AdaGrad(n)),
+        new("rmsprop", "RMSprop", "constant", RunGroup.Optimizers, n => new RmsProp(n)),
+        new("adam", "Adam", "constant", RunGroup.Optimizers, n => new Adam(n)),
+        new("adamw", "AdamW", "constant", RunGroup.Optimizers, n => new AdamW(n)),
+    ];
+
+    /// <summary>Adam at base rate 0.03 (<see cref="ScheduleSteps.BaseRate"/>), constant and under each schedule.</summary>
+    public static IReadOnlyList<RunSpec> Schedules { get; } =
+    [
+        new("adam-constant", "Adam", "constant", RunGroup.Schedules, n => new AdamConstant(n)),
+        new("adam-step", "Adam", "step", RunGroup.Schedules, n => new AdamStepDecay(n)),
+        new("adam-exponential", "Adam", "exponential", RunGroup.Schedules, n => new AdamExponentialDecay(n)),
+        new("adam-polynomial", "Adam", "linear (polynomial)", RunGroup.Schedules, n => new AdamPolynomialDecay(n)),
+        new("adam-cosine", "Adam", "cosine", RunGroup.Schedules, n => new AdamCosineDecay(n)),
+        new("adam-warmup-cosine", "Adam", "warm-up + cosine", RunGroup.Schedules, n => new AdamWarmupCosine(n)),
+    ];
+
+    /// <summary>The rules the sweep runs at each of <see cref="SweepRates"/>; selected by the same names.</summary>
+    public static IReadOnlyList<RunSpec> SweepRules { get; } = [.. Optimizers.Where(r => r.Key is "sgd" or "adagrad" or "rmsprop" or "adam")];
+
+    /// <summary>Every name <c>--optimizers</c> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Select(r => r.Key)];
+
+    /// <summary>The runs to make: those named (all when <paramref name="names"/> is null), then their sweeps.</summary>
+    public static List<RunSpec> Select(IReadOnlyCollection<string>? names, bool sweep)
+    {
+        bool Selected(RunSpec run) => names is null || names.Contains(run.Key, StringComparer.OrdinalIgnoreCase);
+        var runs = Optimizers.Concat(Schedules).Where(Selected).ToList();
+        if (sweep)
+        {
+            foreach (RunSpec rule in SweepRules.Where(Selected))
+            {
+                runs.AddRange(SweepRates.Select(rate => rule with { Group = RunGroup.Sweep, BaseLearningRate = rate }));
+            }
+        }
+
+        return runs;
+    }
+
+    /// <summary>
+    /// Trains every run, as many at a time as there are cores. Each run owns its model, optimizer and random
+    /// generators, so its results are the same however the runs are scheduled.
+    /// </summary>
+    public static RunResult[] RunAll(IReadOnlyList<RunSpec> runs, TrainingSetup setup, IRunProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(progress);
+        var results = new RunResult[runs.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, runs.Count, options, run =>
+        {
+            progress.RunStarted(run);
+            results[run] = new TrainingRun(runs[run], setup).Run(epoch => progress.EpochDone(run, epoch));
+            progress.RunDone(run, results[run]);
+        });
+
+        return results;
+    }
+}

@@ -1,0 +1,82 @@
+using OptGen;
+
+namespace OptGen.Samples.Digits;
+
+// Each optimizer is an empty partial class with attributes; the OptGen generator fills in a constructor taking the
+// number of parameters, a fused SIMD Step and the state buffers at compile time. Hyperparameters left out take
+// PyTorch's defaults, and so does the learning rate, except plain SGD's: PyTorch has no default for SGD, OptGen uses
+// 1e-3. The learning rate is the one value that stays adjustable at run time (BaseLearningRate), which the
+// learning-rate sweep uses.
+
+/// <summary>Plain SGD at OptGen's default rate 1e-3: <c>p ← p − lr·g</c>.</summary>
+[Optimizer(UpdateRule.Sgd)]
+internal sealed partial class Sgd;
+
+/// <summary>SGD with Nesterov momentum 0.9, as <c>torch.optim.SGD(lr=1e-3, momentum=0.9, nesterov=True)</c>.</summary>
+[Optimizer(UpdateRule.Sgd)]
+[Momentum(0.9, Nesterov = true)]
+internal sealed partial class NesterovSgd;
+
+/// <summary>AdaGrad at PyTorch's default rate 1e-2: each parameter's step shrinks with its summed squared gradients.</summary>
+[Optimizer(UpdateRule.AdaGrad)]
+internal sealed partial class AdaGrad;
+
+/// <summary>RMSprop at PyTorch's default rate 1e-2 (α = 0.99): a moving average of squared gradients instead of a sum.</summary>
+[Optimizer(UpdateRule.RMSprop)]
+internal sealed partial class RmsProp;
+
+/// <summary>Adam at PyTorch's defaults (lr 1e-3, β = 0.9, 0.999, ε = 1e-8).</summary>
+[Optimizer(UpdateRule.Adam)]
+internal sealed partial class Adam;
+
+/// <summary>AdamW at PyTorch's defaults: Adam plus decoupled weight decay 0.01.</summary>
+[Optimizer(UpdateRule.AdamW)]
+internal sealed partial class AdamW;
+
+// Adam under each learning-rate schedule, sized in steps for the default run (TrainingDefaults.Steps). They start from
+// a base rate thirty times Adam's default: decaying pays off when the start is fast enough to make progress early but
+// too unstable to settle; at a rate already small, decaying only slows the end.
+internal static class ScheduleSteps
+{
+    public const double BaseRate = 3e-2;
+    public const int Total = TrainingDefaults.Steps;
+
+    /// <summary>Step decay: ×0.1 after each third of the run.</summary>
+    public const int StepDecayInterval = Total / 3;
+
+    /// <summary>Exponential decay: ×0.1 per half run, so the last step runs at 1 % of the base rate.</summary>
+    public const int ExponentialDecaySteps = Total / 2;
+
+    /// <summary>Warm-up: linear from 1 % over the first two epochs.</summary>
+    public const int Warmup = 2 * TrainingDefaults.BatchesPerEpoch;
+}
+
+/// <summary>Adam at a constant rate of 0.03, the reference for the schedules.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+internal sealed partial class AdamConstant;
+
+/// <summary>Adam, rate × 0.1 every third of the run, as <c>StepLR(step_size, gamma=0.1)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+[StepDecay(StepSize = ScheduleSteps.StepDecayInterval, Gamma = 0.1)]
+internal sealed partial class AdamStepDecay;
+
+/// <summary>Adam, rate × 0.1^(k / half the run): smoothly down to 1 %.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+[ExponentialDecay(Gamma = 0.1, DecaySteps = ScheduleSteps.ExponentialDecaySteps)]
+internal sealed partial class AdamExponentialDecay;
+
+/// <summary>Adam, rate falling linearly to 0 at the end of the run, as <c>PolynomialLR(total_iters, power=1)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+[PolynomialDecay(TotalSteps = ScheduleSteps.Total, Power = 1)]
+internal sealed partial class AdamPolynomialDecay;
+
+/// <summary>Adam, cosine annealing to 0 over the run, as <c>CosineAnnealingLR(T_max)</c>.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+[CosineDecay(TotalSteps = ScheduleSteps.Total)]
+internal sealed partial class AdamCosineDecay;
+
+/// <summary>Adam, two epochs of linear warm-up from 1 %, then cosine annealing to 0 over the rest of the run.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = ScheduleSteps.BaseRate)]
+[LinearWarmup(Steps = ScheduleSteps.Warmup, StartFactor = 0.01)]
+[CosineDecay(TotalSteps = ScheduleSteps.Total - ScheduleSteps.Warmup)]
+internal sealed partial class AdamWarmupCosine;

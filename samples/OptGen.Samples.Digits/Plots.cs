@@ -1,0 +1,207 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using ScottPlot;
+using ScottPlot.TickGenerators;
+
+namespace OptGen.Samples.Digits;
+
+/// <summary>
+/// The PNG charts. ScottPlot has no logarithmic axis type: log-scale axes plot log10 of the values and label the
+/// ticks with the values themselves.
+/// </summary>
+internal static class Plots
+{
+    public const int Width = 1000;
+    public const int Height = 600;
+
+    public const string LossByOptimizer = "loss-by-optimizer.png";
+    public const string LearningRateBySchedule = "learning-rate-by-schedule.png";
+    public const string LossBySchedule = "loss-by-schedule.png";
+    public const string LearningRateSensitivity = "learning-rate-sensitivity.png";
+
+    // Colour, marker and dash pattern all differ from line to line, so lines stay apart in greyscale too.
+    private static readonly Color[] Colors = new ScottPlot.Palettes.Category10().Colors;
+    private static readonly MarkerShape[] Markers =
+    [
+        MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
+        MarkerShape.OpenCircle, MarkerShape.FilledTriangleDown, MarkerShape.OpenSquare, MarkerShape.Cross,
+    ];
+
+    // A sans-serif font that renders the labels' characters, from common ones; else ScottPlot's choice.
+    private static readonly string FontName =
+        new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica" }.FirstOrDefault(IsInstalled) ?? Fonts.Default;
+
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed];
+
+    /// <summary>Writes every chart the results have data for into <paramref name="folder"/>; returns the files written.</summary>
+    public static List<string> WriteAll(string folder, IReadOnlyList<RunResult> results)
+    {
+        var written = new List<string>();
+        void Save(Plot plot, string name)
+        {
+            string path = Path.Combine(folder, name);
+            plot.SavePng(path, Width, Height);
+            written.Add(path);
+        }
+
+        RunResult[] optimizers = [.. results.Where(r => r.Spec.Group == RunGroup.Optimizers)];
+        RunResult[] schedules = [.. results.Where(r => r.Spec.Group == RunGroup.Schedules)];
+        RunResult[] sweep = [.. results.Where(r => r.Spec.Group == RunGroup.Sweep)];
+        if (optimizers.Length > 0)
+        {
+            Save(Loss(optimizers, "Training loss by update rule, each at its default learning rate", r => r.Spec.Label), LossByOptimizer);
+        }
+
+        if (schedules.Length > 0)
+        {
+            Save(LearningRates(schedules), LearningRateBySchedule);
+            Save(Loss(schedules, $"Training loss of Adam (base rate {Report.Rate(ScheduleSteps.BaseRate)}) by learning-rate schedule", r => r.Spec.Schedule), LossBySchedule);
+        }
+
+        if (sweep.Length > 0)
+        {
+            Save(Sensitivity(sweep), LearningRateSensitivity);
+        }
+
+        return written;
+    }
+
+    private static Plot Loss(IReadOnlyList<RunResult> runs, string title, Func<RunResult, string> label)
+    {
+        Plot plot = NewPlot(title, "epoch", "training loss (mean cross-entropy, log scale)");
+        var logLosses = new List<double>();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            (double[] epochs, double[] logLoss) = LogPoints(Enumerable.Range(0, runs[i].TrainLoss.Length).Select(e => (double)e), runs[i].TrainLoss);
+            Style(plot.Add.Scatter(epochs, logLoss), i, label(runs[i]), markerSize: 6);
+            logLosses.AddRange(logLoss);
+        }
+
+        AddTargetLine(plot);
+        logLosses.Add(Math.Log10(TrainingDefaults.TargetLoss));
+        LogAxis(plot, plot.Axes.Left, logLosses);
+        return plot;
+    }
+
+    private static Plot LearningRates(IReadOnlyList<RunResult> runs)
+    {
+        Plot plot = NewPlot($"Learning rate per step by schedule (Adam, base rate {Report.Rate(ScheduleSteps.BaseRate)})", "step", "learning rate");
+        for (int i = 0; i < runs.Count; i++)
+        {
+            double[] rates = runs[i].LearningRates;
+            double[] steps = [.. Enumerable.Range(0, rates.Length).Select(s => (double)s)];
+            var line = plot.Add.ScatterLine(steps, rates);
+            Style(line, i, runs[i].Spec.Schedule, markerSize: 0);
+            line.LineWidth = 3;
+        }
+
+        plot.Axes.SetLimitsY(0, ScheduleSteps.BaseRate * 1.08);
+        return plot;
+    }
+
+    private static Plot Sensitivity(IReadOnlyList<RunResult> sweep)
+    {
+        Plot plot = NewPlot("Final training loss against base learning rate", "base learning rate (log scale)", "final training loss (log scale)");
+        var logRates = new List<double>();
+        var logLosses = new List<double>();
+        int index = 0;
+        foreach (IGrouping<string, RunResult> rule in sweep.GroupBy(r => r.Spec.Optimizer))
+        {
+            RunResult[] runs = [.. rule.OrderBy(r => r.BaseLearningRate)];
+            (double[] logRate, double[] logLoss) = LogPoints(runs.Select(r => Math.Log10(r.BaseLearningRate)), runs.Select(r => r.FinalTrainLoss), logX: false);
+            Style(plot.Add.Scatter(logRate, logLoss), index++, rule.Key, markerSize: 10);
+            logRates.AddRange(logRate);
+            logLosses.AddRange(logLoss);
+        }
+
+        AddTargetLine(plot);
+        logLosses.Add(Math.Log10(TrainingDefaults.TargetLoss));
+        LogAxis(plot, plot.Axes.Left, logLosses);
+        LogAxis(plot, plot.Axes.Bottom, logRates);
+        return plot;
+    }
+
+    private static bool IsInstalled(string family)
+    {
+        using SkiaSharp.SKTypeface? typeface = SkiaSharp.SKFontManager.Default.MatchFamily(family);
+        return typeface is not null;
+    }
+
+    private static Plot NewPlot(string title, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Font.Set(FontName);
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.Axes.Title.Label.FontSize = 20;
+        foreach (IAxis axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
+        {
+            axis.Label.FontSize = 16;
+            axis.TickLabelStyle.FontSize = 14;
+        }
+
+        plot.ShowLegend(Edge.Right);
+        plot.Legend.FontSize = 14;
+        return plot;
+    }
+
+    private static void Style(ScottPlot.Plottables.Scatter scatter, int index, string label, float markerSize)
+    {
+        scatter.LegendText = label;
+        scatter.Color = Colors[index % Colors.Length];
+        scatter.LineWidth = 2;
+        scatter.LinePattern = Patterns[index % Patterns.Length]; // lines that coincide (Adam, AdamW) stay visible
+        scatter.MarkerShape = markerSize > 0 ? Markers[index % Markers.Length] : MarkerShape.None;
+        scatter.MarkerSize = markerSize;
+    }
+
+    private static void AddTargetLine(Plot plot)
+    {
+        var target = plot.Add.HorizontalLine(Math.Log10(TrainingDefaults.TargetLoss));
+        target.Color = ScottPlot.Colors.Gray;
+        target.LinePattern = LinePattern.Dashed;
+        target.LineWidth = 1.5f;
+        target.LegendText = $"target {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    // log10 of the y values, leaving out points a log scale cannot show (diverged runs, a loss of exactly 0).
+    private static (double[] X, double[] LogY) LogPoints(IEnumerable<double> xs, IEnumerable<double> ys, bool logX = false)
+    {
+        var points = xs.Zip(ys).Where(p => double.IsFinite(p.Second) && p.Second > 0).ToArray();
+        return ([.. points.Select(p => logX ? Math.Log10(p.First) : p.First)], [.. points.Select(p => Math.Log10(p.Second))]);
+    }
+
+    // Decade ticks labelled with the value, minor ticks at 2..9 × each decade, limits fitted to the data.
+    private static void LogAxis(Plot plot, IAxis axis, IReadOnlyCollection<double> logValues)
+    {
+        if (logValues.Count == 0)
+        {
+            return;
+        }
+
+        double min = logValues.Min() - 0.15, max = logValues.Max() + 0.15;
+        var ticks = new NumericManual();
+        for (int decade = (int)Math.Floor(min); decade <= (int)Math.Ceiling(max); decade++)
+        {
+            ticks.AddMajor(decade, Math.Pow(10, decade).ToString(decade >= -5 ? "0.#####" : "0e0", CultureInfo.InvariantCulture));
+            for (int multiple = 2; multiple <= 9; multiple++)
+            {
+                ticks.AddMinor(decade + Math.Log10(multiple));
+            }
+        }
+
+        axis.TickGenerator = ticks;
+        if (axis == plot.Axes.Left)
+        {
+            plot.Axes.SetLimitsY(min, max);
+        }
+        else
+        {
+            plot.Axes.SetLimitsX(min, max);
+        }
+    }
+}

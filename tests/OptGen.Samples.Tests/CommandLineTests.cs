@@ -1,0 +1,83 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using OptGen.Samples.Digits;
+
+namespace OptGen.Samples.Tests;
+
+public class CommandLineTests
+{
+    private static (int ExitCode, string Output, string Error) Invoke(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exitCode = DigitsCommand.Invoke(args, new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0")]
+    [InlineData("--epochs", "-3")]
+    [InlineData("--epochs", "many")]
+    [InlineData("--seed", "x")]
+    [InlineData("--output", "")]
+    [InlineData("--no-such-option")]
+    [InlineData("--optimizers")]
+    public void Bad_options_fail_with_a_message(params string[] args)
+    {
+        (int exitCode, _, string error) = Invoke(args);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Run with --help", error, StringComparison.Ordinal);
+        Assert.True(error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, error);
+    }
+
+    [Fact]
+    public void Unknown_optimizer_names_are_listed_with_the_valid_ones()
+    {
+        (int exitCode, _, string error) = Invoke("--optimizers", "adam,lion", "--optimizers", "sgdd");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("'lion'", error, StringComparison.Ordinal);
+        Assert.Contains("'sgdd'", error, StringComparison.Ordinal);
+        Assert.Contains("Valid names: sgd, nesterov, adagrad, rmsprop, adam, adamw, adam-constant", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_lists_the_options()
+    {
+        (int exitCode, string output, _) = Invoke("--help");
+        Assert.Equal(0, exitCode);
+        foreach (string option in new[] { "--epochs", "--optimizers", "--output", "--seed", "--no-sweep" })
+        {
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_short_run_writes_the_report_and_charts()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "digits-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            (int exitCode, _, string error) = Invoke("--epochs", "1", "--optimizers", "ADAM, adam-cosine", "--no-sweep", "--output", folder);
+            Assert.True(exitCode == 0, error);
+            string markdown = File.ReadAllText(Path.Combine(folder, "results.md"));
+            Assert.Contains("| Adam | constant | 0.001 |", markdown, StringComparison.Ordinal);
+            Assert.Contains("| Adam | cosine | 0.03 |", markdown, StringComparison.Ordinal);
+            Assert.DoesNotContain("| SGD", markdown, StringComparison.Ordinal);
+            foreach (string chart in new[] { Plots.LossByOptimizer, Plots.LearningRateBySchedule, Plots.LossBySchedule })
+            {
+                byte[] png = File.ReadAllBytes(Path.Combine(folder, chart));
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            }
+
+            Assert.False(File.Exists(Path.Combine(folder, Plots.LearningRateSensitivity)));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Linq;
+using OptGen.Samples.Digits;
+
+namespace OptGen.Samples.Tests;
+
+public class TrainingTests
+{
+    private static TrainingSetup Setup(int epochs, int seed = 42)
+    {
+        (int[] train, int[] test) = DigitsData.StratifiedSplit(DataTests.Digits, TrainingDefaults.TestFraction, Seeds.Split(seed));
+        return new TrainingSetup(DataTests.Digits.Subset(train), DataTests.Digits.Subset(test), epochs, TrainingDefaults.BatchSize, seed);
+    }
+
+    private static RunSpec Spec(string key) => Experiments.Optimizers.Concat(Experiments.Schedules).Single(r => r.Key == key);
+
+    [Fact]
+    public void Two_epochs_of_Adam_are_reproducible_and_reduce_the_loss()
+    {
+        TrainingSetup setup = Setup(epochs: 2);
+        var first = new TrainingRun(Spec("adam"), setup);
+        RunResult a = first.Run();
+        var second = new TrainingRun(Spec("adam"), setup);
+        RunResult b = second.Run();
+
+        Assert.Equal(a.TrainLoss, b.TrainLoss);
+        Assert.Equal(a.TestAccuracy, b.TestAccuracy);
+        Assert.Equal(first.Model.Store.Parameters.ToArray(), second.Model.Store.Parameters.ToArray());
+
+        Assert.Equal(3, a.TrainLoss.Length);
+        Assert.InRange(a.TrainLoss[0], 2.0, 3.0);                 // about ln 10 from the He-initialised start
+        Assert.True(a.TrainLoss[1] < a.TrainLoss[0] && a.TrainLoss[2] < a.TrainLoss[1], string.Join(", ", a.TrainLoss));
+        Assert.True(a.TrainLoss[2] < 0.7 * a.TrainLoss[0], string.Join(", ", a.TrainLoss));
+        Assert.True(a.TestAccuracy > 0.5, $"test accuracy {a.TestAccuracy}");
+        Assert.Equal(setup.Steps, a.LearningRates.Length);
+        Assert.All(a.LearningRates, rate => Assert.Equal(1e-3, rate));
+    }
+
+    [Fact]
+    public void Another_seed_gives_other_losses()
+    {
+        RunResult a = new TrainingRun(Spec("adam"), Setup(epochs: 1, seed: 42)).Run();
+        RunResult b = new TrainingRun(Spec("adam"), Setup(epochs: 1, seed: 43)).Run();
+        Assert.NotEqual(a.TrainLoss[1], b.TrainLoss[1]);
+    }
+
+    [Fact]
+    public void Running_in_parallel_gives_the_same_results_as_one_at_a_time()
+    {
+        TrainingSetup setup = Setup(epochs: 1);
+        RunSpec[] runs = [Spec("sgd"), Spec("rmsprop"), Spec("adam-cosine"), Experiments.SweepRules[0] with { Group = RunGroup.Sweep, BaseLearningRate = 0.1 }];
+        RunResult[] parallel = Experiments.RunAll(runs, setup, new NoProgress());
+        for (int i = 0; i < runs.Length; i++)
+        {
+            RunResult alone = new TrainingRun(runs[i], setup).Run();
+            Assert.Equal(alone.TrainLoss, parallel[i].TrainLoss);
+            Assert.Equal(alone.LearningRates, parallel[i].LearningRates);
+        }
+
+        Assert.All(parallel[3].LearningRates, rate => Assert.Equal(0.1, rate));
+    }
+
+    [Fact]
+    public void Schedules_set_the_rate_of_each_step()
+    {
+        TrainingSetup setup = Setup(epochs: 2);
+        RunResult cosine = new TrainingRun(Spec("adam-cosine"), setup).Run();
+        for (int step = 0; step < setup.Steps; step++)
+        {
+            double expected = ScheduleSteps.BaseRate * (1 + Math.Cos(Math.PI * step / ScheduleSteps.Total)) / 2;
+            Assert.Equal(expected, cosine.LearningRates[step], 1e-12);
+        }
+
+        RunResult warmup = new TrainingRun(Spec("adam-warmup-cosine"), setup).Run();
+        Assert.Equal(0.01 * ScheduleSteps.BaseRate, warmup.LearningRates[0], 1e-12);
+        Assert.True(warmup.LearningRates[^1] > warmup.LearningRates[0]);
+    }
+
+    [Fact]
+    public void A_training_epoch_allocates_nothing()
+    {
+        var run = new TrainingRun(Spec("adam-warmup-cosine"), Setup(epochs: 3));
+        run.RunEpoch(); // the first epoch compiles the code paths
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        run.RunEpoch();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Epochs_to_target_is_the_first_epoch_at_or_below_it()
+    {
+        var result = new RunResult(Spec("adam"), 1e-3, [2.3, 0.5, 0.1, 0.2, 0.05], [], 0.9, 0, 0);
+        Assert.Equal(2, result.EpochsTo(0.1));
+        Assert.Null(result.EpochsTo(0.01));
+        Assert.Equal(0.05, result.FinalTrainLoss);
+    }
+
+    private sealed class NoProgress : IRunProgress
+    {
+        public void RunStarted(int run)
+        {
+        }
+
+        public void EpochDone(int run, int epoch)
+        {
+        }
+
+        public void RunDone(int run, RunResult result)
+        {
+        }
+    }
+}
