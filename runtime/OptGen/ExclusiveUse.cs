@@ -28,7 +28,8 @@ public static class ExclusiveUse
     public static void Exit(ref int flag) => Volatile.Write(ref flag, 0);
 
     private static void Throw() => throw new InvalidOperationException(
-        "This optimizer is already running a Step, Reset or checkpoint on another thread. An optimizer instance is not " +
+        "This optimizer is in use on another thread (a Step, Reset, checkpoint, metric report, or a change of its step " +
+        "count or base learning rate is running). An optimizer instance is not " +
         "thread-safe: call it from one thread at a time (a large Step already uses several threads itself; see ThreadCount), " +
         "or give each thread its own optimizer.");
 }

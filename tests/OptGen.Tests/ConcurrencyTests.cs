@@ -247,6 +247,13 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
             AssertRefused(() => optimizer.SaveCheckpoint(sink), "SaveCheckpoint(stream)");
             Assert.Equal(0, sink.Length);
             AssertRefused(() => optimizer.SaveCheckpoint(existingPath), "SaveCheckpoint(path)");
+            AssertRefused(() => optimizer.StepCount = 7, "StepCount setter");
+            AssertRefused(() => optimizer.BaseLearningRate = 0.123, "BaseLearningRate setter");
+            if (optimizer is PlateauMomentumSgd plateau)
+            {
+                AssertRefused(() => plateau.ReportMetric(0.5), "ReportMetric");
+            }
+
             Assert.Equal(otherCheckpoint, File.ReadAllBytes(existingPath));
             Assert.Equal(
                 new[] { "existing.ckpt", "other.ckpt" },

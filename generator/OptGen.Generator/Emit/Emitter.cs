@@ -155,7 +155,16 @@ internal static class Emitter
         using (w.Block("public long StepCount"))
         {
             w.Line("get => _stepCount;");
-            w.Line("set => _stepCount = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"The step count must not be negative.\");");
+            using (w.Block("set"))
+            {
+                using (w.Block("if (value < 0)"))
+                {
+                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"The step count must not be negative.\");");
+                }
+
+                w.Line();
+                WriteExclusive(w, () => w.Line("_stepCount = value;"));
+            }
         }
 
         w.Line();
@@ -173,11 +182,14 @@ internal static class Emitter
                 }
 
                 w.Line();
-                w.Line("_baseLearningRate = value;");
-                if (c.Spec.Schedule.IsPlateau)
+                WriteExclusive(w, () =>
                 {
-                    w.Line("_plateau.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);");
-                }
+                    w.Line("_baseLearningRate = value;");
+                    if (c.Spec.Schedule.IsPlateau)
+                    {
+                        w.Line("_plateau.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);");
+                    }
+                });
             }
         }
 
@@ -551,7 +563,7 @@ internal static class Emitter
     /// Writes <paramref name="body"/> between ExclusiveUse.Enter and a finally that exits: concurrent use of one
     /// instance throws before anything is touched.
     /// </summary>
-    private static void WriteExclusive(CodeWriter w, Action body)
+    internal static void WriteExclusive(CodeWriter w, Action body)
     {
         w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
         using (w.Block("try"))

@@ -36,7 +36,10 @@ internal static class ScheduleEmitter
             w.Line("/// as PyTorch's <c>ReduceLROnPlateau.step(metric)</c>. Returns true if the rate was reduced.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"metric\">The metric, not NaN.</param>");
-            w.Line("public bool ReportMetric(double metric) => _plateau.Report(metric);");
+            using (w.Block("public bool ReportMetric(double metric)"))
+            {
+                Emitter.WriteExclusive(w, () => w.Line("return _plateau.Report(metric);"));
+            }
             w.Line();
             w.Line("/// <summary>The plateau schedule's state: current rate, best metric, reports without improvement, cooldown.</summary>");
             w.Line("public global::OptGen.PlateauTracker PlateauTracker => _plateau;");

@@ -53,7 +53,23 @@ namespace Demo
         public long StepCount
         {
             get => _stepCount;
-            set => _stepCount = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
+            set
+            {
+                if (value < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
+                }
+
+                global::OptGen.ExclusiveUse.Enter(ref _inUse);
+                try
+                {
+                    _stepCount = value;
+                }
+                finally
+                {
+                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -73,7 +89,15 @@ namespace Demo
                     throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and greater than zero.");
                 }
 
-                _baseLearningRate = value;
+                global::OptGen.ExclusiveUse.Enter(ref _inUse);
+                try
+                {
+                    _baseLearningRate = value;
+                }
+                finally
+                {
+                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
+                }
             }
         }
 

@@ -49,7 +49,23 @@ namespace Demo
         public long StepCount
         {
             get => _stepCount;
-            set => _stepCount = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
+            set
+            {
+                if (value < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
+                }
+
+                global::OptGen.ExclusiveUse.Enter(ref _inUse);
+                try
+                {
+                    _stepCount = value;
+                }
+                finally
+                {
+                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -60,7 +76,18 @@ namespace Demo
         /// as PyTorch's <c>ReduceLROnPlateau.step(metric)</c>. Returns true if the rate was reduced.
         /// </summary>
         /// <param name="metric">The metric, not NaN.</param>
-        public bool ReportMetric(double metric) => _plateau.Report(metric);
+        public bool ReportMetric(double metric)
+        {
+            global::OptGen.ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                return _plateau.Report(metric);
+            }
+            finally
+            {
+                global::OptGen.ExclusiveUse.Exit(ref _inUse);
+            }
+        }
 
         /// <summary>The plateau schedule's state: current rate, best metric, reports without improvement, cooldown.</summary>
         public global::OptGen.PlateauTracker PlateauTracker => _plateau;
@@ -76,8 +103,16 @@ namespace Demo
                     throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and greater than zero.");
                 }
 
-                _baseLearningRate = value;
-                _plateau.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);
+                global::OptGen.ExclusiveUse.Enter(ref _inUse);
+                try
+                {
+                    _baseLearningRate = value;
+                    _plateau.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);
+                }
+                finally
+                {
+                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
+                }
             }
         }
 
