@@ -44,6 +44,10 @@ public class NonFiniteCheckBenchmarks
     [Benchmark(Description = "Adam, SkipStep (check + step)")]
     public bool SkipStep() => _skipStep.Step(_parameters, _gradients);
 
+    /// <summary>The check followed by the Propagate optimizer's step: the same state arrays as the baseline.</summary>
+    [Benchmark(Description = "FiniteCheck + Propagate step")]
+    public bool CheckThenPropagate() => FiniteCheck.AllFinite<float>(_gradients) && _propagate.Step(_parameters, _gradients);
+
     [Benchmark(Description = "FiniteCheck.AllFinite alone")]
     public bool CheckOnly() => FiniteCheck.AllFinite<float>(_gradients);
 }
