@@ -159,7 +159,7 @@ public sealed class CheckpointTests : IDisposable
             byte[] truncated = checkpoint[..cut];
             foreach (bool seekable in new[] { true, false })
             {
-                Stream source = seekable ? new MemoryStream(truncated) : new NonSeekableStream(truncated);
+                Stream source = seekable ? new MemoryStream(truncated) : new ForwardOnlyStream(truncated, maxReadLength: 5);
                 var e = Assert.Throws<CheckpointException>(() => target.LoadCheckpoint(source));
                 Assert.True(e.Error == CheckpointError.Truncated, $"cut at {cut} of {checkpoint.Length} (seekable: {seekable}): {e.Error}: {e.Message}");
                 BitSnapshot.AssertIdentical(before, BitSnapshot.Of(target), $"after the load of {cut} bytes");
@@ -410,37 +410,6 @@ public sealed class CheckpointTests : IDisposable
         Assert.False(before.IdenticalTo(BitSnapshot.Of(target)), "the intact checkpoint should have changed the target's state");
     }
 
-    /// <summary>A read-only stream that cannot seek, so a reader cannot learn the length in advance.</summary>
-    private sealed class NonSeekableStream(byte[] data) : Stream
-    {
-        private readonly MemoryStream _inner = new(data);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 5)); // short reads
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
 
 /// <summary>Deterministic inputs shared by the checkpoint, invalid-call, non-finite and concurrency tests.</summary>
