@@ -19,7 +19,7 @@ internal sealed class EmitContext
         Program = program;
         T = spec.Element == ElementKind.Single ? "float" : "double";
         Streams = program.Streams.ToList();
-        States = Streams.Where(s => s.Role == StreamRole.State).ToList();
+        States = program.States().ToList();
 
         _bodyLocals = new HashSet<string>(program.Body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
 

@@ -42,7 +42,7 @@ internal static class GeneratedMembers
             ["_inUse"] = "a generated field",
         };
 
-        foreach (StreamDecl state in new EmitContext(spec, program, KernelOptions.Default).States)
+        foreach (StreamDecl state in program.States())
         {
             members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
             members["_" + state.Name] = "a generated state field";

@@ -115,4 +115,8 @@ internal sealed record RuleProgram(
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";
+
+    /// <summary>The state buffers, in declaration order (the order of <c>GetStateBuffer</c> and of checkpoints).</summary>
+    /// <remarks>A method, not a property: pipeline models expose only their stored values.</remarks>
+    public System.Collections.Generic.IEnumerable<StreamDecl> States() => System.Linq.Enumerable.Where(Streams, s => s.Role == StreamRole.State);
 }

@@ -150,10 +150,9 @@ internal sealed partial class Parser
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (attribute.AttributeClass is { } attributeClass && attributeClass.ContainingNamespace?.ToDisplayString() == AttributeNamespace
-                && !CollectSchedule(attribute, attributeClass.Name))
+            if (OptGenAttributeName(attribute) is { } name && !CollectSchedule(attribute, name))
             {
-                h = ReadOption(attribute, attributeClass.Name, h);
+                h = ReadOption(attribute, name, h);
             }
         }
 
@@ -187,7 +186,7 @@ internal sealed partial class Parser
     private bool CheckSingleOptimizerAttribute(INamedTypeSymbol type, GeneratorAttributeSyntaxContext context)
     {
         List<AttributeData> all = type.GetAttributes()
-            .Where(a => a.AttributeClass is { Name: "OptimizerAttribute" } c && c.ContainingNamespace?.ToDisplayString() == AttributeNamespace)
+            .Where(a => OptGenAttributeName(a) == "OptimizerAttribute")
             .ToList();
         if (all.Count <= 1)
         {
@@ -253,6 +252,10 @@ internal sealed partial class Parser
             }
         }
     }
+
+    /// <summary>The attribute's class name if it is one of OptGen's (namespace <c>OptGen</c>), else null.</summary>
+    private static string? OptGenAttributeName(AttributeData attribute) =>
+        attribute.AttributeClass is { } type && type.ContainingNamespace?.ToDisplayString() == AttributeNamespace ? type.Name : null;
 
     private static bool SameApplication(AttributeData a, AttributeData b) =>
         a.ApplicationSyntaxReference is { } x && b.ApplicationSyntaxReference is { } y && x.SyntaxTree == y.SyntaxTree && x.Span == y.Span;
