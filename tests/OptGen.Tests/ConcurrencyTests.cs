@@ -293,31 +293,11 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
     private static void AssertRefused(Func<object?> call, string what) => AssertRefused(() => { call(); }, what);
 
     /// <summary>A write-only stream whose writes fail.</summary>
-    private sealed class FailingStream : Stream
+    private sealed class FailingStream : UnseekableStream
     {
         public override bool CanRead => false;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new IOException("disk full");
 
@@ -325,7 +305,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>A write-only stream whose first write signals <see cref="Entered"/> and then waits for <see cref="Release"/>.</summary>
-    private sealed class BlockingStream : Stream
+    private sealed class BlockingStream : UnseekableStream
     {
         private readonly MemoryStream _written = new();
 
@@ -335,29 +315,9 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
 
         public override bool CanRead => false;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
 
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public byte[] ToArray() => _written.ToArray();
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
