@@ -27,14 +27,10 @@ public class AdamStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(1);
         _parameters = new float[Length];
         _gradients = new float[Length];
-        for (int i = 0; i < Length; i++)
-        {
-            _parameters[i] = (float)random.NextDouble();
-            _gradients[i] = (float)(random.NextDouble() - 0.5);
-        }
+        TestData.FillParameters(_parameters);
+        TestData.FillGradients(_gradients);
 
         _expAvg = new float[Length];
         _expAvgSq = new float[Length];

@@ -25,14 +25,10 @@ public class NonFiniteCheckBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(1);
         _parameters = new float[Length];
         _gradients = new float[Length];
-        for (int i = 0; i < Length; i++)
-        {
-            _parameters[i] = (float)random.NextDouble();
-            _gradients[i] = (float)(random.NextDouble() - 0.5);
-        }
+        TestData.FillParameters(_parameters);
+        TestData.FillGradients(_gradients);
 
         _propagate = new BenchmarkAdam(Length) { ThreadCount = 1 };
         _skipStep = new BenchmarkSkipStepAdam(Length) { ThreadCount = 1 };
