@@ -124,7 +124,7 @@ internal static class Emitter
         w.Line("private double _baseLearningRate = DefaultLearningRate;");
         w.Line("private global::OptGen.KernelPath _lastKernelPath;");
         w.Line("private long _skippedStepCount;");
-        w.Line("private int _inUse; // 1 while a Step, Reset or checkpoint runs: concurrent use is detected, not allowed to corrupt the state");
+        w.Line("private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it");
         ScheduleEmitter.WriteFields(w, c.Spec.Schedule);
         w.Line();
         w.Line($"/// <summary>Allocates the optimizer state for <paramref name=\"length\"/> parameters.</summary>");

@@ -41,7 +41,7 @@ namespace Demo
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
         private long _skippedStepCount;
-        private int _inUse; // 1 while a Step, Reset or checkpoint runs: concurrent use is detected, not allowed to corrupt the state
+        private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
 
         /// <summary>Allocates the optimizer state for <paramref name="length"/> parameters.</summary>
         /// <param name="length">Number of parameters every <see cref="Step"/> updates.</param>

@@ -31,7 +31,7 @@ namespace Demo
         private double _baseLearningRate = DefaultLearningRate;
         private global::OptGen.KernelPath _lastKernelPath;
         private long _skippedStepCount;
-        private int _inUse; // 1 while a Step, Reset or checkpoint runs: concurrent use is detected, not allowed to corrupt the state
+        private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
         private readonly global::OptGen.PlateauTracker _plateau = new(DefaultLearningRate, mode: global::OptGen.PlateauMode.Maximize, factor: 0.5, patience: 3, threshold: 0.01, thresholdMode: global::OptGen.PlateauThresholdMode.Absolute, cooldown: 2, minLearningRate: 1E-05, minimumChange: 1E-08);
 
         /// <summary>Allocates the optimizer state for <paramref name="length"/> parameters.</summary>
