@@ -33,7 +33,7 @@ namespace OptGen;
 /// <item><term>then: buffer count N (u32)</term><description>Followed by N names, each a u32 byte length and UTF-8 text. The header fields end here, at 20+H.</description></item>
 /// <item><term>20+H: header checksum (u64)</term><description>CRC-64 of bytes [0, 20+H).</description></item>
 /// <item><term>28+H: buffer data</term><description>N × length × element size bytes: each buffer's elements in order, raw IEEE 754.</description></item>
-/// <item><term>end − 8: file checksum (u64)</term><description>CRC-64 of everything before it. Nothing may follow.</description></item>
+/// <item><term>end − 8: file checksum (u64)</term><description>CRC-64 of everything before it. The checkpoint ends here: its size follows from the header, so it can be embedded in a longer stream, and a reader leaves the stream just after it.</description></item>
 /// </list>
 /// <para>
 /// Buffers are stored as the platform's raw bytes, so <see cref="Write{T}"/> and <see cref="Read{T}"/> throw
@@ -145,11 +145,12 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Reads and fully validates a checkpoint: returns only if the whole file is intact and matches; otherwise throws
-    /// <see cref="CheckpointException"/> and allocates nothing large before the header is validated.
+    /// Reads and fully validates a checkpoint into fresh buffers: returns only if the whole checkpoint is intact and
+    /// matches; otherwise throws <see cref="CheckpointException"/> and allocates nothing large before the header is validated.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    /// <param name="source">A readable stream positioned at the checkpoint, which must run to the end of the stream.</param>
+    /// <param name="source">A readable stream positioned at the checkpoint; it is left positioned just after it (a checkpoint
+    /// is self-delimiting, so other data may follow).</param>
     /// <param name="expectedFingerprint">The loading optimizer's fingerprint.</param>
     /// <param name="expectedLength">The loading optimizer's parameter count.</param>
     /// <param name="expectedBufferNames">The loading optimizer's state buffer names, in order.</param>
@@ -160,6 +161,88 @@ public static class Checkpoint
     /// <exception cref="PlatformNotSupportedException">The platform is big-endian.</exception>
     public static CheckpointContent<T> Read<T>(
         Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau)
+        where T : unmanaged
+    {
+        var input = new Input(source);
+        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau);
+        var buffers = new T[saved.Names.Count][];
+        for (int b = 0; b < buffers.Length; b++)
+        {
+            buffers[b] = new T[saved.Length];
+        }
+
+        // Fresh buffers: nobody sees them unless the checksum matches, so one pass reads straight into them.
+        ReadData(input, saved, buffers);
+        return saved.Content(buffers);
+    }
+
+    /// <summary>
+    /// Reads a checkpoint into an optimizer's own buffers, in bounded memory (one 1 MiB block, whatever the state's size):
+    /// the whole checkpoint is verified first and only then copied into <paramref name="destinations"/>, so an invalid
+    /// checkpoint changes nothing. A seekable stream is read twice (verify, then seek back and copy); any other stream is
+    /// verified while it is copied to a temporary file, which the copy then reads and deletes.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="source">A readable stream positioned at the checkpoint; it is left positioned just after it.</param>
+    /// <param name="expectedFingerprint">The loading optimizer's fingerprint.</param>
+    /// <param name="expectedLength">The loading optimizer's parameter count.</param>
+    /// <param name="expectedBufferNames">The loading optimizer's state buffer names, in order.</param>
+    /// <param name="expectPlateau">Whether the loading optimizer has a plateau schedule.</param>
+    /// <param name="destinations">The buffers to fill, one per name, each <paramref name="expectedLength"/> long.</param>
+    /// <returns>The saved state; its <see cref="CheckpointContent{T}.Buffers"/> are <paramref name="destinations"/>.</returns>
+    /// <exception cref="CheckpointException">
+    /// The data is not an intact checkpoint of the current format that matches the expectations; nothing was written.
+    /// The one exception: if a seekable stream's data changes between the verification and the copy (another writer
+    /// rewrote the file in place), the copy's checksum fails, the buffers are partly overwritten and the message says so.
+    /// </exception>
+    /// <exception cref="ArgumentException">The destinations do not match the expected names and length.</exception>
+    public static CheckpointContent<T> ReadInto<T>(
+        Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau, IReadOnlyList<T[]> destinations)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        ArgumentNullException.ThrowIfNull(expectedBufferNames);
+        if (destinations.Count != expectedBufferNames.Count)
+        {
+            throw new ArgumentException($"There are {destinations.Count} destination buffers but {expectedBufferNames.Count} buffer names.", nameof(destinations));
+        }
+
+        for (int b = 0; b < destinations.Count; b++)
+        {
+            if (destinations[b] is not { } destination || destination.Length != expectedLength)
+            {
+                throw new ArgumentException($"Destination buffer {b} is null or not {expectedLength} elements long.", nameof(destinations));
+            }
+        }
+
+        var input = new Input(source);
+        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau);
+        if (source.CanSeek)
+        {
+            long dataStart = source.Position;
+            long dataOffset = input.Offset;
+            VerifyData(input, saved, spool: null);
+            long end = source.Position;
+            source.Position = dataStart;
+            var again = new Input(source, dataOffset);
+            ReadData(again, saved, destinations, changedSinceVerified: true);
+            source.Position = end;
+        }
+        else
+        {
+            string spoolPath = Path.GetTempFileName();
+            using var spool = new FileStream(spoolPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 16, FileOptions.DeleteOnClose);
+            VerifyData(input, saved, spool);
+            spool.Position = 0;
+            ReadData(new Input(spool, input.Offset - spool.Length), saved, destinations, changedSinceVerified: true);
+        }
+
+        return saved.Content(destinations);
+    }
+
+    /// <summary>Reads, checks and compares the header; leaves <paramref name="input"/> at the first byte of buffer data.</summary>
+    private static SavedHeader ReadHeader<T>(
+        Input input, Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -173,7 +256,6 @@ public static class Checkpoint
             throw new ArgumentException("The stream is not readable.", nameof(source));
         }
 
-        var input = new Input(source);
         Span<byte> prefix = stackalloc byte[PrefixSize];
         int magicBytes = input.ReadUpTo(prefix[..Magic.Length]);
         if (!prefix[..magicBytes].SequenceEqual(Magic[..magicBytes]))
@@ -272,18 +354,19 @@ public static class Checkpoint
             throw Corrupt(problem);
         }
 
-        if (!string.Equals(fingerprint, expectedFingerprint, StringComparison.Ordinal))
-        {
-            throw new CheckpointException(
-                CheckpointError.RuleMismatch,
-                $"The checkpoint was saved by an optimizer with rule '{fingerprint}' but this one is '{expectedFingerprint}'. Load it into an optimizer with the same update rule and hyperparameters.");
-        }
-
+        // Before the fingerprint, which names the element type too: the same rule over the other type is this error.
         if (savedElementSize != elementSize)
         {
             throw new CheckpointException(
                 CheckpointError.ElementTypeMismatch,
                 $"The checkpoint holds {ElementName(savedElementSize)} elements but this optimizer uses {ElementName(elementSize)}. Load it into an optimizer over {ElementName(savedElementSize)} parameters.");
+        }
+
+        if (!string.Equals(fingerprint, expectedFingerprint, StringComparison.Ordinal))
+        {
+            throw new CheckpointException(
+                CheckpointError.RuleMismatch,
+                $"The checkpoint was saved by an optimizer with rule '{fingerprint}' but this one is '{expectedFingerprint}'. Load it into an optimizer with the same update rule and hyperparameters.");
         }
 
         if (length != expectedLength)
@@ -309,20 +392,47 @@ public static class Checkpoint
                 $"The checkpoint holds the state buffers [{string.Join(", ", names)}] but this optimizer has [{string.Join(", ", expectedBufferNames)}]. Load it into an optimizer with the same update rule.");
         }
 
-        // Everything the header says is now known to be intact and expected, so the buffers are of the caller's own size.
+        // Everything the header says is now known to be intact and expected, so the data is of the caller's own size.
         input.RequireRemaining(((long)length * elementSize * names.Count) + 8, "the buffer data");
+        return new SavedHeader(header, fingerprint, elementSize, length, stepCount, skippedStepCount, baseLearningRate, plateau, names);
+    }
+
+    /// <summary>Reads the buffer data and the file checksum into <paramref name="buffers"/> (the data's size is the header's).</summary>
+    private static void ReadData<T>(Input input, SavedHeader saved, IReadOnlyList<T[]> buffers, bool changedSinceVerified = false)
+        where T : unmanaged
+    {
         var fileCrc = new Crc64();
-        fileCrc.Append(header);
-        int chunkElements = ChunkBytes / elementSize;
-        var buffers = new T[names.Count][];
-        for (int b = 0; b < buffers.Length; b++)
+        fileCrc.Append(saved.Header);
+        int chunkElements = ChunkBytes / saved.ElementSize;
+        for (int b = 0; b < buffers.Count; b++)
         {
-            buffers[b] = new T[length];
-            for (int start = 0; start < length; start += chunkElements)
+            T[] buffer = buffers[b];
+            for (int start = 0; start < buffer.Length; start += chunkElements)
             {
-                Span<byte> chunk = MemoryMarshal.AsBytes(buffers[b].AsSpan(start, Math.Min(chunkElements, length - start)));
-                input.ReadExactly(chunk, $"buffer '{names[b]}'");
+                Span<byte> chunk = MemoryMarshal.AsBytes(buffer.AsSpan(start, Math.Min(chunkElements, buffer.Length - start)));
+                input.ReadExactly(chunk, $"buffer '{saved.Names[b]}'");
                 fileCrc.Append(chunk);
+            }
+        }
+
+        ReadChecksum(input, fileCrc, changedSinceVerified);
+    }
+
+    /// <summary>Reads the buffer data and the file checksum through one block, checking it; copies it to <paramref name="spool"/> if given.</summary>
+    private static void VerifyData(Input input, SavedHeader saved, Stream? spool)
+    {
+        var fileCrc = new Crc64();
+        fileCrc.Append(saved.Header);
+        byte[] block = new byte[ChunkBytes];
+        for (int b = 0; b < saved.Names.Count; b++)
+        {
+            for (long left = (long)saved.Length * saved.ElementSize; left > 0;)
+            {
+                Span<byte> chunk = block.AsSpan(0, (int)Math.Min(block.Length, left));
+                input.ReadExactly(chunk, $"buffer '{saved.Names[b]}'");
+                fileCrc.Append(chunk);
+                spool?.Write(chunk);
+                left -= chunk.Length;
             }
         }
 
@@ -333,12 +443,21 @@ public static class Checkpoint
             throw Corrupt("the file checksum does not match (the buffer data is damaged)");
         }
 
-        if (input.ReadUpTo(checksum[..1]) != 0)
-        {
-            throw Corrupt($"trailing data follows the end of the checkpoint at byte {input.Offset - 1}");
-        }
+        spool?.Write(checksum);
+    }
 
-        return new CheckpointContent<T>(fingerprint, length, stepCount, skippedStepCount, baseLearningRate, plateau, names, buffers);
+    private static void ReadChecksum(Input input, Crc64 fileCrc, bool changedSinceVerified)
+    {
+        Span<byte> checksum = stackalloc byte[8];
+        input.ReadExactly(checksum, "the file checksum");
+        if (fileCrc.GetCurrentHashAsUInt64() != BinaryPrimitives.ReadUInt64LittleEndian(checksum))
+        {
+            throw changedSinceVerified
+                ? new CheckpointException(
+                    CheckpointError.Corrupt,
+                    "The checkpoint changed while it was being loaded: it was intact when verified, but its data differed when read again to copy it in, so the state buffers are partly overwritten. Reset the optimizer or load an intact checkpoint that nothing else writes to.")
+                : Corrupt("the file checksum does not match (the buffer data is damaged)");
+        }
     }
 
     /// <summary>
@@ -346,18 +465,42 @@ public static class Checkpoint
     /// (<see cref="FileStream.Flush(bool)"/>), then renames over <paramref name="path"/> (<see cref="File.Move(string, string, bool)"/> overwrite).
     /// If <paramref name="write"/> throws, the temporary file is deleted and any previous file at <paramref name="path"/> is untouched.
     /// </summary>
+    /// <remarks>
+    /// A symbolic link is written through: the file it finally points to is replaced (created, if the link dangles), and
+    /// the link stays a link. A target that exists but is not a regular file (a directory, a FIFO, a device, a socket) is
+    /// refused before anything is written; special files are recognised on Linux, directories everywhere. Any file name
+    /// the file system accepts works: the temporary file's name is shortened to fit.
+    /// </remarks>
     /// <param name="path">The file to create or replace.</param>
     /// <param name="write">Writes the content; it must leave the stream open.</param>
     /// <exception cref="InvalidOperationException"><paramref name="write"/> closed the stream, so it could not be flushed; nothing is replaced.</exception>
+    /// <exception cref="IOException">The target exists and is not a regular file; nothing is written.</exception>
     public static void WriteFile(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         string fullPath = Path.GetFullPath(path);
+
+        // Write through symbolic links, as most tools do: replacing the link itself would silently detach it.
+        if (new FileInfo(fullPath).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+        {
+            fullPath = target.FullName;
+        }
+
+        if (Directory.Exists(fullPath))
+        {
+            throw new IOException($"Cannot write the checkpoint to '{path}': it is a directory.");
+        }
+
+        if (FileKind.IsSpecialFile(fullPath))
+        {
+            throw new IOException($"Cannot write the checkpoint to '{path}': it is not a regular file (a FIFO, device or socket), and it would be replaced by one. Choose a file path.");
+        }
+
         string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' is a root directory, not a file.", nameof(path));
 
         // Hidden and unique, so that concurrent writers and directory listings do not trip over it.
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(directory, $".{Shortened(Path.GetFileName(fullPath), MaxTemporaryNameStemBytes)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
@@ -378,6 +521,30 @@ public static class Checkpoint
             DeleteQuietly(temporary);
             throw;
         }
+    }
+
+    // File names hold up to 255 bytes on common file systems; the temporary name adds a dot, a dot, 32 hex digits and ".tmp".
+    private const int MaxTemporaryNameStemBytes = 255 - 38;
+
+    /// <summary>The longest prefix of <paramref name="name"/> of at most <paramref name="maxBytes"/> UTF-8 bytes, never splitting a character.</summary>
+    internal static string Shortened(string name, int maxBytes)
+    {
+        int bytes = 0;
+        int end = 0;
+        while (end < name.Length)
+        {
+            int width = char.IsSurrogatePair(name, end) ? 2 : 1;
+            int size = Encoding.UTF8.GetByteCount(name.AsSpan(end, width));
+            if (bytes + size > maxBytes)
+            {
+                break;
+            }
+
+            bytes += size;
+            end += width;
+        }
+
+        return name[..end];
     }
 
     private static void DeleteQuietly(string path)
@@ -414,9 +581,9 @@ public static class Checkpoint
     /// <summary>Describes the first value a checkpoint may not hold, or returns null if all are plausible.</summary>
     private static string? Implausible(long stepCount, long skippedStepCount, double baseLearningRate, PlateauState? plateau)
     {
-        if (stepCount < 0)
+        if (stepCount is < 0 or > OptimizerLimits.MaxStepCount)
         {
-            return $"the step count is negative ({stepCount})";
+            return $"the step count {stepCount} is not between 0 and {OptimizerLimits.MaxStepCount}";
         }
 
         if (skippedStepCount < 0)
@@ -502,10 +669,19 @@ public static class Checkpoint
     private static CheckpointException Corrupt(string detail, Exception? innerException = null)
         => new(CheckpointError.Corrupt, $"The checkpoint is corrupt: {detail}. It cannot be loaded; use an intact copy.", innerException);
 
-    /// <summary>The source stream and how far into the checkpoint it has been read.</summary>
-    private sealed class Input(Stream stream)
+    /// <summary>A header that has been read, checked and compared with the loading optimizer.</summary>
+    private sealed record SavedHeader(
+        byte[] Header, string Fingerprint, int ElementSize, int Length, long StepCount, long SkippedStepCount, double BaseLearningRate, PlateauState? Plateau, List<string> Names)
     {
-        public long Offset { get; private set; }
+        public CheckpointContent<T> Content<T>(IReadOnlyList<T[]> buffers)
+            where T : unmanaged
+            => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, Names, buffers);
+    }
+
+    /// <summary>The source stream and how far into the checkpoint it has been read.</summary>
+    private sealed class Input(Stream stream, long offset = 0)
+    {
+        public long Offset { get; private set; } = offset;
 
         /// <summary>Reads until <paramref name="destination"/> is full or the stream ends; returns the bytes read.</summary>
         public int ReadUpTo(Span<byte> destination)

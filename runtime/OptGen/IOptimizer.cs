@@ -10,7 +10,11 @@ public interface IOptimizer
     /// <summary>Number of parameters the state was allocated for.</summary>
     int Length { get; }
 
-    /// <summary>Completed steps. The next <c>Step</c> uses t = <see cref="StepCount"/> + 1. Settable to resume from saved state.</summary>
+    /// <summary>
+    /// Completed steps. The next <c>Step</c> uses t = <see cref="StepCount"/> + 1. Settable to resume from saved state,
+    /// from 0 to <see cref="OptimizerLimits.MaxStepCount"/> (2⁵³); at that count <c>Step</c> throws instead of wrapping.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value outside 0 … <see cref="OptimizerLimits.MaxStepCount"/>.</exception>
     long StepCount { get; set; }
 
     /// <summary>
@@ -27,8 +31,10 @@ public interface IOptimizer
 
     /// <summary>
     /// Threads a large <c>Step</c> (at least <see cref="ParallelStep.MinimumParallelLength"/> elements) splits its work
-    /// across, the calling thread included; default: all cores. Results are bit-identical whatever the count.
+    /// across, the calling thread included; default: all cores. From 1 to <see cref="OptimizerLimits.MaxThreadCount"/>;
+    /// a step never uses more threads than the machine has cores. Results are bit-identical whatever the count.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value outside 1 … <see cref="OptimizerLimits.MaxThreadCount"/>.</exception>
     int ThreadCount { get; set; }
 
     /// <summary>Names of the state buffers, in the order of <c>GetStateBuffer</c> (PyTorch's state keys, e.g. <c>exp_avg</c>).</summary>

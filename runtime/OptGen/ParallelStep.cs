@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 
 namespace OptGen;
@@ -25,6 +27,11 @@ public interface IPartitionedStep<T>
 /// Splits a large step into contiguous chunks processed by a small pool of dedicated threads (the caller works too).
 /// Every element is updated independently, so results are bit-identical whatever the thread count.
 /// </summary>
+/// <remarks>
+/// The pool has at most <see cref="Environment.ProcessorCount"/> − 1 threads, whatever thread counts are asked for; a
+/// thread that has had no work for a few seconds ends. A step never waits for a thread to exist: the calling thread
+/// takes every chunk no helper took, so a step completes even if no helper thread can be started.
+/// </remarks>
 public static class ParallelStep
 {
     /// <summary>Below this many elements a step runs on the calling thread: dispatch would cost more than it saves.</summary>
@@ -37,42 +44,97 @@ public static class ParallelStep
     private const int ChunksPerThread = 4;
 
     /// <summary>Runs <paramref name="step"/> over all elements on up to <paramref name="threadCount"/> threads.</summary>
+    /// <param name="step">The ranges to run.</param>
+    /// <param name="parameters">All parameters.</param>
+    /// <param name="gradients">All gradients, as many as parameters.</param>
+    /// <param name="threadCount">Threads to use, the calling thread included; 1 or less runs on the calling thread only,
+    /// and more than <see cref="OptimizerLimits.MaxThreadCount"/> counts as that many.</param>
     /// <returns>The kernel path of the first range.</returns>
     public static KernelPath Run<T>(IPartitionedStep<T> step, Span<T> parameters, ReadOnlySpan<T> gradients, int threadCount)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(step);
+        if (gradients.Length != parameters.Length)
+        {
+            throw new ArgumentException($"Expected {parameters.Length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
+        }
+
         int length = parameters.Length;
         if (threadCount <= 1 || length < MinimumParallelLength)
         {
             return step.StepRange(parameters, gradients, 0);
         }
 
-        int chunkLength = Math.Max(MinimumChunkLength, RoundUp(length / (threadCount * ChunksPerThread), 1024));
+        int threads = Math.Min(threadCount, OptimizerLimits.MaxThreadCount);
+        int chunkLength = ChunkLength(length, threads);
         int chunkCount = (int)(((long)length + chunkLength - 1) / chunkLength);
-        return StepWorkers.Shared.Run(step, parameters, gradients, chunkLength, chunkCount, Math.Min(threadCount, chunkCount))
+        return StepWorkers.Shared.Run(step, parameters, gradients, chunkLength, chunkCount, Math.Min(threads, chunkCount))
             ?? step.StepRange(parameters, gradients, 0); // the pool is busy with another optimizer's step
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    /// <summary>Elements per chunk: about <see cref="ChunksPerThread"/> chunks per thread, a multiple of 1024, at least <see cref="MinimumChunkLength"/>.</summary>
+    internal static int ChunkLength(int length, int threads)
+    {
+        long target = length / ((long)threads * ChunksPerThread);
+        return (int)Math.Max(MinimumChunkLength, (target + 1023) / 1024 * 1024);
+    }
 }
 
-/// <summary>Dedicated worker threads, woken per step; one job at a time.</summary>
+/// <summary>
+/// Dedicated worker threads that help with one job at a time. Correct by construction rather than by timing:
+/// <list type="bullet">
+/// <item>A chunk is claimed with one compare-and-swap on a ticket that holds the job's generation and the next chunk
+/// index, so a worker that wakes late, or reads the fields of a job that has since ended, cannot claim anything but a
+/// chunk of the job that is running.</item>
+/// <item>The caller waits for finished chunks, not for participants: it returns when every chunk has run, so no
+/// worker can still touch the caller's pinned memory, and a worker that never shows up cannot hold it back.</item>
+/// <item>How many workers join is only a hint (they may join fewer, or one more): it never affects the result.</item>
+/// </list>
+/// </summary>
 internal sealed unsafe class StepWorkers
 {
-    public static readonly StepWorkers Shared = new();
+    /// <summary>The process-wide pool: at most one helper per further core, idle helpers end after 5 seconds.</summary>
+    public static readonly StepWorkers Shared = new(Math.Max(0, Environment.ProcessorCount - 1), TimeSpan.FromSeconds(5), StartThread);
 
-    // How long an idle worker spins for the next job before it blocks: steps arrive back to back in training loops.
-    private static readonly TimeSpan SpinBeforeBlocking = TimeSpan.FromMilliseconds(0.2);
+    // How long an idle worker polls for the next job before it blocks: steps arrive back to back in training loops.
+    private static readonly long SpinTicks = TimeSpan.FromMilliseconds(0.2).Ticks * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
 
+    private readonly int _maxWorkers;
+    private readonly int _idleTimeoutMilliseconds;
+    private readonly Action<ThreadStart> _startThread;
     private readonly object _jobGate = new();
     private readonly object _wakeGate = new();
-    private Thread[] _workers = [];
-    private Job? _job;
-    private int _generation;
-    private int _helpers;
-    private int _nextChunk;
-    private int _pending;
+    private readonly Dictionary<Type, Job> _jobs = [];
+
+    private int _workerCount;          // guarded by _wakeGate
+    private Job? _job;                 // the current job; written before its generation is published in _ticket
+    private long _ticket;              // (generation << 32) | index of the next unclaimed chunk
+    private int _finishedChunks;       // chunks of the current generation that have run
+    private int _openSlots;            // helpers still wanted by the current job (a hint)
+    private ExceptionDispatchInfo? _failure;
+
+    /// <summary>Creates a pool.</summary>
+    /// <param name="maxWorkers">The most helper threads it ever has at once.</param>
+    /// <param name="idleTimeout">How long a helper waits for work before it ends.</param>
+    /// <param name="startThread">Starts a background thread that runs the given method (a test can make it fail).</param>
+    internal StepWorkers(int maxWorkers, TimeSpan idleTimeout, Action<ThreadStart> startThread)
+    {
+        _maxWorkers = maxWorkers;
+        _idleTimeoutMilliseconds = (int)Math.Clamp(idleTimeout.TotalMilliseconds, 1, int.MaxValue);
+        _startThread = startThread;
+    }
+
+    /// <summary>Helper threads alive now.</summary>
+    internal int WorkerCount
+    {
+        get
+        {
+            lock (_wakeGate)
+            {
+                return _workerCount;
+            }
+        }
+    }
 
     /// <summary>Runs the job, or returns null at once if another job holds the pool.</summary>
     public KernelPath? Run<T>(IPartitionedStep<T> step, Span<T> parameters, ReadOnlySpan<T> gradients, int chunkLength, int chunkCount, int threads)
@@ -85,32 +147,36 @@ internal sealed unsafe class StepWorkers
 
         try
         {
-            EnsureWorkers(threads - 1);
+            Job<T> job = JobFor<T>();
+            int helpers = EnsureWorkers(threads - 1);
             fixed (T* p = parameters)
             fixed (T* g = gradients)
             {
-                Job<T> job = Job<T>.Instance;
                 job.Set(step, p, g, parameters.Length, chunkLength, chunkCount);
-                _job = job;
-                _nextChunk = 0;
-                _helpers = threads - 1;
-                _pending = threads;
-                lock (_wakeGate)
+                _failure = null;
+                _finishedChunks = 0;
+                _openSlots = helpers;
+                Volatile.Write(ref _job, job);
+                long generationTicket = NextGenerationTicket(Volatile.Read(ref _ticket));
+                Volatile.Write(ref _ticket, generationTicket); // publishes the job: chunks can be claimed from here on
+                if (helpers > 0)
                 {
-                    _generation++;
-                    Monitor.PulseAll(_wakeGate);
+                    lock (_wakeGate)
+                    {
+                        Monitor.PulseAll(_wakeGate);
+                    }
                 }
 
-                TakeChunks(job);
-                Interlocked.Decrement(ref _pending);
+                // The caller takes chunks too, and so every chunk that no helper takes.
+                TakeChunks(generationTicket);
                 var wait = default(SpinWait);
-                while (Volatile.Read(ref _pending) != 0)
+                while (Volatile.Read(ref _finishedChunks) != chunkCount)
                 {
                     wait.SpinOnce(sleep1Threshold: -1);
                 }
 
-                _job = null;
                 job.Clear();
+                _failure?.Throw();
                 return job.FirstPath;
             }
         }
@@ -120,64 +186,121 @@ internal sealed unsafe class StepWorkers
         }
     }
 
-    private void TakeChunks(Job job)
+    private Job<T> JobFor<T>()
+        where T : unmanaged
     {
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < job.ChunkCount)
+        // One reusable job per element type (the pool runs one job at a time), so a step allocates nothing.
+        if (!_jobs.TryGetValue(typeof(T), out Job? job))
         {
-            job.RunChunk(chunk);
+            job = new Job<T>();
+            _jobs.Add(typeof(T), job);
         }
+
+        return (Job<T>)job;
     }
 
-    private void EnsureWorkers(int count)
+    /// <summary>
+    /// The ticket of the generation after the one <paramref name="ticket"/> belongs to, with chunk index 0. Generations
+    /// wrap after 2³² jobs; a claim could only be mistaken if a worker stalled between two reads for that many jobs.
+    /// </summary>
+    private static long NextGenerationTicket(long ticket) => (long)(((ulong)ticket & GenerationMask) + (1UL << 32));
+
+    private const ulong GenerationMask = 0xFFFF_FFFF_0000_0000UL;
+
+    private static long GenerationOf(long ticket) => (long)((ulong)ticket & GenerationMask);
+
+    /// <summary>Claims and runs chunks of the job whose generation <paramref name="generationTicket"/> names, until none is left.</summary>
+    private void TakeChunks(long generationTicket)
     {
-        if (_workers.Length >= count)
+        long ticket = Volatile.Read(ref _ticket);
+        while (GenerationOf(ticket) == generationTicket)
         {
-            return;
-        }
-
-        var workers = new Thread[count];
-        Array.Copy(_workers, workers, _workers.Length);
-
-        // Read before the job about to be posted: a worker that started later would otherwise take that job's
-        // generation as already seen, sleep through it, and leave the caller waiting for its share forever.
-        int generation = _generation;
-        for (int i = _workers.Length; i < count; i++)
-        {
-            int index = i;
-            workers[i] = new Thread(() => Work(index, generation)) { IsBackground = true, Name = $"OptGen step worker {i + 1}" };
-            workers[i].Start();
-        }
-
-        _workers = workers;
-    }
-
-    private void Work(int index, int seen)
-    {
-        while (true)
-        {
-            seen = WaitForJob(seen);
+            // Read before the claim; a successful claim proves the job was still this generation's while they were read.
             Job? job = Volatile.Read(ref _job);
-            if (job is null || index >= Volatile.Read(ref _helpers))
+            int chunk = (int)(ticket & 0xFFFF_FFFFL);
+            if (job is null || chunk >= job.ChunkCount)
             {
+                return;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _ticket, ticket + 1, ticket);
+            if (seen != ticket)
+            {
+                ticket = seen;
                 continue;
             }
 
-            TakeChunks(job);
-            Interlocked.Decrement(ref _pending);
+            try
+            {
+                job.RunChunk(chunk);
+            }
+            catch (Exception e)
+            {
+                // Reported to the caller, which rethrows it once every chunk has finished.
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _finishedChunks);
+            }
+
+            ticket = Volatile.Read(ref _ticket);
         }
     }
 
-    private int WaitForJob(int seen)
+    /// <summary>Starts helpers until <paramref name="wanted"/> (at most the pool's bound) exist; returns how many there are to ask.</summary>
+    private int EnsureWorkers(int wanted)
     {
-        long deadline = Environment.TickCount64 + (long)SpinBeforeBlocking.TotalMilliseconds + 1;
-        var spin = default(SpinWait);
-        while (Environment.TickCount64 < deadline)
+        wanted = Math.Min(wanted, _maxWorkers);
+        lock (_wakeGate)
         {
-            int generation = Volatile.Read(ref _generation);
+            while (_workerCount < wanted)
+            {
+                long generation = GenerationOf(Volatile.Read(ref _ticket));
+                try
+                {
+                    _startThread(() => Work(generation));
+                }
+                catch (Exception e) when (e is OutOfMemoryException or ThreadStartException or ThreadStateException)
+                {
+                    // No more threads can be started now: the step runs on those that exist (the caller takes the rest),
+                    // and a later step tries again. Nothing was counted for the thread that did not start.
+                    break;
+                }
+
+                _workerCount++;
+            }
+
+            return Math.Min(wanted, _workerCount);
+        }
+    }
+
+    private static void StartThread(ThreadStart body) => new Thread(body) { IsBackground = true, Name = "OptGen step worker" }.Start();
+
+    private void Work(long seenGeneration)
+    {
+        // Returns when the worker has been idle too long; it has been uncounted by then.
+        while (WaitForJob(seenGeneration, out long generation))
+        {
+            seenGeneration = generation;
+            if (Interlocked.Decrement(ref _openSlots) >= 0)
+            {
+                TakeChunks(generation);
+            }
+        }
+    }
+
+    /// <summary>Waits for a generation other than <paramref name="seen"/>; false if none came within the idle timeout.</summary>
+    private bool WaitForJob(long seen, out long generation)
+    {
+        long spinUntil = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        var spin = default(SpinWait);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < spinUntil)
+        {
+            generation = GenerationOf(Volatile.Read(ref _ticket));
             if (generation != seen)
             {
-                return generation;
+                return true;
             }
 
             spin.SpinOnce(sleep1Threshold: -1);
@@ -185,12 +308,22 @@ internal sealed unsafe class StepWorkers
 
         lock (_wakeGate)
         {
-            while (_generation == seen)
+            while (true)
             {
-                Monitor.Wait(_wakeGate);
-            }
+                generation = GenerationOf(Volatile.Read(ref _ticket));
+                if (generation != seen)
+                {
+                    return true;
+                }
 
-            return _generation;
+                // The count drops in the same lock that EnsureWorkers counts under, so a caller never counts a worker
+                // that has decided to end (and if it did, the caller would only take more chunks itself).
+                if (!Monitor.Wait(_wakeGate, _idleTimeoutMilliseconds) && GenerationOf(Volatile.Read(ref _ticket)) == seen)
+                {
+                    _workerCount--;
+                    return false;
+                }
+            }
         }
     }
 
@@ -204,9 +337,6 @@ internal sealed unsafe class StepWorkers
     private sealed class Job<T> : Job
         where T : unmanaged
     {
-        // One instance per element type suffices: the pool runs one job at a time.
-        public static readonly Job<T> Instance = new();
-
         private IPartitionedStep<T>? _step;
         private T* _parameters;
         private T* _gradients;

@@ -95,9 +95,24 @@ public sealed class PlateauTracker
         CooldownRemaining = 0;
     }
 
-    /// <summary>Restores saved state (e.g. from a checkpoint).</summary>
+    /// <summary>Restores saved state (e.g. from a checkpoint). Every argument is checked before anything changes.</summary>
+    /// <param name="learningRate">The current learning rate: finite and ≥ 0.</param>
+    /// <param name="best">The best metric so far: not NaN (±∞ before the first report).</param>
+    /// <param name="badReports">Consecutive reports without improvement: ≥ 0.</param>
+    /// <param name="cooldownRemaining">Reports left in the cooldown: ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range; nothing is changed.</exception>
     public void Restore(double learningRate, double best, int badReports, int cooldownRemaining)
     {
+        if (!double.IsFinite(learningRate) || learningRate < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be finite and not negative.");
+        }
+
+        if (double.IsNaN(best))
+        {
+            throw new ArgumentOutOfRangeException(nameof(best), best, "The best metric must not be NaN (use ±∞ for none yet).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(badReports);
         ArgumentOutOfRangeException.ThrowIfNegative(cooldownRemaining);
         LearningRate = learningRate;

@@ -51,16 +51,26 @@ public static class Schedules
         }
         else
         {
-            // At most ~60 periods fit in a long, so this loop is short.
+            // Periods grow geometrically, so this loop is short (at most 63 periods fit in a long).
             while (position >= period)
             {
                 position -= period;
+                if (period > long.MaxValue / periodMultiplier)
+                {
+                    // The next period is longer than any step count, so k lies in it; it is only needed as a double.
+                    return CosineBetween(baseRate, minRate, position, (double)period * periodMultiplier);
+                }
+
                 period *= periodMultiplier;
             }
         }
 
-        return minRate + ((baseRate - minRate) * (1 + Math.Cos(Math.PI * position / period)) / 2);
+        return CosineBetween(baseRate, minRate, position, period);
     }
+
+    // π·t/T in this order, as PyTorch computes it.
+    private static double CosineBetween(double baseRate, double minRate, double position, double period) =>
+        minRate + ((baseRate - minRate) * (1 + Math.Cos(Math.PI * position / period)) / 2);
 
     /// <summary>
     /// The one-cycle policy (<c>OneCycleLR</c> with <c>max_lr</c> = lr₀, phases as PyTorch 1.13 computes them); from

@@ -156,7 +156,7 @@ public sealed class ScheduleRuntimeTests : IClassFixture<ScheduleRuntimeTests.Op
             optimizer.StepCount++;
         }
 
-        optimizer.StepCount = long.MaxValue;
+        optimizer.StepCount = OptimizerLimits.MaxStepCount;
         Assert.Equal(1e-3, optimizer.LearningRate, 1e-18);
     }
 

@@ -118,7 +118,7 @@ internal static class Emitter
 
         w.Line("private readonly int _length;");
         w.Line("private long _stepCount;");
-        w.Line("private int _threadCount = global::System.Environment.ProcessorCount;");
+        w.Line("private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;");
         w.Line("private long _rangeStep;");
         w.Line("private double _rangeLearningRate;");
         w.Line("private double _baseLearningRate = DefaultLearningRate;");
@@ -157,12 +157,7 @@ internal static class Emitter
             w.Line("get => _stepCount;");
             using (w.Block("set"))
             {
-                using (w.Block("if (value < 0)"))
-                {
-                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"The step count must not be negative.\");");
-                }
-
-                w.Line();
+                w.Line("global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));");
                 WriteExclusive(w, () => w.Line("_stepCount = value;"));
             }
         }
@@ -207,7 +202,7 @@ internal static class Emitter
         using (w.Block("public int ThreadCount"))
         {
             w.Line("get => _threadCount;");
-            w.Line("set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"At least one thread is needed.\");");
+            w.Line("set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -286,18 +281,14 @@ internal static class Emitter
             w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
             WriteExclusive(w, () =>
             {
-                w.Line($"global::OptGen.CheckpointContent<{c.T}> checkpoint = global::OptGen.Checkpoint.Read<{c.T}>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: {(plateau ? "true" : "false")});");
+                w.Line($"global::OptGen.CheckpointContent<{c.T}> checkpoint = global::OptGen.Checkpoint.ReadInto<{c.T}>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: {(plateau ? "true" : "false")},");
+                w.Line($"    new {c.T}[][] {{ {buffers} }});");
                 w.Line();
-                w.Line("// Read and verified in full: only now is anything changed.");
+                w.Line("// Verified in full before the buffers were overwritten: only now does the rest change.");
                 if (plateau)
                 {
                     w.Line("global::OptGen.PlateauState plateau = checkpoint.Plateau.GetValueOrDefault();");
                     w.Line("_plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);");
-                }
-
-                for (int i = 0; i < c.States.Count; i++)
-                {
-                    w.Line($"global::System.Array.Copy(checkpoint.Buffers[{Literal.Integer(i)}], _{c.States[i].Name}, _length);");
                 }
 
                 w.Line("_stepCount = checkpoint.StepCount;");
@@ -341,7 +332,7 @@ internal static class Emitter
             : "/// True: non-finite gradients are propagated, as in PyTorch, so every step is applied.");
         w.Line("/// </returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
-        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is using this optimizer; nothing is changed.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is using this optimizer, or <see cref=\"StepCount\"/> is <see cref=\"global::OptGen.OptimizerLimits.MaxStepCount\"/>; nothing is changed.</exception>");
         using (w.Block($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients)"))
         {
             using (w.Block("if (parameters.Length != _length)"))
@@ -357,6 +348,8 @@ internal static class Emitter
             w.Line();
             WriteExclusive(w, () =>
             {
+                w.Line("global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);");
+                w.Line();
                 if (c.Spec.SkipNonFiniteSteps)
                 {
                     w.Line("// NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.");

@@ -39,7 +39,7 @@ namespace Demo
         private readonly double[] _maxExpAvgSq;
         private readonly int _length;
         private long _stepCount;
-        private int _threadCount = global::System.Environment.ProcessorCount;
+        private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;
         private long _rangeStep;
         private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
@@ -67,11 +67,7 @@ namespace Demo
             get => _stepCount;
             set
             {
-                if (value < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
-                }
-
+                global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));
                 global::OptGen.ExclusiveUse.Enter(ref _inUse);
                 try
                 {
@@ -123,7 +119,7 @@ namespace Demo
         public int ThreadCount
         {
             get => _threadCount;
-            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+            set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));
         }
 
         /// <inheritdoc/>
@@ -192,12 +188,10 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
-                global::OptGen.CheckpointContent<double> checkpoint = global::OptGen.Checkpoint.Read<double>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false);
+                global::OptGen.CheckpointContent<double> checkpoint = global::OptGen.Checkpoint.ReadInto<double>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false,
+                    new double[][] { _expAvg, _expAvgSq, _maxExpAvgSq });
 
-                // Read and verified in full: only now is anything changed.
-                global::System.Array.Copy(checkpoint.Buffers[0], _expAvg, _length);
-                global::System.Array.Copy(checkpoint.Buffers[1], _expAvgSq, _length);
-                global::System.Array.Copy(checkpoint.Buffers[2], _maxExpAvgSq, _length);
+                // Verified in full before the buffers were overwritten: only now does the rest change.
                 _stepCount = checkpoint.StepCount;
                 _skippedStepCount = checkpoint.SkippedStepCount;
                 _baseLearningRate = checkpoint.BaseLearningRate;
@@ -242,7 +236,7 @@ namespace Demo
         /// True: non-finite gradients are propagated, as in PyTorch, so every step is applied.
         /// </returns>
         /// <exception cref="global::System.ArgumentException">A length differs from <see cref="Length"/>; nothing is changed.</exception>
-        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer; nothing is changed.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
         public bool Step(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients)
         {
             if (parameters.Length != _length)
@@ -257,6 +251,8 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
+                global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
+
                 // The rate and step number are read once; ranges of a parallel step all use them.
                 _rangeStep = _stepCount + 1;
                 _rangeLearningRate = LearningRate;

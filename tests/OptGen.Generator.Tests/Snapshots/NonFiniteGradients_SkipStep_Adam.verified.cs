@@ -35,7 +35,7 @@ namespace Demo
         private readonly float[] _expAvgSq;
         private readonly int _length;
         private long _stepCount;
-        private int _threadCount = global::System.Environment.ProcessorCount;
+        private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;
         private long _rangeStep;
         private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
@@ -62,11 +62,7 @@ namespace Demo
             get => _stepCount;
             set
             {
-                if (value < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
-                }
-
+                global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));
                 global::OptGen.ExclusiveUse.Enter(ref _inUse);
                 try
                 {
@@ -118,7 +114,7 @@ namespace Demo
         public int ThreadCount
         {
             get => _threadCount;
-            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+            set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));
         }
 
         /// <inheritdoc/>
@@ -182,11 +178,10 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
-                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.Read<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false);
+                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.ReadInto<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false,
+                    new float[][] { _expAvg, _expAvgSq });
 
-                // Read and verified in full: only now is anything changed.
-                global::System.Array.Copy(checkpoint.Buffers[0], _expAvg, _length);
-                global::System.Array.Copy(checkpoint.Buffers[1], _expAvgSq, _length);
+                // Verified in full before the buffers were overwritten: only now does the rest change.
                 _stepCount = checkpoint.StepCount;
                 _skippedStepCount = checkpoint.SkippedStepCount;
                 _baseLearningRate = checkpoint.BaseLearningRate;
@@ -228,7 +223,7 @@ namespace Demo
         /// True if the step was applied; false if a gradient was NaN or infinite and the step was skipped (only <see cref="SkippedStepCount"/> changed).
         /// </returns>
         /// <exception cref="global::System.ArgumentException">A length differs from <see cref="Length"/>; nothing is changed.</exception>
-        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer; nothing is changed.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
         public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients)
         {
             if (parameters.Length != _length)
@@ -243,6 +238,8 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
+                global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
+
                 // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
                 if (!global::OptGen.FiniteCheck.AllFinite(gradients, _threadCount))
                 {

@@ -25,7 +25,7 @@ namespace Demo
 
         private readonly int _length;
         private long _stepCount;
-        private int _threadCount = global::System.Environment.ProcessorCount;
+        private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;
         private long _rangeStep;
         private double _rangeLearningRate;
         private double _baseLearningRate = DefaultLearningRate;
@@ -51,11 +51,7 @@ namespace Demo
             get => _stepCount;
             set
             {
-                if (value < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
-                }
-
+                global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));
                 global::OptGen.ExclusiveUse.Enter(ref _inUse);
                 try
                 {
@@ -129,7 +125,7 @@ namespace Demo
         public int ThreadCount
         {
             get => _threadCount;
-            set => _threadCount = value >= 1 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread is needed.");
+            set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));
         }
 
         /// <inheritdoc/>
@@ -184,9 +180,10 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
-                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.Read<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: true);
+                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.ReadInto<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: true,
+                    new float[][] {  });
 
-                // Read and verified in full: only now is anything changed.
+                // Verified in full before the buffers were overwritten: only now does the rest change.
                 global::OptGen.PlateauState plateau = checkpoint.Plateau.GetValueOrDefault();
                 _plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);
                 _stepCount = checkpoint.StepCount;
@@ -222,7 +219,7 @@ namespace Demo
         /// True: non-finite gradients are propagated, as in PyTorch, so every step is applied.
         /// </returns>
         /// <exception cref="global::System.ArgumentException">A length differs from <see cref="Length"/>; nothing is changed.</exception>
-        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer; nothing is changed.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
         public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients)
         {
             if (parameters.Length != _length)
@@ -237,6 +234,8 @@ namespace Demo
             global::OptGen.ExclusiveUse.Enter(ref _inUse);
             try
             {
+                global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
+
                 // The rate and step number are read once; ranges of a parallel step all use them.
                 _rangeStep = _stepCount + 1;
                 _rangeLearningRate = LearningRate;
