@@ -482,7 +482,8 @@ public static class Checkpoint
         string fullPath = Path.GetFullPath(path);
 
         // Write through symbolic links, as most tools do: replacing the link itself would silently detach it.
-        if (new FileInfo(fullPath).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+        var file = new FileInfo(fullPath);
+        if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is { } target)
         {
             fullPath = target.FullName;
         }

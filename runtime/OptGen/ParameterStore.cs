@@ -47,7 +47,7 @@ public sealed class ParameterStore<T>
             }
 
             slices.Add(new TensorSlice(name, (int)Math.Min(offset, int.MaxValue), length));
-            offset += (length + alignment - 1L) / alignment * alignment; // in long: sizes near int.MaxValue must not wrap
+            offset += ((long)length + alignment - 1) / alignment * alignment; // in long: sizes near int.MaxValue must not wrap
         }
 
         if (offset > Array.MaxLength)

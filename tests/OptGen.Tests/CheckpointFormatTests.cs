@@ -197,13 +197,43 @@ public sealed class CheckpointFormatTests
         Assert.Contains("has a plateau schedule", missing.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Trailing_data_is_corrupt()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_checkpoint_is_self_delimiting_and_leaves_the_stream_just_after_it(bool seekable)
     {
-        byte[] file = [.. SampleFile(), 0];
+        // Two checkpoints and then other data (say, model weights) in one stream: each loads, and the rest is left unread.
+        byte[] first = SampleFile();
+        byte[] second = Save(new CheckpointContent<float>(Fingerprint, 5, 7, 0, 0.002, Plateau, Names, [new float[5], [1, 2, 3, 4, 5]]));
+        byte[] weights = Encoding.UTF8.GetBytes("model weights follow");
+        byte[] all = [.. first, .. second, .. weights];
+        using Stream stream = seekable ? new MemoryStream(all) : new ForwardOnlyStream(all);
+
+        var buffers = new[] { new float[5], new float[5] };
+        Assert.Equal(42, Checkpoint.ReadInto(stream, Fingerprint, 5, Names, expectPlateau: true, buffers).StepCount);
+        CheckpointContent<float> next = Checkpoint.Read<float>(stream, Fingerprint, 5, Names, expectPlateau: true);
+        Assert.Equal(7, next.StepCount);
+        Assert.Equal([1, 2, 3, 4, 5], next.Buffers[1]);
+        var rest = new MemoryStream();
+        stream.CopyTo(rest);
+        Assert.Equal(weights, rest.ToArray());
+    }
+
+    [Fact]
+    public void A_step_count_beyond_the_maximum_is_corrupt_and_cannot_be_written()
+    {
+        byte[] file = SampleFile();
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(StepCountOffset), OptimizerLimits.MaxStepCount + 1);
+        FixChecksums(file);
         CheckpointException e = Assert.Throws<CheckpointException>(() => Load<float>(file));
         Assert.Equal(CheckpointError.Corrupt, e.Error);
-        Assert.Contains("trailing data", e.Message, StringComparison.Ordinal);
+        Assert.Contains("step count", e.Message, StringComparison.Ordinal);
+
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(StepCountOffset), OptimizerLimits.MaxStepCount);
+        FixChecksums(file);
+        Assert.Equal(OptimizerLimits.MaxStepCount, Load<float>(file).StepCount);
+
+        Assert.Throws<ArgumentException>(() => Save(new CheckpointContent<float>(Fingerprint, 0, long.MaxValue, 0, 0.001, null, [], [])));
     }
 
     [Theory]
