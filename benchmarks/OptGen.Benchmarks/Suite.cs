@@ -63,13 +63,8 @@ public static class Suite
         Console.WriteLine($"OptGen suite: {CpuName()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {SimdName()}; " +
             $"sizes {string.Join(", ", sizes.Select(s => s.ToString("N0", Inv)))}; threads {string.Join(", ", threadCounts)}; output {output}");
 
-        if (!WorkerPoolAnswers())
-        {
-            return RunAgain(args);
-        }
-
         double load = LoadAverage();
-        if (load > 0.5 && Environment.GetEnvironmentVariable("OPTGEN_SUITE_ATTEMPT") is null) // a failed attempt's spinning counts too
+        if (load > 0.5)
         {
             Console.WriteLine($"suite: warning: the 1-minute load average is {load:0.00}; other processes will disturb the timings (the multi-threaded cases most).");
         }
@@ -154,67 +149,6 @@ public static class Suite
         WriteJson(output, total.Elapsed.TotalSeconds);
         Console.WriteLine($"Suite finished in {total.Elapsed.TotalSeconds:0} s; {s_results.Count} results written to {Path.GetFullPath(output)}");
         return 0;
-    }
-
-    /// <summary>
-    /// The first parallel step of the process starts the generated step's worker pool; it runs on a separate thread
-    /// under a watchdog, so that a pool that never answers aborts the suite with a message instead of hanging it.
-    /// </summary>
-    private static bool WorkerPoolAnswers()
-    {
-        if (Environment.ProcessorCount < 2)
-        {
-            return true;
-        }
-
-        var warmUp = System.Threading.Tasks.Task.Run(() =>
-        {
-            int length = 4 * ParallelStep.MinimumParallelLength;
-            var optimizer = new SuiteAdam(length) { ThreadCount = Environment.ProcessorCount };
-            optimizer.Step(new float[length], new float[length]);
-        });
-        if (warmUp.Wait(TimeSpan.FromSeconds(30)))
-        {
-            return true;
-        }
-
-        Console.Error.WriteLine("suite: the first parallel step did not finish within 30 s: the worker pool of ParallelStep never " +
-            "answered (a worker thread that starts after the first job was posted waits for the next job).");
-        return false;
-    }
-
-    /// <summary>
-    /// The pool of this process is stuck for good (its job lock is held by the step that waits), so the suite starts
-    /// itself again in a new process, up to three attempts in all; returns that process's exit code.
-    /// </summary>
-    private static int RunAgain(string[] args)
-    {
-        const string attemptVariable = "OPTGEN_SUITE_ATTEMPT";
-        int attempt = int.TryParse(Environment.GetEnvironmentVariable(attemptVariable), NumberStyles.Integer, Inv, out int a) ? a : 1;
-        string? process = Environment.ProcessPath;
-        if (attempt >= 3 || process is null)
-        {
-            Console.Error.WriteLine("suite: giving up; nothing was timed.");
-            return 3;
-        }
-
-        var start = new ProcessStartInfo(process) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(Suite).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("suite");
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment[attemptVariable] = (attempt + 1).ToString(Inv);
-        Console.Error.WriteLine($"suite: starting again in a new process (attempt {attempt + 1} of 3).");
-        using Process child = Process.Start(start) ?? throw new InvalidOperationException("The suite could not start itself again.");
-        child.WaitForExit();
-        return child.ExitCode;
     }
 
     /// <summary>

@@ -140,7 +140,8 @@ internal sealed unsafe class StepWorkers
     public KernelPath? Run<T>(IPartitionedStep<T> step, Span<T> parameters, ReadOnlySpan<T> gradients, int chunkLength, int chunkCount, int threads)
         where T : unmanaged
     {
-        if (!Monitor.TryEnter(_jobGate))
+        // A range that itself starts a parallel step (on the caller's thread, which already holds the gate) runs it alone.
+        if (Monitor.IsEntered(_jobGate) || !Monitor.TryEnter(_jobGate))
         {
             return null;
         }
