@@ -59,7 +59,7 @@ public sealed class RuntimeLimitsTests
 {
     private static readonly long[] ExtremeSteps =
     [
-        0, 1, 2, 1L << 31, 1_700_000_000_0, 300_000_000_000_000, 1L << 52, OptimizerLimits.MaxStepCount - 1, OptimizerLimits.MaxStepCount,
+        0, 1, 2, 1L << 31, 17_000_000_000, 300_000_000_000_000, 3_000_000_000_000_000, 1L << 52, OptimizerLimits.MaxStepCount - 1, OptimizerLimits.MaxStepCount,
         7_000_000_000_000_000_000, long.MaxValue - 1, long.MaxValue,
     ];
 

@@ -16,18 +16,19 @@ public sealed class WorkerPoolTests
     [Fact]
     public void Alternating_thread_counts_on_one_optimizer_neither_hang_nor_change_a_bit()
     {
-        const int length = 1 << 20;
+        // 8 chunks, split over 8 and then 4 threads. The old pool hung within a few thousand such steps even on 2 cores.
+        const int length = 1 << 18;
         var parallel = new TestNesterov(length);
         var reference = new TestNesterov(length) { ThreadCount = 1 };
         float[] p = OptimizerTestData.InitialParameters<float>(length), q = (float[])p.Clone();
+        float[][] gradients = [OptimizerTestData.Gradient<float>(1, length), OptimizerTestData.Gradient<float>(2, length)];
         Bounded.Run(() =>
         {
-            for (int step = 0; step < 400; step++)
+            for (int step = 0; step < 10_000; step++)
             {
                 parallel.ThreadCount = step % 2 == 0 ? 8 : 4;
-                float[] g = OptimizerTestData.Gradient<float>(step % 7, length);
-                parallel.Step(p, g);
-                reference.Step(q, g);
+                parallel.Step(p, gradients[step % 2]);
+                reference.Step(q, gradients[step % 2]);
             }
         });
 
@@ -47,7 +48,7 @@ public sealed class WorkerPoolTests
         var gradients = new[] { OptimizerTestData.Gradient<float>(1, sizes[0]), OptimizerTestData.Gradient<float>(2, sizes[1]) };
         Bounded.Run(() =>
         {
-            for (int step = 0; step < 1500; step++)
+            for (int step = 0; step < 6000; step++)
             {
                 int i = step % 2;
                 optimizers[i].Step(parameters[i], gradients[i]);
