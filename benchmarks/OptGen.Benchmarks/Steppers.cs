@@ -235,7 +235,6 @@ public static class Steppers
     /// </summary>
     private sealed class ParallelForStepper : Stepper
     {
-        private const int ChunksPerThread = 4; // as ParallelStep
         private readonly int _chunkCount;
         private readonly ParallelOptions _options;
         private readonly Action<int> _body;
@@ -247,7 +246,7 @@ public static class Steppers
             optimizer.Step(p.Span, g.Span);
             IPartitionedStep<float> ranges = optimizer;
             int length = p.Length;
-            int chunkLength = Math.Max(ParallelStep.MinimumChunkLength, ((length / (threads * ChunksPerThread)) + 1023) / 1024 * 1024);
+            int chunkLength = ParallelStepChunks.Length(length, threads);
             _chunkCount = (int)(((long)length + chunkLength - 1) / chunkLength);
             _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
             _body = chunk =>
