@@ -27,10 +27,7 @@ public class AdamStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _parameters = new float[Length];
-        _gradients = new float[Length];
-        TestData.FillParameters(_parameters);
-        TestData.FillGradients(_gradients);
+        (_parameters, _gradients) = TestData.NewParametersAndGradients(Length);
 
         _expAvg = new float[Length];
         _expAvgSq = new float[Length];

@@ -25,10 +25,7 @@ public class NonFiniteCheckBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _parameters = new float[Length];
-        _gradients = new float[Length];
-        TestData.FillParameters(_parameters);
-        TestData.FillGradients(_gradients);
+        (_parameters, _gradients) = TestData.NewParametersAndGradients(Length);
 
         _propagate = new BenchmarkAdam(Length) { ThreadCount = 1 };
         _skipStep = new BenchmarkSkipStepAdam(Length) { ThreadCount = 1 };

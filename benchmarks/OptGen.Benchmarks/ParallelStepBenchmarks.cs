@@ -32,10 +32,7 @@ public class ParallelStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _parameters = new float[Length];
-        _gradients = new float[Length];
-        TestData.FillParameters(_parameters);
-        TestData.FillGradients(_gradients);
+        (_parameters, _gradients) = TestData.NewParametersAndGradients(Length);
         var optimizer = new BenchmarkAdam(Length) { ThreadCount = 1 };
         optimizer.Step(_parameters, _gradients); // sets the step number and rate the ranges read
         _ranges = optimizer;

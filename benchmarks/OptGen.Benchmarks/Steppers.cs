@@ -45,6 +45,16 @@ public static class TestData
 
     /// <summary>Gradients in [−0.5, 0.5), seed 2.</summary>
     public static void FillGradients(Memory<float> values) => FillParallel(values, 2, -0.5f, 0.5f);
+
+    /// <summary>New parameter and gradient arrays of <paramref name="length"/>, filled as above.</summary>
+    public static (float[] Parameters, float[] Gradients) NewParametersAndGradients(int length)
+    {
+        var parameters = new float[length];
+        var gradients = new float[length];
+        FillParameters(parameters);
+        FillGradients(gradients);
+        return (parameters, gradients);
+    }
 }
 
 /// <summary>

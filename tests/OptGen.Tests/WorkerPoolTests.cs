@@ -12,6 +12,9 @@ namespace OptGen.Tests;
 /// </summary>
 public sealed class WorkerPoolTests
 {
+    // Long enough for thousands of steps, which hung the old pool; the slowest forced SIMD paths get fewer steps.
+    private static readonly TimeSpan SteppingTime = TimeSpan.FromSeconds(10);
+
 
     [Fact]
     public void Alternating_thread_counts_on_one_optimizer_neither_hang_nor_change_a_bit()
@@ -22,15 +25,20 @@ public sealed class WorkerPoolTests
         var reference = new TestNesterov(length) { ThreadCount = 1 };
         float[] p = OptimizerTestData.InitialParameters<float>(length), q = (float[])p.Clone();
         float[][] gradients = [OptimizerTestData.Gradient<float>(1, length), OptimizerTestData.Gradient<float>(2, length)];
+        int steps = 0;
         Bounded.Run(() =>
         {
-            for (int step = 0; step < 10_000; step++)
+            for (var clock = Stopwatch.StartNew(); steps < 10_000 && clock.Elapsed < SteppingTime; steps++)
             {
-                parallel.ThreadCount = step % 2 == 0 ? 8 : 4;
-                parallel.Step(p, gradients[step % 2]);
-                reference.Step(q, gradients[step % 2]);
+                parallel.ThreadCount = steps % 2 == 0 ? 8 : 4;
+                parallel.Step(p, gradients[steps % 2]);
             }
         });
+
+        for (int step = 0; step < steps; step++)
+        {
+            reference.Step(q, gradients[step % 2]);
+        }
 
         Assert.Equal(q, p);
         Assert.Equal(reference.GetStateBuffer(0).ToArray(), parallel.GetStateBuffer(0).ToArray());
@@ -46,15 +54,19 @@ public sealed class WorkerPoolTests
         var parameters = new[] { OptimizerTestData.InitialParameters<float>(sizes[0]), OptimizerTestData.InitialParameters<float>(sizes[1]) };
         var twinParameters = new[] { (float[])parameters[0].Clone(), (float[])parameters[1].Clone() };
         var gradients = new[] { OptimizerTestData.Gradient<float>(1, sizes[0]), OptimizerTestData.Gradient<float>(2, sizes[1]) };
+        int steps = 0;
         Bounded.Run(() =>
         {
-            for (int step = 0; step < 6000; step++)
+            for (var clock = Stopwatch.StartNew(); steps < 6000 && clock.Elapsed < SteppingTime; steps++)
             {
-                int i = step % 2;
-                optimizers[i].Step(parameters[i], gradients[i]);
-                twins[i].Step(twinParameters[i], gradients[i]);
+                optimizers[steps % 2].Step(parameters[steps % 2], gradients[steps % 2]);
             }
         });
+
+        for (int step = 0; step < steps; step++)
+        {
+            twins[step % 2].Step(twinParameters[step % 2], gradients[step % 2]);
+        }
 
         Assert.Equal(twinParameters[0], parameters[0]);
         Assert.Equal(twinParameters[1], parameters[1]);
