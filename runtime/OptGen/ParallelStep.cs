@@ -84,8 +84,8 @@ public static class ParallelStep
 /// Dedicated worker threads that help with one job at a time. Correct by construction rather than by timing:
 /// <list type="bullet">
 /// <item>A chunk is claimed with one compare-and-swap on a ticket that holds the job's generation and the next chunk
-/// index, so a worker that wakes late, or reads the fields of a job that has since ended, cannot claim anything but a
-/// chunk of the job that is running.</item>
+/// index, and a finished generation's ticket is closed before the next job is written, so a worker that wakes late, or
+/// reads the fields of a job that has since ended, cannot claim anything but a chunk of the job that is running.</item>
 /// <item>The caller waits for finished chunks, not for participants: it returns when every chunk has run, so no
 /// worker can still touch the caller's pinned memory, and a worker that never shows up cannot hold it back.</item>
 /// <item>How many workers join is only a hint (they may join fewer, or one more): it never affects the result.</item>
@@ -176,6 +176,10 @@ internal sealed unsafe class StepWorkers
                     wait.SpinOnce(sleep1Threshold: -1);
                 }
 
+                // Close the generation before the job's fields change for the next one: a worker that read this
+                // generation's ticket at its last index and then the next job's larger chunk count would otherwise
+                // claim a chunk that does not exist (and run it with the next job's fields before it is published).
+                Interlocked.Exchange(ref _ticket, generationTicket | ClosedIndex);
                 job.Clear();
                 _failure?.Throw();
                 return job.FirstPath;
@@ -208,6 +212,9 @@ internal sealed unsafe class StepWorkers
 
     private const ulong GenerationMask = 0xFFFF_FFFF_0000_0000UL;
 
+    /// <summary>The chunk index of a finished generation's ticket: at least any chunk count, so nothing can be claimed.</summary>
+    private const long ClosedIndex = int.MaxValue;
+
     private static long GenerationOf(long ticket) => (long)((ulong)ticket & GenerationMask);
 
     /// <summary>Claims and runs chunks of the job whose generation <paramref name="generationTicket"/> names, until none is left.</summary>
@@ -216,7 +223,8 @@ internal sealed unsafe class StepWorkers
         long ticket = Volatile.Read(ref _ticket);
         while (GenerationOf(ticket) == generationTicket)
         {
-            // Read before the claim; a successful claim proves the job was still this generation's while they were read.
+            // Read before the claim. A successful claim proves the chunk was unclaimed, so the generation was running and
+            // its job's fields unchanged while they were read (a finished generation is closed before they change).
             Job? job = Volatile.Read(ref _job);
             int chunk = (int)(ticket & 0xFFFF_FFFFL);
             if (job is null || chunk >= job.ChunkCount)

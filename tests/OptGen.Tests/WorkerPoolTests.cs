@@ -75,25 +75,31 @@ public sealed class WorkerPoolTests
     [Fact]
     public void Every_element_runs_exactly_once_per_job_and_never_after_the_job_returns()
     {
-        // A pool of its own with 15 helpers, whatever this machine has, and jobs that split every which way.
+        // A pool of its own with 15 helpers, whatever this machine has, and jobs that split every which way: the thread
+        // counts of real steps, then small chunks whose count alternates between few and many from one job to the next
+        // (a worker that read a finished job's last index and then the next job's larger count must not claim a chunk).
         var pool = new StepWorkers(maxWorkers: 15, TimeSpan.FromSeconds(5), StartBackgroundThread);
-        var counter = new VisitCounter(400_000);
+        var counter = new VisitCounter(64 * 1024);
         int[] threadCounts = [16, 5, 2, 9, 3, 16, 1, 7, 4, 12];
+        int[] chunkCounts = [4, 32, 4, 32, 3, 17, 1, 64];
+        int jobs = 0;
         Bounded.Run(() =>
         {
-            for (int job = 1; job <= 3000; job++)
+            for (var clock = Stopwatch.StartNew(); jobs < 40_000 && clock.Elapsed < SteppingTime;)
             {
-                int threads = threadCounts[job % threadCounts.Length];
-                int chunkLength = ParallelStep.ChunkLength(counter.Length, threads);
+                jobs++;
+                int threads = jobs % 4 == 0 ? threadCounts[jobs / 4 % threadCounts.Length] : 16;
+                int chunkLength = jobs % 4 == 0 ? ParallelStep.ChunkLength(counter.Length, threads) : counter.Length / chunkCounts[jobs % chunkCounts.Length];
                 int chunkCount = (counter.Length + chunkLength - 1) / chunkLength;
                 counter.Active = true;
                 Assert.NotNull(pool.Run(counter, counter.Parameters, counter.Parameters, chunkLength, chunkCount, Math.Min(threads, chunkCount)));
                 counter.Active = false;
-                counter.AssertEveryElementVisited(job);
+                counter.AssertEveryElementVisited(jobs);
             }
         });
 
         Assert.Equal(0, counter.VisitsOutsideAJob);
+        Assert.True(jobs > 1000, $"Only {jobs} jobs ran.");
         Assert.InRange(pool.WorkerCount, 1, 15);
     }
 
