@@ -13,7 +13,8 @@ namespace OptGen.Stress;
 /// Many threads at once, each repeatedly: an optimizer of a random rule and size, stepped at random thread counts (the
 /// shared worker pool splits every large step), checkpointed into a stream between other data and resumed, reset, its
 /// step count moved; after every operation its parameters and state are compared bit for bit with a twin that does
-/// the same on one thread. A thread that makes no progress for two minutes is a hang. Exit code 0: no mismatch, no hang.
+/// the same on one thread (a NaN, which an injected NaN gradient spreads, matches a NaN of either sign). A thread that
+/// makes no progress for two minutes is a hang. Exit code 0: no mismatch, no hang.
 /// </summary>
 internal static class Program
 {
@@ -194,22 +195,68 @@ internal static class Program
     }
 
     private static void Compare<T>(string rule, int length, IOptimizer<T> subject, IOptimizer<T> twin, T[] parameters, T[] twinParameters)
-        where T : unmanaged
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        bool same = MemoryMarshal.AsBytes(parameters.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(twinParameters.AsSpan()))
-            && subject.StepCount == twin.StepCount
-            && subject.SkippedStepCount == twin.SkippedStepCount
-            && BitConverter.DoubleToInt64Bits(subject.LearningRate) == BitConverter.DoubleToInt64Bits(twin.LearningRate);
-        for (int b = 0; same && b < subject.StateBufferNames.Count; b++)
+        Interlocked.Increment(ref s_checks);
+        if (Difference(subject, twin, parameters, twinParameters) is string difference)
         {
-            same = MemoryMarshal.AsBytes(subject.GetStateBuffer(b)).SequenceEqual(MemoryMarshal.AsBytes(twin.GetStateBuffer(b)));
+            Mismatch(rule, length, $"{difference} differ from the single-threaded twin (thread count {subject.ThreadCount}, step {subject.StepCount}, last path {subject.LastKernelPath})");
+        }
+    }
+
+    /// <summary>What differs, and where first; null if nothing does.</summary>
+    private static string? Difference<T>(IOptimizer<T> subject, IOptimizer<T> twin, T[] parameters, T[] twinParameters)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (subject.StepCount != twin.StepCount || subject.SkippedStepCount != twin.SkippedStepCount)
+        {
+            return $"the step counts ({subject.StepCount}/{subject.SkippedStepCount} against {twin.StepCount}/{twin.SkippedStepCount})";
         }
 
-        Interlocked.Increment(ref s_checks);
-        if (!same)
+        if (BitConverter.DoubleToInt64Bits(subject.LearningRate) != BitConverter.DoubleToInt64Bits(twin.LearningRate))
         {
-            Mismatch(rule, length, "parameters, state or counts differ from the single-threaded twin");
+            return $"the learning rates ({subject.LearningRate} against {twin.LearningRate})";
         }
+
+        if (FirstDifference<T>(parameters, twinParameters) is int index)
+        {
+            return $"the parameters (first at element {index})";
+        }
+
+        for (int b = 0; b < subject.StateBufferNames.Count; b++)
+        {
+            if (FirstDifference<T>(subject.GetStateBuffer(b), twin.GetStateBuffer(b)) is int stateIndex)
+            {
+                return $"state buffer {subject.StateBufferNames[b]} (first at element {stateIndex})";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The first element whose bits differ, where not both are NaN: a NaN's sign bit depends on the order of operands
+    /// the JIT gave the instruction that produced it, which differs between a kernel's loops (unrolled, single vector,
+    /// last vector), so a NaN-producing element may come out as either NaN depending on where a chunk boundary put it.
+    /// </summary>
+    private static int? FirstDifference<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b)))
+        {
+            return null;
+        }
+
+        for (int i = 0; i < a.Length; i++)
+        {
+            bool sameBits = MemoryMarshal.AsBytes(a.Slice(i, 1)).SequenceEqual(MemoryMarshal.AsBytes(b.Slice(i, 1)));
+            if (!sameBits && !(T.IsNaN(a[i]) && T.IsNaN(b[i])))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private static bool Refuses(Action step)
