@@ -42,7 +42,7 @@ internal static class Snapshot
             throw new ArgumentException($"Snapshot name '{name}' must be a plain file name without dots.", nameof(name));
         }
 
-        actual = Normalize(actual);
+        actual = ScrubVersion(Normalize(actual));
         string verifiedPath = Path.Combine(directory, name + ".verified.cs");
         string receivedPath = Path.Combine(directory, name + ".received.cs");
         string? verified = File.Exists(verifiedPath) ? Normalize(File.ReadAllText(verifiedPath)) : null;
@@ -71,6 +71,10 @@ internal static class Snapshot
 
         Assert.Fail($"Snapshot '{name}' does not match {verifiedPath}. The output was written to {receivedPath}.\n{how}\n\n{Diff(verified!, actual, name)}");
     }
+
+    /// <summary>The generator's version as <c>%VERSION%</c>, so that a version bump changes no snapshot (as dotnet/runtime's generator tests do).</summary>
+    internal static string ScrubVersion(string source) =>
+        System.Text.RegularExpressions.Regex.Replace(source, "GeneratedCode\\(\"OptGen\\.Generator\", \"[^\"]*\"\\)", "GeneratedCode(\"OptGen.Generator\", \"%VERSION%\")");
 
     /// <summary>A unified diff from <paramref name="expected"/> to <paramref name="actual"/>, cut to a readable length.</summary>
     public static string Diff(string expected, string actual, string name)

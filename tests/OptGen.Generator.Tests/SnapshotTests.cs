@@ -1,3 +1,5 @@
+using System;
+
 namespace OptGen.Generator.Tests;
 
 /// <summary>
@@ -354,6 +356,16 @@ public sealed class SnapshotTests
         [StepDecay(StepSize = 100, Gamma = 0.5)]
         public partial class AdaGradStepDecay;
         """);
+
+    [Fact]
+    public void Generated_code_is_stamped_with_the_generator_assemblys_version_which_snapshots_scrub()
+    {
+        string version = typeof(OptGen.Generator.OptimizerGenerator).Assembly.GetName().Version!.ToString();
+        string source = GeneratorHarness.RunClean("[OptGen.Optimizer(OptGen.UpdateRule.Adam)] public partial class A;").SingleSource;
+        string stamp = $"[global::System.CodeDom.Compiler.GeneratedCode(\"OptGen.Generator\", \"{version}\")]";
+        Assert.Contains(stamp, source, StringComparison.Ordinal);
+        Assert.DoesNotContain(version, Snapshot.ScrubVersion(source), StringComparison.Ordinal);
+    }
 
     private static void Verify(string source, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
     {

@@ -17,7 +17,7 @@
 
 namespace Demo
 {
-    [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "%VERSION%")]
     partial class AdaGradOptimizer : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
     {
         private const double DefaultLearningRate = 0.01;

@@ -15,7 +15,7 @@
 //   parameters ← p
 #nullable enable
 
-[global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "%VERSION%")]
 partial class GlobalRmsProp : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
 {
     private const double DefaultLearningRate = 0.001;

@@ -21,7 +21,7 @@ namespace Demo.Training
     {
         partial class Inner
         {
-            [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "%VERSION%")]
             partial class NestedSgd : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
             {
                 private const double DefaultLearningRate = 0.01;

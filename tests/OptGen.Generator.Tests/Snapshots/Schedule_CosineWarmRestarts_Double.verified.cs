@@ -17,7 +17,7 @@
 
 namespace Demo
 {
-    [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "%VERSION%")]
     partial class SgdWarmRestarts : global::OptGen.IOptimizer<double>, global::OptGen.IPartitionedStep<double>
     {
         private const double DefaultLearningRate = 0.05;
