@@ -42,12 +42,12 @@ public sealed class DiagnosticTests
 
         // OPTG005: a member the user wrote with the name of a generated one, reported at the user's member.
         { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    public int Step;\n}", "OPTG005", "Step" },
-        { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    private float[] _expAvg = [];\n}", "OPTG005", "_expAvg" },
+        { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    private float[] _core = [];\n}", "OPTG005", "_core" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public Opt(int size) { }\n}", "OPTG005", "Opt" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public static void SaveCheckpoint() { }\n}", "OPTG005", "SaveCheckpoint" },
         { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau]\npublic partial class Opt\n{\n    public string PlateauTracker => \"\";\n}", "OPTG005", "PlateauTracker" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Length;", "OPTG005", "Length" },
-        { "public class Base\n{\n    protected int _length;\n}\n\n[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt : Base;", "OPTG005", "Opt" },
+        { "public class Base\n{\n    protected int _core;\n}\n\n[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt : Base;", "OPTG005", "Opt" },
 
         // OPTG010: learning rate.
         { "[Optimizer(UpdateRule.Sgd, LearningRate = -1)]\npublic partial class Opt;", "OPTG010", "LearningRate = -1" },
@@ -182,8 +182,8 @@ public sealed class DiagnosticTests
         { "public partial class A\n{\n    internal partial struct B\n    {\n        [Optimizer(UpdateRule.Sgd)]\n        public partial class Opt;\n    }\n}", "OPTG002" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic sealed partial class Opt;", "OPTG003" },
         { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt;\n\npublic partial class Opt\n{\n    public int Steps;\n}", "OPTG004" },
-        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public int Steps;\n    public float[] ExpAvg = [];\n    public Opt(int size, int unused) : this(size) { }\n    public static int s_length;\n}", "OPTG005" },
-        { "public class Base\n{\n    private int _length = 1;\n    protected int Steps => _length;\n}\n\n[Optimizer(UpdateRule.Adam)]\npublic partial class Opt : Base;", "OPTG005" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    public int Steps;\n    public float[] ExpAvg = [];\n    public Opt(int size, int unused) : this(size) { }\n    public static int s_core;\n}", "OPTG005" },
+        { "public class Base\n{\n    private int _core = 1;\n    protected int Steps => _core;\n}\n\n[Optimizer(UpdateRule.Adam)]\npublic partial class Opt : Base;", "OPTG005" },
         { "[Optimizer(UpdateRule.Sgd, LearningRate = 1e-9)]\npublic partial class Opt;", "OPTG010" },
         { "[Optimizer(UpdateRule.Adam, LearningRate = 10)]\npublic partial class Opt;", "OPTG010" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.0, Second = 0.999999)]\npublic partial class Opt;", "OPTG011" },

@@ -155,7 +155,7 @@ public sealed class LiteralTests
         Assert.Contains("DefaultLearningRate = 0.0015;", invariant, StringComparison.Ordinal);
         Assert.Contains("OPTG010: Learning rate -1.0 is invalid", invariant, StringComparison.Ordinal);
         Assert.Contains("OPTG021: Epsilon 0.0125 is above", invariant, StringComparison.Ordinal);
-        Assert.Contains("Array.Fill(_sum, 0.25);", invariant, StringComparison.Ordinal);
+        Assert.Contains("initialValues: [0.25]", invariant, StringComparison.Ordinal);
 
         foreach (string name in new[] { "fi-FI", "de-DE", "tr-TR" })
         {

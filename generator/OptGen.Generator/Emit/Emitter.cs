@@ -42,7 +42,8 @@ internal static class Emitter
         }
 
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OptGen.Generator\", \"{ThisAssembly.Version}\")]");
-        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>"))
+        string schedule = spec.Schedule.IsConstant || spec.Schedule.IsPlateau ? string.Empty : ", global::OptGen.ILearningRateSchedule";
+        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>{schedule}"))
         {
             WriteFieldsAndConstructor(w, context);
             WriteMembers(w, context);
@@ -109,201 +110,72 @@ internal static class Emitter
         w.Line("/// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>");
         w.Line($"private const string CheckpointFingerprint = {Literal.String(Fingerprint.Of(c.Spec))};");
         string names = string.Join(", ", c.States.Select(s => $"\"{s.TorchName}\""));
-        w.Line($"private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] {{ {names} }});");
+        string initialValues = string.Join(", ", c.States.Select(s => c.Literal(s.InitialValue)));
+        w.Line($"private static readonly global::OptGen.OptimizerDescription<{c.T}> s_description = new(");
+        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")});");
         w.Line();
-        foreach (StreamDecl state in c.States)
-        {
-            w.Line($"private readonly {c.T}[] _{state.Name};");
-        }
-
-        w.Line("private readonly int _length;");
-        w.Line("private long _stepCount;");
-        w.Line("private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;");
-        w.Line("private long _rangeStep;");
-        w.Line("private double _rangeLearningRate;");
-        w.Line("private double _baseLearningRate = DefaultLearningRate;");
-        w.Line("private global::OptGen.KernelPath _lastKernelPath;");
-        w.Line("private long _skippedStepCount;");
-        w.Line("private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it");
-        ScheduleEmitter.WriteFields(w, c.Spec.Schedule);
+        w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");
+        w.Line($"private readonly global::OptGen.OptimizerCore<{c.T}> _core;");
         w.Line();
         w.Line($"/// <summary>Allocates the optimizer state for <paramref name=\"length\"/> parameters.</summary>");
         w.Line("/// <param name=\"length\">Number of parameters every <see cref=\"Step\"/> updates.</param>");
-        using (w.Block($"public {c.Spec.ClassName}(int length)"))
-        {
-            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfNegative(length);");
-            w.Line("_length = length;");
-            foreach (StreamDecl state in c.States)
-            {
-                w.Line($"_{state.Name} = new {c.T}[length];");
-            }
-
-            if (c.States.Any(s => s.InitialValue != 0))
-            {
-                w.Line("Reset();");
-            }
-        }
+        w.Line($"public {c.Spec.ClassName}(int length) => _core = new(length, s_description{ScheduleEmitter.CoreArguments(c.Spec.Schedule)});");
     }
 
     private static void WriteMembers(CodeWriter w, EmitContext c)
     {
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line("public int Length => _length;");
+        w.Line("public int Length => _core.Length;");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block("public long StepCount"))
-        {
-            w.Line("get => _stepCount;");
-            using (w.Block("set"))
-            {
-                w.Line("global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));");
-                WriteExclusive(w, () => w.Line("_stepCount = value;"));
-            }
-        }
-
+        w.Line("public long StepCount { get => _core.StepCount; set => _core.StepCount = value; }");
         w.Line();
         ScheduleEmitter.WriteLearningRate(w, c.Spec.Schedule);
         w.Line();
         w.Line($"/// <summary>The base learning rate lr₀; initially {Literal.Double(c.Spec.Hyperparameters.LearningRate)}. Must be finite and &gt; 0.</summary>");
-        using (w.Block("public double BaseLearningRate"))
+        w.Line("public double BaseLearningRate { get => _core.BaseLearningRate; set => _core.BaseLearningRate = value; }");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => _core.NonFiniteGradientPolicy;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public long SkippedStepCount => _core.SkippedStepCount;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public global::OptGen.KernelPath LastKernelPath => _core.LastKernelPath;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public int ThreadCount { get => _core.ThreadCount; set => _core.ThreadCount = value; }");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => _core.StateBufferNames;");
+        for (int i = 0; i < c.States.Count; i++)
         {
-            w.Line("get => _baseLearningRate;");
-            using (w.Block("set"))
-            {
-                using (w.Block("if (!double.IsFinite(value) || value <= 0)"))
-                {
-                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"The learning rate must be finite and greater than zero.\");");
-                }
-
-                w.Line();
-                WriteExclusive(w, () =>
-                {
-                    w.Line("_baseLearningRate = value;");
-                    if (c.Spec.Schedule.IsPlateau)
-                    {
-                        w.Line("_plateau.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);");
-                    }
-                });
-            }
-        }
-
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => global::OptGen.NonFiniteGradientPolicy.{(c.Spec.SkipNonFiniteSteps ? "SkipStep" : "Propagate")};");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line("public long SkippedStepCount => _skippedStepCount;");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line("public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        using (w.Block("public int ThreadCount"))
-        {
-            w.Line("get => _threadCount;");
-            w.Line("set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));");
-        }
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line("public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;");
-        foreach (StreamDecl state in c.States)
-        {
+            StreamDecl state = c.States[i];
             w.Line();
             w.Line($"/// <summary>{state.Description} PyTorch's <c>{state.TorchName}</c>; initially {Literal.Double(state.InitialValue)}.</summary>");
-            w.Line($"public global::System.Span<{c.T}> {Pascal(state.Name)} => _{state.Name};");
+            w.Line($"public global::System.Span<{c.T}> {Pascal(state.Name)} => _core.Buffer({Literal.Integer(i)});");
         }
 
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block($"public global::System.Span<{c.T}> GetStateBuffer(int index) => index switch", ";"))
-        {
-            for (int i = 0; i < c.States.Count; i++)
-            {
-                w.Line($"{Literal.Integer(i)} => _{c.States[i].Name},");
-            }
-
-            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, $\"This optimizer has {s_stateBufferNames.Count} state buffers.\"),");
-        }
-
+        w.Line($"public global::System.Span<{c.T}> GetStateBuffer(int index) => _core.Buffer(index);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block("public void Reset()"))
-        {
-            WriteExclusive(w, () =>
-            {
-                w.Line("_stepCount = 0;");
-                w.Line("_skippedStepCount = 0;");
-                if (c.Spec.Schedule.IsPlateau)
-                {
-                    w.Line("_plateau.Reset(_baseLearningRate);");
-                }
-
-                foreach (StreamDecl state in c.States)
-                {
-                    w.Line(state.InitialValue == 0
-                        ? $"global::System.Array.Clear(_{state.Name});"
-                        : $"global::System.Array.Fill(_{state.Name}, {c.Literal(state.InitialValue)});");
-                }
-            });
-        }
-
-        WriteCheckpointMembers(w, c);
-    }
-
-    private static void WriteCheckpointMembers(CodeWriter w, EmitContext c)
-    {
-        string buffers = string.Join(", ", c.States.Select(s => "_" + s.Name));
-        bool plateau = c.Spec.Schedule.IsPlateau;
+        w.Line("public void Reset() => _core.Reset();");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block("public void SaveCheckpoint(global::System.IO.Stream destination)"))
-        {
-            w.Line("global::System.ArgumentNullException.ThrowIfNull(destination);");
-            WriteExclusive(w, () =>
-            {
-                string plateauState = plateau
-                    ? "new global::OptGen.PlateauState(_plateau.LearningRate, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining)"
-                    : "null";
-                w.Line($"global::OptGen.Checkpoint.Write(destination, new global::OptGen.CheckpointContent<{c.T}>(");
-                w.Line($"    CheckpointFingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau: {plateauState},");
-                w.Line($"    s_stateBufferNames, new {c.T}[][] {{ {buffers} }}));");
-            });
-        }
-
+        w.Line("public void SaveCheckpoint(global::System.IO.Stream destination) => _core.SaveCheckpoint(destination);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line("public void SaveCheckpoint(string path) => global::OptGen.Checkpoint.WriteFile(path, SaveCheckpoint);");
+        w.Line("public void SaveCheckpoint(string path) => _core.SaveCheckpoint(path);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block("public void LoadCheckpoint(global::System.IO.Stream source)"))
-        {
-            w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
-            WriteExclusive(w, () =>
-            {
-                w.Line($"global::OptGen.CheckpointContent<{c.T}> checkpoint = global::OptGen.Checkpoint.ReadInto<{c.T}>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: {(plateau ? "true" : "false")},");
-                w.Line($"    new {c.T}[][] {{ {buffers} }});");
-                w.Line();
-                w.Line("// Verified in full before the buffers were overwritten: only now does the rest change.");
-                if (plateau)
-                {
-                    w.Line("global::OptGen.PlateauState plateau = checkpoint.Plateau.GetValueOrDefault();");
-                    w.Line("_plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);");
-                }
-
-                w.Line("_stepCount = checkpoint.StepCount;");
-                w.Line("_skippedStepCount = checkpoint.SkippedStepCount;");
-                w.Line("_baseLearningRate = checkpoint.BaseLearningRate;");
-            });
-        }
-
+        w.Line("public void LoadCheckpoint(global::System.IO.Stream source) => _core.LoadCheckpoint(source);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block("public void LoadCheckpoint(string path)"))
-        {
-            w.Line("using global::System.IO.FileStream file = global::System.IO.File.OpenRead(path);");
-            w.Line("LoadCheckpoint(file);");
-        }
+        w.Line("public void LoadCheckpoint(string path) => _core.LoadCheckpoint(path);");
     }
 
     private static void WriteStep(CodeWriter w, EmitContext c)
@@ -333,50 +205,14 @@ internal static class Emitter
         w.Line("/// </returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is using this optimizer, or <see cref=\"StepCount\"/> is <see cref=\"global::OptGen.OptimizerLimits.MaxStepCount\"/>; nothing is changed.</exception>");
-        using (w.Block($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients)"))
-        {
-            using (w.Block("if (parameters.Length != _length)"))
-            {
-                w.Line("throw new global::System.ArgumentException($\"Expected {_length} parameters, the length this optimizer was created for, but got {parameters.Length}.\", nameof(parameters));");
-            }
-
-            using (w.Block("if (gradients.Length != _length)"))
-            {
-                w.Line("throw new global::System.ArgumentException($\"Expected {_length} gradients, one per parameter, but got {gradients.Length}.\", nameof(gradients));");
-            }
-
-            w.Line();
-            WriteExclusive(w, () =>
-            {
-                w.Line("global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);");
-                w.Line();
-                if (c.Spec.SkipNonFiniteSteps)
-                {
-                    w.Line("// NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.");
-                    using (w.Block("if (!global::OptGen.FiniteCheck.AllFinite(gradients, _threadCount))"))
-                    {
-                        w.Line("_skippedStepCount++;");
-                        w.Line("return false;");
-                    }
-
-                    w.Line();
-                }
-
-                w.Line("// The rate and step number are read once; ranges of a parallel step all use them.");
-                w.Line("_rangeStep = _stepCount + 1;");
-                w.Line("_rangeLearningRate = LearningRate;");
-                w.Line("_lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);");
-                w.Line("_stepCount++;");
-                w.Line("return true;");
-            });
-        }
+        w.Line($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients) => _core.Step(this, parameters, gradients);");
 
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
         {
-            string slices = string.Concat(c.States.Select(state => $", global::System.MemoryExtensions.AsSpan(_{state.Name}, start, parameters.Length)"));
-            w.Line($"return global::{KernelNamespace}.{c.KernelClass}.Step(parameters, gradients{slices}, _rangeStep, _rangeLearningRate);");
+            string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
+            w.Line($"return global::{KernelNamespace}.{c.KernelClass}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate);");
         }
     }
 
@@ -551,24 +387,6 @@ internal static class Emitter
             && !(e.Kind == ExprKind.Constant && e.Value < 0)
             ? ScalarExpression(e)
             : "(" + ScalarExpression(e) + ")";
-
-    /// <summary>
-    /// Writes <paramref name="body"/> between ExclusiveUse.Enter and a finally that exits: concurrent use of one
-    /// instance throws before anything is touched.
-    /// </summary>
-    internal static void WriteExclusive(CodeWriter w, Action body)
-    {
-        w.Line("global::OptGen.ExclusiveUse.Enter(ref _inUse);");
-        using (w.Block("try"))
-        {
-            body();
-        }
-
-        using (w.Block("finally"))
-        {
-            w.Line("global::OptGen.ExclusiveUse.Exit(ref _inUse);");
-        }
-    }
 
     internal static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 

@@ -30,33 +30,19 @@ internal static class GeneratedMembers
             ["LoadCheckpoint"] = "the generated checkpoint reader",
             ["DefaultLearningRate"] = "a generated constant",
             ["CheckpointFingerprint"] = "a generated constant",
-            ["s_stateBufferNames"] = "a generated field",
-            ["_length"] = "a generated field",
-            ["_stepCount"] = "a generated field",
-            ["_skippedStepCount"] = "a generated field",
-            ["_threadCount"] = "a generated field",
-            ["_rangeStep"] = "a generated field",
-            ["_rangeLearningRate"] = "a generated field",
-            ["_baseLearningRate"] = "a generated field",
-            ["_lastKernelPath"] = "a generated field",
-            ["_inUse"] = "a generated field",
+            ["s_description"] = "a generated field",
+            ["_core"] = "a generated field",
         };
 
         foreach (StreamDecl state in program.States())
         {
             members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
-            members["_" + state.Name] = "a generated state field";
         }
 
         if (spec.Schedule.IsPlateau)
         {
-            members["_plateau"] = "a generated field";
             members["ReportMetric"] = "the generated plateau metric method";
             members["PlateauTracker"] = "the generated plateau state property";
-        }
-        else if (!spec.Schedule.IsConstant)
-        {
-            members["ScheduledLearningRate"] = "the generated schedule method";
         }
 
         return members;

@@ -10,60 +10,54 @@ namespace OptGen.Generator.Emit;
 /// </summary>
 internal static class ScheduleEmitter
 {
-    public static void WriteFields(CodeWriter w, ScheduleSpec schedule)
-    {
-        if (schedule.IsPlateau)
-        {
-            w.Line($"private readonly global::OptGen.PlateauTracker _plateau = new(DefaultLearningRate, {Arguments(schedule.Plateau)});");
-        }
-    }
+    /// <summary>The arguments after the description that give the runtime core the schedule: this class, a plateau tracker, or none.</summary>
+    public static string CoreArguments(ScheduleSpec schedule) =>
+        schedule.IsConstant ? string.Empty
+        : schedule.IsPlateau ? $", plateau: new global::OptGen.PlateauTracker(DefaultLearningRate, {Arguments(schedule.Plateau)})"
+        : ", schedule: this";
 
     public static void WriteLearningRate(CodeWriter w, ScheduleSpec schedule)
     {
         w.Line("/// <inheritdoc/>");
+        w.Line("public double LearningRate => _core.LearningRate;");
         if (schedule.IsConstant)
         {
-            w.Line("public double LearningRate => _baseLearningRate;");
             return;
         }
 
         if (schedule.IsPlateau)
         {
-            w.Line("public double LearningRate => _plateau.LearningRate;");
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// Reports a metric (e.g. the validation loss, once per epoch); the learning rate is reduced when it stops improving,");
             w.Line("/// as PyTorch's <c>ReduceLROnPlateau.step(metric)</c>. Returns true if the rate was reduced.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"metric\">The metric, not NaN.</param>");
-            using (w.Block("public bool ReportMetric(double metric)"))
-            {
-                Emitter.WriteExclusive(w, () => w.Line("return _plateau.Report(metric);"));
-            }
+            w.Line("public bool ReportMetric(double metric) => _core.ReportMetric(metric);");
             w.Line();
             w.Line("/// <summary>The plateau schedule's state: current rate, best metric, reports without improvement, cooldown.</summary>");
-            w.Line("public global::OptGen.PlateauTracker PlateauTracker => _plateau;");
+            w.Line("public global::OptGen.PlateauTracker PlateauTracker => _core.Plateau!;");
             return;
         }
 
-        w.Line("public double LearningRate => ScheduledLearningRate(_stepCount);");
         w.Line();
         w.Line($"/// <summary>The learning rate of step <paramref name=\"k\"/>: <c>{Xml(Formula(schedule))}</c>.</summary>");
         string decay = schedule.Decay is null ? null! : Call(schedule.Decay, schedule.Warmup is null ? "k" : $"k - {Literal.Integer(schedule.Warmup.Steps)}");
+        const string Signature = "double global::OptGen.ILearningRateSchedule.LearningRateAt(long k, double baseLearningRate)";
         if (schedule.Warmup is null)
         {
-            w.Line($"private double ScheduledLearningRate(long k) => {decay};");
+            w.Line($"{Signature} => {decay};");
             return;
         }
 
-        string warmup = $"global::OptGen.Schedules.LinearWarmup(_baseLearningRate, k, steps: {Literal.Integer(schedule.Warmup.Steps)}, startFactor: {Literal.Double(schedule.Warmup.StartFactor)})";
+        string warmup = $"global::OptGen.Schedules.LinearWarmup(baseLearningRate, k, steps: {Literal.Integer(schedule.Warmup.Steps)}, startFactor: {Literal.Double(schedule.Warmup.StartFactor)})";
         if (schedule.Decay is null)
         {
-            w.Line($"private double ScheduledLearningRate(long k) => {warmup};");
+            w.Line($"{Signature} => {warmup};");
             return;
         }
 
-        w.Line($"private double ScheduledLearningRate(long k) => k < {Literal.Integer(schedule.Warmup.Steps)}");
+        w.Line($"{Signature} => k < {Literal.Integer(schedule.Warmup.Steps)}");
         w.Line($"    ? {warmup}");
         w.Line($"    : {decay};");
     }
@@ -129,7 +123,7 @@ internal static class ScheduleEmitter
             arguments += $", milestones: [{string.Join(", ", d.Milestones.Select(m => Literal.Integer(m)))}]";
         }
 
-        return $"global::OptGen.Schedules.{d.Kind}(_baseLearningRate, {step}, {arguments})";
+        return $"global::OptGen.Schedules.{d.Kind}(baseLearningRate, {step}, {arguments})";
     }
 
     private static string Arguments(EquatableArray<ScheduleValue> values) =>

@@ -24,168 +24,63 @@ namespace Demo
 
         /// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>
         private const string CheckpointFingerprint = "optgen-state/1 AdaGrad float lr=0.01 beta1=0.9 beta2=0.999 eps=1E-10/outside bias_correction=true weight_decay=0.0/l2 momentum=0.0 dampening=0.0 nesterov=false amsgrad=false centered=false lr_decay=0.0 initial_accumulator=0.0 maximize=false schedule=constant";
-        private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<string> s_stateBufferNames = global::System.Array.AsReadOnly(new string[] { "sum" });
+        private static readonly global::OptGen.OptimizerDescription<float> s_description = new(
+            CheckpointFingerprint, DefaultLearningRate, bufferNames: ["sum"], initialValues: [0f], skipNonFiniteSteps: false);
 
-        private readonly float[] _sum;
-        private readonly int _length;
-        private long _stepCount;
-        private int _threadCount = global::OptGen.OptimizerLimits.DefaultThreadCount;
-        private long _rangeStep;
-        private double _rangeLearningRate;
-        private double _baseLearningRate = DefaultLearningRate;
-        private global::OptGen.KernelPath _lastKernelPath;
-        private long _skippedStepCount;
-        private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
+        // Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.
+        private readonly global::OptGen.OptimizerCore<float> _core;
 
         /// <summary>Allocates the optimizer state for <paramref name="length"/> parameters.</summary>
         /// <param name="length">Number of parameters every <see cref="Step"/> updates.</param>
-        public AdaGradOptimizer(int length)
-        {
-            global::System.ArgumentOutOfRangeException.ThrowIfNegative(length);
-            _length = length;
-            _sum = new float[length];
-        }
+        public AdaGradOptimizer(int length) => _core = new(length, s_description);
 
         /// <inheritdoc/>
-        public int Length => _length;
+        public int Length => _core.Length;
 
         /// <inheritdoc/>
-        public long StepCount
-        {
-            get => _stepCount;
-            set
-            {
-                global::OptGen.OptimizerLimits.CheckStepCount(value, nameof(value));
-                global::OptGen.ExclusiveUse.Enter(ref _inUse);
-                try
-                {
-                    _stepCount = value;
-                }
-                finally
-                {
-                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
-                }
-            }
-        }
+        public long StepCount { get => _core.StepCount; set => _core.StepCount = value; }
 
         /// <inheritdoc/>
-        public double LearningRate => _baseLearningRate;
+        public double LearningRate => _core.LearningRate;
 
         /// <summary>The base learning rate lr₀; initially 0.01. Must be finite and &gt; 0.</summary>
-        public double BaseLearningRate
-        {
-            get => _baseLearningRate;
-            set
-            {
-                if (!double.IsFinite(value) || value <= 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and greater than zero.");
-                }
-
-                global::OptGen.ExclusiveUse.Enter(ref _inUse);
-                try
-                {
-                    _baseLearningRate = value;
-                }
-                finally
-                {
-                    global::OptGen.ExclusiveUse.Exit(ref _inUse);
-                }
-            }
-        }
+        public double BaseLearningRate { get => _core.BaseLearningRate; set => _core.BaseLearningRate = value; }
 
         /// <inheritdoc/>
-        public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => global::OptGen.NonFiniteGradientPolicy.Propagate;
+        public global::OptGen.NonFiniteGradientPolicy NonFiniteGradientPolicy => _core.NonFiniteGradientPolicy;
 
         /// <inheritdoc/>
-        public long SkippedStepCount => _skippedStepCount;
+        public long SkippedStepCount => _core.SkippedStepCount;
 
         /// <inheritdoc/>
-        public global::OptGen.KernelPath LastKernelPath => _lastKernelPath;
+        public global::OptGen.KernelPath LastKernelPath => _core.LastKernelPath;
 
         /// <inheritdoc/>
-        public int ThreadCount
-        {
-            get => _threadCount;
-            set => _threadCount = global::OptGen.OptimizerLimits.CheckThreadCount(value, nameof(value));
-        }
+        public int ThreadCount { get => _core.ThreadCount; set => _core.ThreadCount = value; }
 
         /// <inheritdoc/>
-        public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => s_stateBufferNames;
+        public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => _core.StateBufferNames;
 
         /// <summary>Sum of squared gradients. PyTorch's <c>sum</c>; initially 0.0.</summary>
-        public global::System.Span<float> Sum => _sum;
+        public global::System.Span<float> Sum => _core.Buffer(0);
 
         /// <inheritdoc/>
-        public global::System.Span<float> GetStateBuffer(int index) => index switch
-        {
-            0 => _sum,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, $"This optimizer has {s_stateBufferNames.Count} state buffers."),
-        };
+        public global::System.Span<float> GetStateBuffer(int index) => _core.Buffer(index);
 
         /// <inheritdoc/>
-        public void Reset()
-        {
-            global::OptGen.ExclusiveUse.Enter(ref _inUse);
-            try
-            {
-                _stepCount = 0;
-                _skippedStepCount = 0;
-                global::System.Array.Clear(_sum);
-            }
-            finally
-            {
-                global::OptGen.ExclusiveUse.Exit(ref _inUse);
-            }
-        }
+        public void Reset() => _core.Reset();
 
         /// <inheritdoc/>
-        public void SaveCheckpoint(global::System.IO.Stream destination)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(destination);
-            global::OptGen.ExclusiveUse.Enter(ref _inUse);
-            try
-            {
-                global::OptGen.Checkpoint.Write(destination, new global::OptGen.CheckpointContent<float>(
-                    CheckpointFingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau: null,
-                    s_stateBufferNames, new float[][] { _sum }));
-            }
-            finally
-            {
-                global::OptGen.ExclusiveUse.Exit(ref _inUse);
-            }
-        }
+        public void SaveCheckpoint(global::System.IO.Stream destination) => _core.SaveCheckpoint(destination);
 
         /// <inheritdoc/>
-        public void SaveCheckpoint(string path) => global::OptGen.Checkpoint.WriteFile(path, SaveCheckpoint);
+        public void SaveCheckpoint(string path) => _core.SaveCheckpoint(path);
 
         /// <inheritdoc/>
-        public void LoadCheckpoint(global::System.IO.Stream source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            global::OptGen.ExclusiveUse.Enter(ref _inUse);
-            try
-            {
-                global::OptGen.CheckpointContent<float> checkpoint = global::OptGen.Checkpoint.ReadInto<float>(source, CheckpointFingerprint, _length, s_stateBufferNames, expectPlateau: false,
-                    new float[][] { _sum });
-
-                // Verified in full before the buffers were overwritten: only now does the rest change.
-                _stepCount = checkpoint.StepCount;
-                _skippedStepCount = checkpoint.SkippedStepCount;
-                _baseLearningRate = checkpoint.BaseLearningRate;
-            }
-            finally
-            {
-                global::OptGen.ExclusiveUse.Exit(ref _inUse);
-            }
-        }
+        public void LoadCheckpoint(global::System.IO.Stream source) => _core.LoadCheckpoint(source);
 
         /// <inheritdoc/>
-        public void LoadCheckpoint(string path)
-        {
-            using global::System.IO.FileStream file = global::System.IO.File.OpenRead(path);
-            LoadCheckpoint(file);
-        }
+        public void LoadCheckpoint(string path) => _core.LoadCheckpoint(path);
 
         /// <summary>Applies one AdaGrad step: updates <paramref name="parameters"/> and the state in one pass.</summary>
         /// <remarks>
@@ -207,39 +102,12 @@ namespace Demo
         /// </returns>
         /// <exception cref="global::System.ArgumentException">A length differs from <see cref="Length"/>; nothing is changed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
-        public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients)
-        {
-            if (parameters.Length != _length)
-            {
-                throw new global::System.ArgumentException($"Expected {_length} parameters, the length this optimizer was created for, but got {parameters.Length}.", nameof(parameters));
-            }
-            if (gradients.Length != _length)
-            {
-                throw new global::System.ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
-            }
-
-            global::OptGen.ExclusiveUse.Enter(ref _inUse);
-            try
-            {
-                global::OptGen.OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
-
-                // The rate and step number are read once; ranges of a parallel step all use them.
-                _rangeStep = _stepCount + 1;
-                _rangeLearningRate = LearningRate;
-                _lastKernelPath = global::OptGen.ParallelStep.Run(this, parameters, gradients, _threadCount);
-                _stepCount++;
-                return true;
-            }
-            finally
-            {
-                global::OptGen.ExclusiveUse.Exit(ref _inUse);
-            }
-        }
+        public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients) => _core.Step(this, parameters, gradients);
 
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.AdaGradOptimizerKernels.Step(parameters, gradients, global::System.MemoryExtensions.AsSpan(_sum, start, parameters.Length), _rangeStep, _rangeLearningRate);
+            return global::OptGen.Generated.AdaGradOptimizerKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }

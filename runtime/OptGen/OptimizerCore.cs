@@ -1,0 +1,334 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.ComponentModel;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace OptGen;
+
+/// <summary>A learning-rate schedule as a closed form of the step count, implemented by generated optimizers that have one.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface ILearningRateSchedule
+{
+    /// <summary>The learning rate of step <paramref name="stepCount"/> (0-based) for the base rate <paramref name="baseLearningRate"/>.</summary>
+    double LearningRateAt(long stepCount, double baseLearningRate);
+}
+
+/// <summary>What is fixed for every instance of one generated optimizer class: shared, so an instance allocates none of it.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class OptimizerDescription<T>
+    where T : unmanaged
+{
+    /// <summary>Describes a generated optimizer class.</summary>
+    /// <param name="fingerprint">Rule, element type, hyperparameters and schedule, as checkpoints record them.</param>
+    /// <param name="defaultLearningRate">The initial base learning rate.</param>
+    /// <param name="bufferNames">The state buffers' names (PyTorch's state keys), in order.</param>
+    /// <param name="initialValues">Each state buffer's initial value, in the same order.</param>
+    /// <param name="skipNonFiniteSteps">Whether a step with a NaN or infinite gradient is skipped (<see cref="NonFiniteGradientPolicy.SkipStep"/>).</param>
+    public OptimizerDescription(string fingerprint, double defaultLearningRate, string[] bufferNames, T[] initialValues, bool skipNonFiniteSteps)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ArgumentNullException.ThrowIfNull(bufferNames);
+        ArgumentNullException.ThrowIfNull(initialValues);
+        if (initialValues.Length != bufferNames.Length)
+        {
+            throw new ArgumentException($"There are {initialValues.Length} initial values but {bufferNames.Length} buffer names.", nameof(initialValues));
+        }
+
+        Fingerprint = fingerprint;
+        DefaultLearningRate = defaultLearningRate;
+        BufferNames = Array.AsReadOnly((string[])bufferNames.Clone());
+        InitialValues = (T[])initialValues.Clone();
+        SkipNonFiniteSteps = skipNonFiniteSteps;
+    }
+
+    /// <summary>Rule, element type, hyperparameters and schedule, as checkpoints record them.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>The initial base learning rate.</summary>
+    public double DefaultLearningRate { get; }
+
+    /// <summary>The state buffers' names, in order.</summary>
+    public ReadOnlyCollection<string> BufferNames { get; }
+
+    /// <summary>Each state buffer's initial value.</summary>
+    internal T[] InitialValues { get; }
+
+    /// <summary>Whether a step with a non-finite gradient is skipped.</summary>
+    public bool SkipNonFiniteSteps { get; }
+}
+
+/// <summary>
+/// The rule-independent part of every generated optimizer, which holds one of these and forwards to it: the state
+/// buffers, step and skip counts, base learning rate and schedule position, thread count, concurrent-use detection,
+/// argument checks, the guarded step sequence, reset and checkpoints. The generated class adds only what is specific
+/// to its rule: its constants, named buffer properties, schedule and kernels.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class OptimizerCore<T>
+    where T : unmanaged
+{
+    private readonly OptimizerDescription<T> _description;
+    private readonly T[][] _buffers;
+    private readonly ILearningRateSchedule? _schedule;
+    private readonly PlateauTracker? _plateau;
+    private readonly int _length;
+    private long _stepCount;
+    private long _skippedStepCount;
+    private double _baseLearningRate;
+    private int _threadCount = OptimizerLimits.DefaultThreadCount;
+    private KernelPath _lastKernelPath;
+    private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
+
+    /// <summary>Allocates the state for <paramref name="length"/> parameters, each buffer at its initial value.</summary>
+    /// <param name="length">Number of parameters every step updates.</param>
+    /// <param name="description">The generated class's description.</param>
+    /// <param name="schedule">The class's closed-form schedule, or null (constant rate, or <paramref name="plateau"/>).</param>
+    /// <param name="plateau">The class's plateau schedule, or null.</param>
+    public OptimizerCore(int length, OptimizerDescription<T> description, ILearningRateSchedule? schedule = null, PlateauTracker? plateau = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentNullException.ThrowIfNull(description);
+        _length = length;
+        _description = description;
+        _schedule = schedule;
+        _plateau = plateau;
+        _baseLearningRate = description.DefaultLearningRate;
+        _buffers = new T[description.BufferNames.Count][];
+        for (int i = 0; i < _buffers.Length; i++)
+        {
+            _buffers[i] = new T[length];
+        }
+
+        FillInitialValues(skipZeros: true); // new arrays are already zero
+    }
+
+    /// <summary>Number of parameters.</summary>
+    public int Length => _length;
+
+    /// <summary>Completed steps; see <see cref="IOptimizer.StepCount"/>.</summary>
+    public long StepCount
+    {
+        get => _stepCount;
+        set
+        {
+            OptimizerLimits.CheckStepCount(value, nameof(value));
+            ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                _stepCount = value;
+            }
+            finally
+            {
+                ExclusiveUse.Exit(ref _inUse);
+            }
+        }
+    }
+
+    /// <summary>The rate the next step uses: the plateau's, the schedule's at <see cref="StepCount"/>, or the base rate.</summary>
+    public double LearningRate => _plateau?.LearningRate ?? _schedule?.LearningRateAt(_stepCount, _baseLearningRate) ?? _baseLearningRate;
+
+    /// <summary>The base learning rate lr₀; finite and &gt; 0. Setting it also restarts a plateau schedule's rate there.</summary>
+    public double BaseLearningRate
+    {
+        get => _baseLearningRate;
+        set
+        {
+            if (!double.IsFinite(value) || value <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and greater than zero.");
+            }
+
+            ExclusiveUse.Enter(ref _inUse);
+            try
+            {
+                _baseLearningRate = value;
+                _plateau?.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);
+            }
+            finally
+            {
+                ExclusiveUse.Exit(ref _inUse);
+            }
+        }
+    }
+
+    /// <summary>The declared policy for non-finite gradients.</summary>
+    public NonFiniteGradientPolicy NonFiniteGradientPolicy => _description.SkipNonFiniteSteps ? NonFiniteGradientPolicy.SkipStep : NonFiniteGradientPolicy.Propagate;
+
+    /// <summary>Steps skipped for non-finite gradients.</summary>
+    public long SkippedStepCount => _skippedStepCount;
+
+    /// <summary>The kernel path the last step took.</summary>
+    public KernelPath LastKernelPath => _lastKernelPath;
+
+    /// <summary>Threads a large step splits across; see <see cref="IOptimizer.ThreadCount"/>.</summary>
+    public int ThreadCount
+    {
+        get => _threadCount;
+        set => _threadCount = OptimizerLimits.CheckThreadCount(value, nameof(value));
+    }
+
+    /// <summary>The state buffers' names, in order.</summary>
+    public IReadOnlyList<string> StateBufferNames => _description.BufferNames;
+
+    /// <summary>The plateau schedule's tracker, or null.</summary>
+    public PlateauTracker? Plateau => _plateau;
+
+    /// <summary>The step number (1-based) of the step running now, for its ranges.</summary>
+    public long RangeStep { get; private set; }
+
+    /// <summary>The learning rate of the step running now, for its ranges.</summary>
+    public double RangeLearningRate { get; private set; }
+
+    /// <summary>State buffer <paramref name="index"/>, whole.</summary>
+    public Span<T> Buffer(int index) => (uint)index < (uint)_buffers.Length
+        ? _buffers[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"This optimizer has {_buffers.Length} state buffers.");
+
+    /// <summary>The part of state buffer <paramref name="index"/> a range of the running step updates.</summary>
+    public Span<T> Slice(int index, int start, int length) => _buffers[index].AsSpan(start, length);
+
+    /// <summary>
+    /// One step: checks the lengths (nothing changes if one is wrong), enters exclusive use, refuses a step past
+    /// <see cref="OptimizerLimits.MaxStepCount"/>, skips the step if the policy says so and a gradient is not finite,
+    /// then runs <paramref name="ranges"/> over all elements (split across threads) and counts the step.
+    /// </summary>
+    /// <returns>False if the step was skipped for a non-finite gradient.</returns>
+    public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (parameters.Length != _length)
+        {
+            throw new ArgumentException($"Expected {_length} parameters, the length this optimizer was created for, but got {parameters.Length}.", nameof(parameters));
+        }
+
+        if (gradients.Length != _length)
+        {
+            throw new ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
+        }
+
+        ExclusiveUse.Enter(ref _inUse);
+        try
+        {
+            OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
+
+            // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
+            if (_description.SkipNonFiniteSteps && !FiniteCheck.AllFinite(gradients, _threadCount))
+            {
+                _skippedStepCount++;
+                return false;
+            }
+
+            // The rate and step number are read once; ranges of a parallel step all use them.
+            RangeStep = _stepCount + 1;
+            RangeLearningRate = LearningRate;
+            _lastKernelPath = ParallelStep.Run(ranges, parameters, gradients, _threadCount);
+            _stepCount++;
+            return true;
+        }
+        finally
+        {
+            ExclusiveUse.Exit(ref _inUse);
+        }
+    }
+
+    /// <summary>Step counts to 0, the schedule to its start and every buffer to its initial value.</summary>
+    public void Reset()
+    {
+        ExclusiveUse.Enter(ref _inUse);
+        try
+        {
+            _stepCount = 0;
+            _skippedStepCount = 0;
+            _plateau?.Reset(_baseLearningRate);
+            FillInitialValues(skipZeros: false);
+        }
+        finally
+        {
+            ExclusiveUse.Exit(ref _inUse);
+        }
+    }
+
+    /// <summary>Reports a metric to the plateau schedule; true if the rate was reduced.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer has no plateau schedule, or is in use on another thread.</exception>
+    public bool ReportMetric(double metric)
+    {
+        PlateauTracker plateau = _plateau ?? throw new InvalidOperationException("This optimizer has no ReduceOnPlateau schedule.");
+        ExclusiveUse.Enter(ref _inUse);
+        try
+        {
+            return plateau.Report(metric);
+        }
+        finally
+        {
+            ExclusiveUse.Exit(ref _inUse);
+        }
+    }
+
+    /// <summary>Writes the complete state; see <see cref="IOptimizer.SaveCheckpoint(Stream)"/>.</summary>
+    public void SaveCheckpoint(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ExclusiveUse.Enter(ref _inUse);
+        try
+        {
+            PlateauState? plateau = _plateau is { } p ? new PlateauState(p.LearningRate, p.Best, p.BadReports, p.CooldownRemaining) : null;
+            Checkpoint.Write(destination, new CheckpointContent<T>(
+                _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, _description.BufferNames, _buffers));
+        }
+        finally
+        {
+            ExclusiveUse.Exit(ref _inUse);
+        }
+    }
+
+    /// <summary>Writes the complete state to a file, atomically; see <see cref="Checkpoint.WriteFile"/>.</summary>
+    public void SaveCheckpoint(string path) => Checkpoint.WriteFile(path, SaveCheckpoint);
+
+    /// <summary>Restores the state; nothing changes unless the whole checkpoint is valid. See <see cref="IOptimizer.LoadCheckpoint(Stream)"/>.</summary>
+    public void LoadCheckpoint(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ExclusiveUse.Enter(ref _inUse);
+        try
+        {
+            CheckpointContent<T> checkpoint = Checkpoint.ReadInto(source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers);
+
+            // Verified in full before the buffers were overwritten: only now does the rest change.
+            if (_plateau is not null && checkpoint.Plateau is PlateauState plateau)
+            {
+                _plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);
+            }
+
+            _stepCount = checkpoint.StepCount;
+            _skippedStepCount = checkpoint.SkippedStepCount;
+            _baseLearningRate = checkpoint.BaseLearningRate;
+        }
+        finally
+        {
+            ExclusiveUse.Exit(ref _inUse);
+        }
+    }
+
+    /// <summary>Restores the state from a file; see <see cref="LoadCheckpoint(Stream)"/>.</summary>
+    public void LoadCheckpoint(string path)
+    {
+        using FileStream file = File.OpenRead(path);
+        LoadCheckpoint(file);
+    }
+
+    private void FillInitialValues(bool skipZeros)
+    {
+        for (int i = 0; i < _buffers.Length; i++)
+        {
+            T value = _description.InitialValues[i];
+            if (!skipZeros || MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)).ContainsAnyExcept((byte)0))
+            {
+                Array.Fill(_buffers[i], value);
+            }
+        }
+    }
+}
