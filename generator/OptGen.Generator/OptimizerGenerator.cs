@@ -21,7 +21,7 @@ public static class TrackingNames
     /// <summary>Diagnostics of each class.</summary>
     public const string Diagnostics = nameof(Diagnostics);
 
-    /// <summary>Spec → IR program.</summary>
+    /// <summary>Spec and its program (lowered once, while parsing) → the emitter's model.</summary>
     public const string Lower = nameof(Lower);
 
     /// <summary>Project-wide kernel options (MSBuild properties).</summary>
@@ -33,7 +33,7 @@ public static class TrackingNames
 
 /// <summary>
 /// Generates a fused SIMD optimizer step for every class marked <c>[OptGen.Optimizer]</c>. Only wires the pipeline:
-/// <see cref="Parser"/> → <see cref="RuleLibrary"/> (lowering to the IR) → <see cref="Emitter"/>.
+/// <see cref="Parser"/> (which lowers the rule to the IR once, with <see cref="RuleLibrary"/>) → <see cref="Emitter"/>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class OptimizerGenerator : IIncrementalGenerator
@@ -64,7 +64,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<GenerationModel> models = parsed
             .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => new GenerationModel(result.Spec!, RuleLibrary.Lower(result.Spec!.Hyperparameters)))
+            .Select(static (result, _) => new GenerationModel(result.Spec!, result.Program!))
             .WithTrackingName(TrackingNames.Lower);
 
         IncrementalValueProvider<KernelOptions> options = context.AnalyzerConfigOptionsProvider

@@ -11,7 +11,8 @@ using OptGen.Generator.Model;
 namespace OptGen.Generator.Parsing;
 
 /// <summary>The parser's output: a spec to emit (null if the declaration is invalid) and the diagnostics found.</summary>
-internal sealed record ParseResult(OptimizerSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What parsing one class gives: its spec and its rule lowered once (both null if the class is rejected), and the diagnostics.</summary>
+internal sealed record ParseResult(OptimizerSpec? Spec, Ir.RuleProgram? Program, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>Turns an <c>[Optimizer]</c> class and its attributes into an <see cref="OptimizerSpec"/>, validating every value.</summary>
 internal sealed partial class Parser
@@ -26,9 +27,10 @@ internal sealed partial class Parser
     {
         var parser = new Parser();
         OptimizerSpec? spec;
+        Ir.RuleProgram? program = null;
         try
         {
-            spec = parser.ParseClass(context, cancellationToken);
+            spec = parser.ParseClass(context, cancellationToken, out program);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -37,11 +39,14 @@ internal sealed partial class Parser
             spec = null;
         }
 
-        return new ParseResult(parser._failed ? null : spec, parser._diagnostics.ToEquatableArray());
+        return parser._failed || spec is null || program is null
+            ? new ParseResult(null, null, parser._diagnostics.ToEquatableArray())
+            : new ParseResult(spec, program, parser._diagnostics.ToEquatableArray());
     }
 
-    private OptimizerSpec? ParseClass(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    private OptimizerSpec? ParseClass(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, out Ir.RuleProgram? program)
     {
+        program = null;
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
         {
             return null;
@@ -173,7 +178,9 @@ internal sealed partial class Parser
             _skipNonFiniteSteps);
         if (!_failed)
         {
-            CheckMemberCollisions(type, spec, identifier, cancellationToken);
+            // Lowered once, here: the collision check and the emitter see the same program.
+            program = Ir.RuleLibrary.Lower(spec.Hyperparameters);
+            CheckMemberCollisions(type, spec, program, identifier, cancellationToken);
         }
 
         return spec;
@@ -210,9 +217,9 @@ internal sealed partial class Parser
     /// A member the user wrote (or inherited) with the name of one OptGen generates would not compile, or would be
     /// hidden: report it at the user's member, naming what OptGen generates there.
     /// </summary>
-    private void CheckMemberCollisions(INamedTypeSymbol type, OptimizerSpec spec, Location identifier, CancellationToken cancellationToken)
+    private void CheckMemberCollisions(INamedTypeSymbol type, OptimizerSpec spec, Ir.RuleProgram program, Location identifier, CancellationToken cancellationToken)
     {
-        IReadOnlyDictionary<string, string> generated = Emit.GeneratedMembers.Of(spec, Ir.RuleLibrary.Lower(spec.Hyperparameters));
+        IReadOnlyDictionary<string, string> generated = Emit.GeneratedMembers.Of(spec, program);
         string className = type.Name;
         if (generated.TryGetValue(className, out string? role))
         {
