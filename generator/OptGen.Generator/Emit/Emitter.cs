@@ -373,6 +373,8 @@ internal static class Emitter
         ExprKind.SquareRoot => $"Math.Sqrt({ScalarExpression(e[0])})",
         ExprKind.Power => $"Math.Pow({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
         ExprKind.Maximum => $"Math.Max({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
+        ExprKind.Minimum => $"Math.Min({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
+        ExprKind.Absolute => $"Math.Abs({ScalarExpression(e[0])})",
         ExprKind.MultiplyAdd => $"Math.FusedMultiplyAdd({ScalarExpression(e[0])}, {ScalarExpression(e[1])}, {ScalarExpression(e[2])})",
         ExprKind.FirstStepSelect => $"t == 1 ? {ScalarExpression(e[0])} : {ScalarExpression(e[1])}",
         ExprKind.Add => $"{ScalarOperand(e[0])} + {ScalarOperand(e[1])}",
@@ -383,7 +385,7 @@ internal static class Emitter
     };
 
     private static string ScalarOperand(Expr e) =>
-        e.Kind is ExprKind.Constant or ExprKind.Input or ExprKind.Local or ExprKind.SquareRoot or ExprKind.Power or ExprKind.Maximum or ExprKind.MultiplyAdd
+        e.Kind is ExprKind.Constant or ExprKind.Input or ExprKind.Local or ExprKind.SquareRoot or ExprKind.Power or ExprKind.Maximum or ExprKind.Minimum or ExprKind.Absolute or ExprKind.MultiplyAdd
             && !(e.Kind == ExprKind.Constant && e.Value < 0)
             ? ScalarExpression(e)
             : "(" + ScalarExpression(e) + ")";

@@ -85,6 +85,10 @@ internal static class Precedence
                 return Call(target, "Sqrt", Render(e[0], lane, c, target));
             case ExprKind.Maximum:
                 return Call(target, "Max", Render(e[0], lane, c, target), Render(e[1], lane, c, target));
+            case ExprKind.Minimum:
+                return Call(target, "Min", Render(e[0], lane, c, target), Render(e[1], lane, c, target));
+            case ExprKind.Absolute:
+                return Call(target, "Abs", Render(e[0], lane, c, target));
             case ExprKind.MultiplyAdd:
                 return Call(target, "FusedMultiplyAdd", Render(e[0], lane, c, target), Render(e[1], lane, c, target), Render(e[2], lane, c, target));
             case ExprKind.Add:

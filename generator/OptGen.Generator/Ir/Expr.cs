@@ -25,8 +25,14 @@ internal enum ExprKind
     Multiply,
     Divide,
 
-    /// <summary>Larger operand; NaN propagates (as <c>torch.maximum</c>).</summary>
+    /// <summary>Larger operand; NaN propagates (as <c>torch.maximum</c>); +0 is larger than −0.</summary>
     Maximum,
+
+    /// <summary>Smaller operand; NaN propagates (as <c>torch.minimum</c>); −0 is smaller than +0.</summary>
+    Minimum,
+
+    /// <summary>Magnitude: the operand with its sign bit cleared (NaN stays NaN).</summary>
+    Absolute,
 
     /// <summary>Per-step scalars only: first operand raised to the second.</summary>
     Power,
@@ -55,6 +61,10 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
     public static Expr SquareRoot(Expr x) => Op(ExprKind.SquareRoot, x);
 
     public static Expr Maximum(Expr a, Expr b) => Op(ExprKind.Maximum, a, b);
+
+    public static Expr Minimum(Expr a, Expr b) => Op(ExprKind.Minimum, a, b);
+
+    public static Expr Absolute(Expr x) => Op(ExprKind.Absolute, x);
 
     public static Expr Power(Expr a, Expr b) => Op(ExprKind.Power, a, b);
 

@@ -67,6 +67,8 @@ internal static class Interpreter
         ExprKind.Multiply => EvaluateScalar(e[0], scalars, step) * EvaluateScalar(e[1], scalars, step),
         ExprKind.Divide => EvaluateScalar(e[0], scalars, step) / EvaluateScalar(e[1], scalars, step),
         ExprKind.Maximum => Maximum(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
+        ExprKind.Minimum => Minimum(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
+        ExprKind.Absolute => Math.Abs(EvaluateScalar(e[0], scalars, step)),
         ExprKind.Power => Math.Pow(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
         ExprKind.MultiplyAdd => FusedMultiplyAdd(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step), EvaluateScalar(e[2], scalars, step)),
         ExprKind.FirstStepSelect => step == 1 ? EvaluateScalar(e[0], scalars, step) : EvaluateScalar(e[1], scalars, step),
@@ -97,6 +99,8 @@ internal static class Interpreter
             ExprKind.Multiply => Round(Operand(0) * Operand(1)),
             ExprKind.Divide => Round(Operand(0) / Operand(1)),
             ExprKind.Maximum => Maximum(Operand(0), Operand(1)),
+            ExprKind.Minimum => Minimum(Operand(0), Operand(1)),
+            ExprKind.Absolute => Math.Abs(Operand(0)),
             ExprKind.MultiplyAdd => single
                 ? FusedMultiplyAdd((float)Operand(0), (float)Operand(1), (float)Operand(2))
                 : FusedMultiplyAdd(Operand(0), Operand(1), Operand(2)),
@@ -105,6 +109,8 @@ internal static class Interpreter
     }
 
     private static double Maximum(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b);
+
+    private static double Minimum(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Min(a, b);
 
     private static double FusedMultiplyAdd(double a, double b, double c) => FusedMath.MultiplyAdd(a, b, c);
 

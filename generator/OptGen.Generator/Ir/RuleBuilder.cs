@@ -45,8 +45,17 @@ internal sealed class RuleBuilder
         return Expr.Local(name);
     }
 
-    /// <summary>Writes <paramref name="value"/> to the element of <paramref name="stream"/>.</summary>
-    public void Store(string stream, Expr value) => _body.Add(new Statement(StatementKind.Store, stream, value));
+    /// <summary>Writes the element local <paramref name="value"/> to the element of <paramref name="stream"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not an element local: kernels store locals, so a program is checked when built.</exception>
+    public void Store(string stream, Expr value)
+    {
+        if (value.Kind != ExprKind.Local || !_body.Any(s => s.Kind == StatementKind.Let && s.Target == value.Name))
+        {
+            throw new ArgumentException($"The value stored to '{stream}' must be an element local defined before it (Let), not {value.Kind}.", nameof(value));
+        }
+
+        _body.Add(new Statement(StatementKind.Store, stream, value));
+    }
 
     public RuleProgram Build(string title)
     {

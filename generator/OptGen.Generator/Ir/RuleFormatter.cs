@@ -42,6 +42,12 @@ internal static class RuleFormatter
             case ExprKind.Maximum:
                 precedence = 4;
                 return $"max({Format(e[0], element)}, {Format(e[1], element)})";
+            case ExprKind.Minimum:
+                precedence = 4;
+                return $"min({Format(e[0], element)}, {Format(e[1], element)})";
+            case ExprKind.Absolute:
+                precedence = 4;
+                return $"|{Format(e[0], element)}|";
             case ExprKind.Power:
                 precedence = 4;
                 return $"{Operand(e[0], element, 4)}^{Operand(e[1], element, 4)}";
