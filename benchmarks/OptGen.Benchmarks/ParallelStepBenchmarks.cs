@@ -37,7 +37,7 @@ public class ParallelStepBenchmarks
         optimizer.Step(_parameters, _gradients); // sets the step number and rate the ranges read
         _ranges = optimizer;
 
-        int chunkLength = ParallelStepChunks.Length(Length, Threads);
+        int chunkLength = ParallelStep.ChunkLength(Length, Threads);
         _chunkCount = (Length + chunkLength - 1) / chunkLength;
         _options = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _chunk = chunk =>
@@ -56,13 +56,4 @@ public class ParallelStepBenchmarks
 
     [Benchmark(Description = "Calling thread only")]
     public KernelPath CallingThread() => _ranges.StepRange(_parameters, _gradients, 0);
-}
-
-/// <summary>The chunking of <see cref="ParallelStep"/>, for baselines that drive the same chunks another way.</summary>
-internal static class ParallelStepChunks
-{
-    private const int ChunksPerThread = 4; // as ParallelStep
-
-    public static int Length(int length, int threads) =>
-        Math.Max(ParallelStep.MinimumChunkLength, ((length / (threads * ChunksPerThread)) + 1023) / 1024 * 1024);
 }

@@ -256,7 +256,7 @@ public static class Steppers
             optimizer.Step(p.Span, g.Span);
             IPartitionedStep<float> ranges = optimizer;
             int length = p.Length;
-            int chunkLength = ParallelStepChunks.Length(length, threads);
+            int chunkLength = ParallelStep.ChunkLength(length, threads);
             _chunkCount = (int)(((long)length + chunkLength - 1) / chunkLength);
             _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
             _body = chunk =>

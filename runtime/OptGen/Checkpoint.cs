@@ -222,11 +222,8 @@ public static class Checkpoint
             long dataStart = source.Position;
             long dataOffset = input.Offset;
             VerifyData(input, saved, spool: null);
-            long end = source.Position;
             source.Position = dataStart;
-            var again = new Input(source, dataOffset);
-            ReadData(again, saved, destinations, changedSinceVerified: true);
-            source.Position = end;
+            ReadData(new Input(source, dataOffset), saved, destinations, changedSinceVerified: true); // ends just after the checkpoint
         }
         else
         {
@@ -401,8 +398,7 @@ public static class Checkpoint
     private static void ReadData<T>(Input input, SavedHeader saved, IReadOnlyList<T[]> buffers, bool changedSinceVerified = false)
         where T : unmanaged
     {
-        var fileCrc = new Crc64();
-        fileCrc.Append(saved.Header);
+        Crc64 fileCrc = saved.StartChecksum();
         int chunkElements = ChunkBytes / saved.ElementSize;
         for (int b = 0; b < buffers.Count; b++)
         {
@@ -421,8 +417,7 @@ public static class Checkpoint
     /// <summary>Reads the buffer data and the file checksum through one block, checking it; copies it to <paramref name="spool"/> if given.</summary>
     private static void VerifyData(Input input, SavedHeader saved, Stream? spool)
     {
-        var fileCrc = new Crc64();
-        fileCrc.Append(saved.Header);
+        Crc64 fileCrc = saved.StartChecksum();
         byte[] block = new byte[ChunkBytes];
         for (int b = 0; b < saved.Names.Count; b++)
         {
@@ -436,17 +431,11 @@ public static class Checkpoint
             }
         }
 
-        Span<byte> checksum = stackalloc byte[8];
-        input.ReadExactly(checksum, "the file checksum");
-        if (fileCrc.GetCurrentHashAsUInt64() != BinaryPrimitives.ReadUInt64LittleEndian(checksum))
-        {
-            throw Corrupt("the file checksum does not match (the buffer data is damaged)");
-        }
-
-        spool?.Write(checksum);
+        ReadChecksum(input, fileCrc, changedSinceVerified: false, spool);
     }
 
-    private static void ReadChecksum(Input input, Crc64 fileCrc, bool changedSinceVerified)
+    /// <summary>Reads the file checksum and compares it with <paramref name="fileCrc"/>; copies it to <paramref name="spool"/> if given.</summary>
+    private static void ReadChecksum(Input input, Crc64 fileCrc, bool changedSinceVerified, Stream? spool = null)
     {
         Span<byte> checksum = stackalloc byte[8];
         input.ReadExactly(checksum, "the file checksum");
@@ -458,6 +447,8 @@ public static class Checkpoint
                     "The checkpoint changed while it was being loaded: it was intact when verified, but its data differed when read again to copy it in, so the state buffers are partly overwritten. Reset the optimizer or load an intact checkpoint that nothing else writes to.")
                 : Corrupt("the file checksum does not match (the buffer data is damaged)");
         }
+
+        spool?.Write(checksum);
     }
 
     /// <summary>
@@ -677,6 +668,14 @@ public static class Checkpoint
         public CheckpointContent<T> Content<T>(IReadOnlyList<T[]> buffers)
             where T : unmanaged
             => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, Names, buffers);
+
+        /// <summary>The file checksum as it stands after the header: the data that follows is appended to it.</summary>
+        public Crc64 StartChecksum()
+        {
+            var crc = new Crc64();
+            crc.Append(Header);
+            return crc;
+        }
     }
 
     /// <summary>The source stream and how far into the checkpoint it has been read.</summary>

@@ -27,6 +27,26 @@ public static class ExclusiveUse
     /// <param name="flag">The optimizer's in-use flag.</param>
     public static void Exit(ref int flag) => Volatile.Write(ref flag, 0);
 
+    /// <summary><see cref="Enter"/>, and a lease whose disposal calls <see cref="Exit"/>: <c>using (ExclusiveUse.Acquire(ref flag)) { … }</c>.</summary>
+    /// <param name="flag">The optimizer's in-use flag.</param>
+    /// <exception cref="InvalidOperationException">The optimizer is in use on another thread (or re-entered).</exception>
+    public static Lease Acquire(ref int flag)
+    {
+        Enter(ref flag);
+        return new Lease(ref flag);
+    }
+
+    /// <summary>Exclusive use of one optimizer, until disposed.</summary>
+    public readonly ref struct Lease
+    {
+        private readonly ref int _flag;
+
+        internal Lease(ref int flag) => _flag = ref flag;
+
+        /// <summary>Marks the optimizer free again.</summary>
+        public void Dispose() => Exit(ref _flag);
+    }
+
     private static void Throw() => throw new InvalidOperationException(
         "This optimizer is in use on another thread (a Step, Reset, checkpoint, metric report, or a change of its step " +
         "count or base learning rate is running). An optimizer instance is not " +

@@ -116,14 +116,9 @@ public sealed class OptimizerCore<T>
         set
         {
             OptimizerLimits.CheckStepCount(value, nameof(value));
-            ExclusiveUse.Enter(ref _inUse);
-            try
+            using (ExclusiveUse.Acquire(ref _inUse))
             {
                 _stepCount = value;
-            }
-            finally
-            {
-                ExclusiveUse.Exit(ref _inUse);
             }
         }
     }
@@ -142,15 +137,10 @@ public sealed class OptimizerCore<T>
                 throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and greater than zero.");
             }
 
-            ExclusiveUse.Enter(ref _inUse);
-            try
+            using (ExclusiveUse.Acquire(ref _inUse))
             {
                 _baseLearningRate = value;
                 _plateau?.Restore(value, _plateau.Best, _plateau.BadReports, _plateau.CooldownRemaining);
-            }
-            finally
-            {
-                ExclusiveUse.Exit(ref _inUse);
             }
         }
     }
@@ -210,8 +200,7 @@ public sealed class OptimizerCore<T>
             throw new ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
         }
 
-        ExclusiveUse.Enter(ref _inUse);
-        try
+        using (ExclusiveUse.Acquire(ref _inUse))
         {
             OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
 
@@ -229,26 +218,17 @@ public sealed class OptimizerCore<T>
             _stepCount++;
             return true;
         }
-        finally
-        {
-            ExclusiveUse.Exit(ref _inUse);
-        }
     }
 
     /// <summary>Step counts to 0, the schedule to its start and every buffer to its initial value.</summary>
     public void Reset()
     {
-        ExclusiveUse.Enter(ref _inUse);
-        try
+        using (ExclusiveUse.Acquire(ref _inUse))
         {
             _stepCount = 0;
             _skippedStepCount = 0;
             _plateau?.Reset(_baseLearningRate);
             FillInitialValues(skipZeros: false);
-        }
-        finally
-        {
-            ExclusiveUse.Exit(ref _inUse);
         }
     }
 
@@ -257,14 +237,9 @@ public sealed class OptimizerCore<T>
     public bool ReportMetric(double metric)
     {
         PlateauTracker plateau = _plateau ?? throw new InvalidOperationException("This optimizer has no ReduceOnPlateau schedule.");
-        ExclusiveUse.Enter(ref _inUse);
-        try
+        using (ExclusiveUse.Acquire(ref _inUse))
         {
             return plateau.Report(metric);
-        }
-        finally
-        {
-            ExclusiveUse.Exit(ref _inUse);
         }
     }
 
@@ -272,16 +247,11 @@ public sealed class OptimizerCore<T>
     public void SaveCheckpoint(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        ExclusiveUse.Enter(ref _inUse);
-        try
+        using (ExclusiveUse.Acquire(ref _inUse))
         {
             PlateauState? plateau = _plateau is { } p ? new PlateauState(p.LearningRate, p.Best, p.BadReports, p.CooldownRemaining) : null;
             Checkpoint.Write(destination, new CheckpointContent<T>(
                 _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, _description.BufferNames, _buffers));
-        }
-        finally
-        {
-            ExclusiveUse.Exit(ref _inUse);
         }
     }
 
@@ -292,8 +262,7 @@ public sealed class OptimizerCore<T>
     public void LoadCheckpoint(Stream source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ExclusiveUse.Enter(ref _inUse);
-        try
+        using (ExclusiveUse.Acquire(ref _inUse))
         {
             CheckpointContent<T> checkpoint = Checkpoint.ReadInto(source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers);
 
@@ -306,10 +275,6 @@ public sealed class OptimizerCore<T>
             _stepCount = checkpoint.StepCount;
             _skippedStepCount = checkpoint.SkippedStepCount;
             _baseLearningRate = checkpoint.BaseLearningRate;
-        }
-        finally
-        {
-            ExclusiveUse.Exit(ref _inUse);
         }
     }
 

@@ -68,7 +68,7 @@ public sealed class CheckpointFileTests : IDisposable
         File.WriteAllText(target, "old");
         File.CreateSymbolicLink(link, "real.ckpt");
 
-        PlainAdam saved = Stepped(new PlainAdam(9), 3);
+        PlainAdam saved = CheckpointTests.Stepped(new PlainAdam(9), 3);
         saved.SaveCheckpoint(link);
 
         Assert.Equal("real.ckpt", new FileInfo(link).LinkTarget);
@@ -89,7 +89,7 @@ public sealed class CheckpointFileTests : IDisposable
     [Fact]
     public void Special_files_and_directories_are_refused_and_left_as_they_are()
     {
-        PlainAdam optimizer = Stepped(new PlainAdam(9), 2);
+        PlainAdam optimizer = CheckpointTests.Stepped(new PlainAdam(9), 2);
         string directory = Directory.CreateDirectory(Path.Combine(_directory.FullName, "folder.ckpt")).FullName;
         Assert.Throws<IOException>(() => optimizer.SaveCheckpoint(directory));
         Assert.True(Directory.Exists(directory));
@@ -131,7 +131,7 @@ public sealed class CheckpointFileTests : IDisposable
     {
         string name = string.Concat(Enumerable.Repeat(character, count));
         string path = Path.Combine(_directory.FullName, name);
-        PlainAdam saved = Stepped(new PlainAdam(9), 4);
+        PlainAdam saved = CheckpointTests.Stepped(new PlainAdam(9), 4);
         saved.SaveCheckpoint(path);
         saved.SaveCheckpoint(path); // and replaced
 
@@ -139,17 +139,6 @@ public sealed class CheckpointFileTests : IDisposable
         loaded.LoadCheckpoint(path);
         Assert.Equal(4, loaded.StepCount);
         Assert.Equal([name], _directory.GetFiles().Select(f => f.Name));
-    }
-
-    private static PlainAdam Stepped(PlainAdam optimizer, int steps)
-    {
-        float[] parameters = OptimizerTestData.InitialParameters<float>(optimizer.Length);
-        for (int s = 0; s < steps; s++)
-        {
-            optimizer.Step(parameters, OptimizerTestData.Gradient<float>(s, optimizer.Length));
-        }
-
-        return optimizer;
     }
 
     private static string FileType(string path)

@@ -352,7 +352,8 @@ public sealed class CheckpointTests : IDisposable
         return script;
     }
 
-    private static TOptimizer Stepped<TOptimizer>(TOptimizer optimizer, int steps, double? baseLearningRate = null)
+    /// <summary>Takes <paramref name="steps"/> steps with the shared test data; also used by the checkpoint file tests.</summary>
+    internal static TOptimizer Stepped<TOptimizer>(TOptimizer optimizer, int steps, double? baseLearningRate = null)
         where TOptimizer : IOptimizer
     {
         if (baseLearningRate is double rate)
