@@ -35,8 +35,8 @@ public sealed class HandWrittenProgramTests
         OptGen.Generator.GenerationModel model = run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
             .SelectMany(step => step.Outputs).Select(output => (OptGen.Generator.GenerationModel)output.Value).Single();
         string source = Emitter.Emit(model.Spec, program);
-        Assert.Contains("Vector512.Abs(", source, StringComparison.Ordinal);
-        Assert.Contains("Vector256.Min(", source, StringComparison.Ordinal);
+        Assert.Contains("TLanes.Abs(", source, StringComparison.Ordinal);
+        Assert.Contains("TLanes.Min(", source, StringComparison.Ordinal);
         Assert.Contains("|g|", source, StringComparison.Ordinal); // the readable rule in the docs
 
         using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(GeneratorHarness.CreateCompilation("public partial class Custom;", source));
@@ -81,5 +81,49 @@ public sealed class HandWrittenProgramTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void A_program_that_breaks_a_kernel_rule_is_refused_when_built()
+    {
+        static InvalidOperationException Refused(Action<RuleBuilder> write)
+        {
+            var rule = new RuleBuilder();
+            write(rule);
+            return Assert.Throws<InvalidOperationException>(() => rule.Build("Broken"));
+        }
+
+        // A stream read after it was written: kernels hold the value before the step.
+        Assert.Contains("read after it is written", Refused(rule =>
+        {
+            Expr m = rule.State("m", "m", "Moment.");
+            rule.Store("m", rule.Let("next", m + RuleBuilder.Constant("one", 1)));
+            rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.Load("m")));
+        }).Message, StringComparison.Ordinal);
+
+        Assert.Contains("written twice", Refused(rule =>
+        {
+            Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
+            rule.Store(RuleProgram.ParametersStream, p);
+            rule.Store(RuleProgram.ParametersStream, p);
+        }).Message, StringComparison.Ordinal);
+
+        Assert.Contains("not a stream that can be written", Refused(rule => rule.Store(RuleProgram.GradientsStream, rule.Let("g", Expr.Load(RuleProgram.GradientsStream)))).Message, StringComparison.Ordinal);
+
+        // One name, one meaning: an element local may not shadow a per-step scalar or an input.
+        Assert.Contains("per-step scalar", Refused(rule =>
+        {
+            rule.Scalar("rate", RuleBuilder.LearningRate);
+            rule.Let("rate", Expr.Load(RuleProgram.GradientsStream));
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("per-step scalar", Refused(rule => rule.Let(Expr.LearningRateInput, Expr.Load(RuleProgram.GradientsStream))).Message, StringComparison.Ordinal);
+
+        Assert.Contains("at most 4", Refused(rule =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                rule.State("s" + i, "s" + i, "State.");
+            }
+        }).Message, StringComparison.Ordinal);
     }
 }

@@ -83,10 +83,10 @@ internal sealed class EmitContext
 
     public List<StreamDecl> States { get; }
 
-    /// <summary>Per-step scalars passed to the kernels (converted to <see cref="T"/>).</summary>
+    /// <summary>Per-step scalars the element update reads: its fields (converted to <see cref="T"/>).</summary>
     public List<string> KernelScalars { get; }
 
-    /// <summary>Constants the element body uses, broadcast once per kernel call.</summary>
+    /// <summary>Constants the element body uses: literals in scalar code, named vector constants in vector code.</summary>
     public List<Expr> ElementConstants { get; }
 
     /// <summary>Per-step scalar definitions that are live.</summary>
@@ -94,8 +94,8 @@ internal sealed class EmitContext
 
     public bool UsesStep { get; }
 
-    /// <summary>Name of the file-local class holding the kernels.</summary>
-    public string KernelClass => Spec.ClassName.TrimStart('@') + "Kernels";
+    /// <summary>Name of the file-local struct holding the element update.</summary>
+    public string UpdateStruct => Spec.ClassName.TrimStart('@') + "Update";
 
     /// <summary>A literal of the element type.</summary>
     public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);

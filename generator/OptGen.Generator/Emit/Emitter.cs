@@ -7,13 +7,15 @@ using OptGen.Generator.Model;
 namespace OptGen.Generator.Emit;
 
 /// <summary>
-/// Lowers any <see cref="RuleProgram"/> to C#: one optimizer class with per-step scalars computed once per call, a
-/// Vector512, Vector256 and Vector128 kernel (each unrolled <see cref="KernelOptions.UnrollFactor"/> vectors per iteration, with an
-/// overlapping last vector instead of a scalar tail) and a scalar kernel. Writes text only.
+/// Lowers any <see cref="RuleProgram"/> to C#: one optimizer class that forwards to the runtime's <c>OptimizerCore</c>,
+/// and one update struct: per-step scalars computed once per call, and the element body written once for each of
+/// scalar, Vector128, Vector256 and Vector512. The runtime's <c>ElementLoop</c> drives it (dispatch, unrolling by
+/// <see cref="KernelOptions.UnrollFactor"/>, the overlapping last vector). Writes text only.
 /// </summary>
 internal static class Emitter
 {
-    private static readonly int[] VectorWidths = [512, 256, 128];
+    /// <summary>The runtime's <c>ElementLoop.MaxStateCount</c>: every <c>Invoke</c> takes that many state references.</summary>
+    private const int MaxStateCount = 4;
 
     /// <summary>Namespace of the file-local kernel classes: one the user does not write into, so framework names resolve.</summary>
     public const string KernelNamespace = "OptGen.Generated";
@@ -55,28 +57,14 @@ internal static class Emitter
             scopes[i].Dispose();
         }
 
-        // The kernels, in a file-local class in OptGen's own namespace, where short framework names are safe.
+        // The update, in a file-local struct in OptGen's own namespace, where short framework names are safe.
         w.Line();
         using (w.Block($"namespace {KernelNamespace}"))
         {
             w.Line("using global::System;");
             w.Line("using global::System.Runtime.CompilerServices;");
-            w.Line("using global::System.Runtime.InteropServices;");
-            w.Line("using global::System.Runtime.Intrinsics;");
             w.Line();
-            w.Line($"/// <summary>The fused update kernels of {Xml(spec.ClassName)}: one per vector width, and a scalar one.</summary>");
-            using (w.Block($"file static class {context.KernelClass}"))
-            {
-                WriteDispatch(w, context);
-                foreach (int bits in VectorWidths)
-                {
-                    w.Line();
-                    WriteVectorKernel(w, context, bits);
-                }
-
-                w.Line();
-                WriteScalarKernel(w, context);
-            }
+            WriteUpdate(w, context);
         }
 
         return w.ToString();
@@ -212,17 +200,41 @@ internal static class Emitter
         using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
         {
             string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
-            w.Line($"return global::{KernelNamespace}.{c.KernelClass}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate);");
+            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate);");
         }
     }
 
-    private static void WriteDispatch(CodeWriter w, EmitContext c)
+    private static void WriteUpdate(CodeWriter w, EmitContext c)
+    {
+        string fields = c.KernelScalars.Count == 0 ? string.Empty : "(" + string.Join(", ", c.KernelScalars.Select(s => $"{c.T} {s}")) + ")";
+        w.Line($"/// <summary>{Xml(c.Spec.ClassName)}'s update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>");
+        using (w.Block($"file readonly struct {c.UpdateStruct}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
+        {
+            w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
+            if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+            {
+                w.Line();
+                w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
+            }
+
+            w.Line();
+            WriteStepEntry(w, c);
+            w.Line();
+            WriteInvoke(w, c);
+        }
+    }
+
+    private static void WriteStepEntry(CodeWriter w, EmitContext c)
     {
         string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
         using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate)"))
         {
-            w.Line("// Per-step scalars, in double precision, once per call.");
+            if (c.Scalars.Count > 0 || c.UsesStep)
+            {
+                w.Line("// Per-step scalars, in double precision, once per call.");
+            }
+
             if (c.UsesStep)
             {
                 w.Line("double t = step;");
@@ -233,137 +245,46 @@ internal static class Emitter
                 w.Line($"double {scalar.Target} = {ScalarExpression(scalar.Value)};");
             }
 
-            w.Line();
-            w.Line($"ref {c.T} parameterStart = ref MemoryMarshal.GetReference(parameters);");
-            w.Line($"ref readonly {c.T} gradientStart = ref MemoryMarshal.GetReference(gradients);");
-            foreach (StreamDecl state in c.States)
-            {
-                w.Line($"ref {c.T} {state.Name}Start = ref MemoryMarshal.GetReference({state.Name});");
-            }
-
-            w.Line("nuint length = (nuint)parameters.Length;");
-            string streamArguments = string.Join(", ", c.Streams.Select(s => (s.Role == StreamRole.Gradients ? "in " : "ref ") + StartName(s)));
-            bool first = true;
-            foreach (int bits in VectorWidths)
-            {
-                string vector = $"Vector{bits}";
-                using (w.Block($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated && length >= (nuint){vector}<{c.T}>.Count)"))
-                {
-                    string scalarArguments = string.Concat(c.KernelScalars.Select(s => $", {vector}.Create(({c.T}){s})"));
-                    w.Line($"StepVector{bits}({streamArguments}, length{scalarArguments});");
-                    w.Line($"return global::OptGen.KernelPath.Vector{bits};");
-                }
-
-                first = false;
-            }
-
-            string scalars = string.Concat(c.KernelScalars.Select(s => $", ({c.T}){s}"));
-            w.Line();
-            w.Line($"StepScalar({streamArguments}, length{scalars});");
-            w.Line("return global::OptGen.KernelPath.Scalar;");
+            string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";
+            string spans = string.Concat(c.States.Select(state => ", " + state.Name));
+            w.Line($"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});");
         }
     }
 
-    private static void WriteVectorKernel(CodeWriter w, EmitContext c, int bits)
+    private static void WriteInvoke(CodeWriter w, EmitContext c)
     {
-        string vectorType = $"Vector{bits}<{c.T}>";
-        string vector = $"Vector{bits}";
-        string parameters = string.Concat(c.KernelScalars.Select(s => $", {vectorType} {s}"));
-        w.Line($"/// <summary>The step for Vector{bits}: {Literal.Integer(c.Options.UnrollFactor)} vectors per iteration, then single vectors, then the last vector.</summary>");
-        using (w.Block($"private static void StepVector{bits}({KernelStreamParameters(c)}, nuint length{parameters})"))
+        const string lanes = LanesTarget.Lanes;
+        var parameters = new List<string> { $"ref {lanes} {RuleProgram.ParametersStream}", $"{lanes} {RuleProgram.GradientsStream}" };
+        parameters.AddRange(c.States.Select(state => $"ref {lanes} {state.Name}"));
+        for (int i = c.States.Count; i < MaxStateCount; i++)
+        {
+            parameters.Add($"ref {lanes} unused{Literal.Integer(i)}");
+        }
+
+        w.Line("/// <summary>Updates one element, one vector or several vectors (<typeparamref name=\"TLanes\"/>); <see cref=\"Step\"/> runs it on every width.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        w.Line($"public void Invoke<{lanes}>({string.Join(", ", parameters)})");
+        using (w.Block($"    where {lanes} : struct, global::OptGen.ILanes<{lanes}, {c.T}>"))
         {
             foreach (Expr constant in c.ElementConstants)
             {
-                w.Line($"{vectorType} {constant.Name} = {vector}.Create({c.Literal(constant.Value)});");
+                w.Line($"{lanes} {constant.Name} = {lanes}.Create({c.Literal(constant.Value)});");
             }
 
-            w.Line($"nuint width = (nuint){vectorType}.Count;");
-            w.Line();
-            w.Line("// The last vector is computed first, from the values before this step, and stored after the loops.");
-            w.Line("// It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.");
-            w.Line("nuint last = length - width;");
-            var lastLanes = new[] { new Lane("Last", "last") };
-            var pendingStores = new List<(string Stream, string Local)>();
-            WriteBody(w, c, new VectorTarget(bits, c.T), lastLanes, pendingStores);
-            w.Line();
-            w.Line("nuint i = 0;");
-            var unrolled = Enumerable.Range(0, c.Options.UnrollFactor)
-                .Select(k => new Lane(Literal.Integer(k), k == 0 ? "i" : k == 1 ? "i + width" : $"i + {Literal.Integer(k)} * width"))
-                .ToArray();
-            using (w.Block($"for (; i + {Literal.Integer(c.Options.UnrollFactor)} * width <= length; i += {Literal.Integer(c.Options.UnrollFactor)} * width)"))
-            {
-                WriteBody(w, c, new VectorTarget(bits, c.T), unrolled, null);
-            }
-
-            w.Line();
-            using (w.Block("for (; i + width <= length; i += width)"))
-            {
-                WriteBody(w, c, new VectorTarget(bits, c.T), [new Lane(string.Empty, "i")], null);
-            }
-
-            w.Line();
-            foreach ((string stream, string local) in pendingStores)
-            {
-                w.Line($"{local}.StoreUnsafe(ref {stream}, last);");
-            }
-        }
-    }
-
-    private static void WriteScalarKernel(CodeWriter w, EmitContext c)
-    {
-        string parameters = string.Concat(c.KernelScalars.Select(s => $", {c.T} {s}"));
-        w.Line("/// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>");
-        using (w.Block($"private static void StepScalar({KernelStreamParameters(c)}, nuint length{parameters})"))
-        {
-            using (w.Block("for (nuint i = 0; i < length; i++)"))
-            {
-                WriteBody(w, c, new ScalarTarget(c.T), [new Lane(string.Empty, "i")], null);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes the element statements once per lane, statement by statement (lanes interleaved, for instruction-level
-    /// parallelism). With <paramref name="deferredStores"/>, stores are collected instead of written.
-    /// </summary>
-    private static void WriteBody(CodeWriter w, EmitContext c, ITarget target, Lane[] lanes, List<(string Stream, string Local)>? deferredStores)
-    {
-        var declared = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Statement statement in c.Program.Body)
-        {
-            foreach (Lane lane in lanes)
+            var declared = new HashSet<string>(StringComparer.Ordinal);
+            foreach (Statement statement in c.Program.Body)
             {
                 if (statement.Kind == StatementKind.Store)
                 {
-                    string local = statement.Value.Name + lane.Suffix;
-                    if (deferredStores is not null)
-                    {
-                        deferredStores.Add((statement.Target, local));
-                    }
-                    else
-                    {
-                        w.Line(target.Store(statement.Target, local, lane.Offset) + ";");
-                    }
-
+                    w.Line($"{statement.Target} = {statement.Value.Name};");
                     continue;
                 }
 
-                string name = statement.Target + lane.Suffix;
-                string value = target.Render(statement.Value, lane, c);
-                w.Line(declared.Add(name) ? $"{target.Type} {name} = {value};" : $"{name} = {value};");
+                string value = Precedence.Render(statement.Value, c);
+                w.Line(declared.Add(statement.Target) ? $"{lanes} {statement.Target} = {value};" : $"{statement.Target} = {value};");
             }
         }
     }
-
-    private static string KernelStreamParameters(EmitContext c) =>
-        string.Join(", ", c.Streams.Select(s => $"{(s.Role == StreamRole.Gradients ? "ref readonly" : "ref")} {c.T} {s.Name}"));
-
-    private static string StartName(StreamDecl stream) => stream.Role switch
-    {
-        StreamRole.Parameters => "parameterStart",
-        StreamRole.Gradients => "gradientStart",
-        _ => stream.Name + "Start",
-    };
 
     private static string ScalarExpression(Expr e) => e.Kind switch
     {
@@ -394,6 +315,4 @@ internal static class Emitter
 
     private static string Xml(string text) => Literal.Xml(text);
 
-    /// <summary>One copy of the body: locals get <see cref="Suffix"/>, streams are read and written at <see cref="Offset"/>.</summary>
-    internal sealed record Lane(string Suffix, string Offset);
 }

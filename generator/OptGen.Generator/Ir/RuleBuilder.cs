@@ -57,9 +57,21 @@ internal sealed class RuleBuilder
         _body.Add(new Statement(StatementKind.Store, stream, value));
     }
 
+    /// <summary>The most state buffers a program may declare: the runtime's element loop passes that many.</summary>
+    public const int MaxStates = 4;
+
+    /// <exception cref="InvalidOperationException">The program breaks a rule that kernels rely on; the message names it.</exception>
     public RuleProgram Build(string title)
     {
-        // Kernels name their stream parameters after the streams, so locals and scalars must not reuse those names.
+        int states = _streams.Count(s => s.Role == StreamRole.State);
+        if (states > MaxStates)
+        {
+            throw new InvalidOperationException($"The program declares {states} state buffers; at most {MaxStates} are supported.");
+        }
+
+        // Kernels name their stream parameters after the streams and their fields after the per-step scalars, so a name
+        // means one thing: a stream, a per-step scalar (or input), or an element local.
+        var scalarNames = new HashSet<string>(_scalars.Select(s => s.Target), StringComparer.Ordinal) { Expr.StepInput, Expr.LearningRateInput };
         foreach (Statement statement in _body.Concat(_scalars))
         {
             if (statement.Kind == StatementKind.Let && _streams.Any(s => s.Name == statement.Target))
@@ -68,6 +80,40 @@ internal sealed class RuleBuilder
             }
         }
 
+        foreach (Statement statement in _body.Where(s => s.Kind == StatementKind.Let))
+        {
+            if (scalarNames.Contains(statement.Target))
+            {
+                throw new InvalidOperationException($"Element local '{statement.Target}' has the name of a per-step scalar.");
+            }
+        }
+
+        // Streams hold the values before the step: a stream read after it was written would see the new value in
+        // one kernel and the old one in another.
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Statement statement in _body)
+        {
+            foreach (Expr e in Walk(statement.Value))
+            {
+                if (e.Kind == ExprKind.Load && stored.Contains(e.Name))
+                {
+                    throw new InvalidOperationException($"Stream '{e.Name}' is read after it is written.");
+                }
+            }
+
+            if (statement.Kind == StatementKind.Store && !_streams.Any(s => s.Name == statement.Target && s.Role != StreamRole.Gradients))
+            {
+                throw new InvalidOperationException($"'{statement.Target}' is not a stream that can be written.");
+            }
+
+            if (statement.Kind == StatementKind.Store && !stored.Add(statement.Target))
+            {
+                throw new InvalidOperationException($"Stream '{statement.Target}' is written twice.");
+            }
+        }
+
         return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
     }
+
+    private static IEnumerable<Expr> Walk(Expr e) => new[] { e }.Concat(e.Operands.SelectMany(Walk));
 }

@@ -109,7 +109,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
-            return global::OptGen.Generated.AdaGradDecayedKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.AdaGradDecayedUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -118,12 +118,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of AdaGradDecayed: one per vector width, and a scalar one.</summary>
-    file static class AdaGradDecayedKernels
+    /// <summary>AdaGradDecayed's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct AdaGradDecayedUpdate(double negativeLearningRate) : global::OptGen.IElementUpdate<double>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> sum, long step, double learningRate)
         {
@@ -131,233 +131,22 @@ namespace OptGen.Generated
             double t = step;
             double decayedLearningRate = learningRate / (1.0 + ((t - 1.0) * 0.001));
             double negativeLearningRate = -decayedLearningRate;
-
-            ref double parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly double gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref double sumStart = ref MemoryMarshal.GetReference(sum);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<double>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref sumStart, length, Vector512.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<double>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref sumStart, length, Vector256.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<double>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref sumStart, length, Vector128.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref sumStart, length, (double)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new AdaGradDecayedUpdate((double)negativeLearningRate), parameters, gradients, sum);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref double parameters, ref readonly double gradients, ref double sum, nuint length, Vector512<double> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes sum, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, double>
         {
-            Vector512<double> epsilon = Vector512.Create(1E-10);
-            nuint width = (nuint)Vector512<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<double> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<double> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<double> accumulatedLast = Vector512.FusedMultiplyAdd(gLast, gLast, Vector512.LoadUnsafe(in sum, last));
-            Vector512<double> denominatorLast = Vector512.Sqrt(accumulatedLast + epsilon);
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<double> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<double> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<double> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<double> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<double> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<double> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<double> accumulated0 = Vector512.FusedMultiplyAdd(g0, g0, Vector512.LoadUnsafe(in sum, i));
-                Vector512<double> accumulated1 = Vector512.FusedMultiplyAdd(g1, g1, Vector512.LoadUnsafe(in sum, i + width));
-                Vector512<double> accumulated2 = Vector512.FusedMultiplyAdd(g2, g2, Vector512.LoadUnsafe(in sum, i + 2 * width));
-                Vector512<double> accumulated3 = Vector512.FusedMultiplyAdd(g3, g3, Vector512.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector512<double> denominator0 = Vector512.Sqrt(accumulated0 + epsilon);
-                Vector512<double> denominator1 = Vector512.Sqrt(accumulated1 + epsilon);
-                Vector512<double> denominator2 = Vector512.Sqrt(accumulated2 + epsilon);
-                Vector512<double> denominator3 = Vector512.Sqrt(accumulated3 + epsilon);
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<double> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> accumulated = Vector512.FusedMultiplyAdd(g, g, Vector512.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector512<double> denominator = Vector512.Sqrt(accumulated + epsilon);
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref double parameters, ref readonly double gradients, ref double sum, nuint length, Vector256<double> negativeLearningRate)
-        {
-            Vector256<double> epsilon = Vector256.Create(1E-10);
-            nuint width = (nuint)Vector256<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<double> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<double> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<double> accumulatedLast = Vector256.FusedMultiplyAdd(gLast, gLast, Vector256.LoadUnsafe(in sum, last));
-            Vector256<double> denominatorLast = Vector256.Sqrt(accumulatedLast + epsilon);
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<double> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<double> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<double> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<double> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<double> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<double> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<double> accumulated0 = Vector256.FusedMultiplyAdd(g0, g0, Vector256.LoadUnsafe(in sum, i));
-                Vector256<double> accumulated1 = Vector256.FusedMultiplyAdd(g1, g1, Vector256.LoadUnsafe(in sum, i + width));
-                Vector256<double> accumulated2 = Vector256.FusedMultiplyAdd(g2, g2, Vector256.LoadUnsafe(in sum, i + 2 * width));
-                Vector256<double> accumulated3 = Vector256.FusedMultiplyAdd(g3, g3, Vector256.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector256<double> denominator0 = Vector256.Sqrt(accumulated0 + epsilon);
-                Vector256<double> denominator1 = Vector256.Sqrt(accumulated1 + epsilon);
-                Vector256<double> denominator2 = Vector256.Sqrt(accumulated2 + epsilon);
-                Vector256<double> denominator3 = Vector256.Sqrt(accumulated3 + epsilon);
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<double> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> accumulated = Vector256.FusedMultiplyAdd(g, g, Vector256.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector256<double> denominator = Vector256.Sqrt(accumulated + epsilon);
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref double parameters, ref readonly double gradients, ref double sum, nuint length, Vector128<double> negativeLearningRate)
-        {
-            Vector128<double> epsilon = Vector128.Create(1E-10);
-            nuint width = (nuint)Vector128<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<double> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<double> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<double> accumulatedLast = Vector128.FusedMultiplyAdd(gLast, gLast, Vector128.LoadUnsafe(in sum, last));
-            Vector128<double> denominatorLast = Vector128.Sqrt(accumulatedLast + epsilon);
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<double> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<double> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<double> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<double> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<double> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<double> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<double> accumulated0 = Vector128.FusedMultiplyAdd(g0, g0, Vector128.LoadUnsafe(in sum, i));
-                Vector128<double> accumulated1 = Vector128.FusedMultiplyAdd(g1, g1, Vector128.LoadUnsafe(in sum, i + width));
-                Vector128<double> accumulated2 = Vector128.FusedMultiplyAdd(g2, g2, Vector128.LoadUnsafe(in sum, i + 2 * width));
-                Vector128<double> accumulated3 = Vector128.FusedMultiplyAdd(g3, g3, Vector128.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector128<double> denominator0 = Vector128.Sqrt(accumulated0 + epsilon);
-                Vector128<double> denominator1 = Vector128.Sqrt(accumulated1 + epsilon);
-                Vector128<double> denominator2 = Vector128.Sqrt(accumulated2 + epsilon);
-                Vector128<double> denominator3 = Vector128.Sqrt(accumulated3 + epsilon);
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<double> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> accumulated = Vector128.FusedMultiplyAdd(g, g, Vector128.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector128<double> denominator = Vector128.Sqrt(accumulated + epsilon);
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref double parameters, ref readonly double gradients, ref double sum, nuint length, double negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                double g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                double p = Unsafe.Add(ref parameters, i);
-                double accumulated = Math.FusedMultiplyAdd(g, g, Unsafe.Add(ref sum, i));
-                Unsafe.Add(ref sum, i) = accumulated;
-                double denominator = Math.Sqrt(accumulated + 1E-10);
-                p = p + negativeLearningRate * g / denominator;
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes epsilon = TLanes.Create(1E-10);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes accumulated = TLanes.FusedMultiplyAdd(g, g, sum);
+            sum = accumulated;
+            TLanes denominator = TLanes.Sqrt(accumulated + epsilon);
+            p = p + TLanes.Create(negativeLearningRate) * g / denominator;
+            parameters = p;
         }
     }
 }

@@ -112,7 +112,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.AdaGradStepDecayKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.AdaGradStepDecayUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -121,12 +121,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of AdaGradStepDecay: one per vector width, and a scalar one.</summary>
-    file static class AdaGradStepDecayKernels
+    /// <summary>AdaGradStepDecay's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct AdaGradStepDecayUpdate(float negativeLearningRate) : global::OptGen.IElementUpdate<float>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> sum, long step, double learningRate)
         {
@@ -134,233 +134,22 @@ namespace OptGen.Generated
             double t = step;
             double decayedLearningRate = learningRate / (1.0 + ((t - 1.0) * 0.001));
             double negativeLearningRate = -decayedLearningRate;
-
-            ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float sumStart = ref MemoryMarshal.GetReference(sum);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref sumStart, length, Vector512.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref sumStart, length, Vector256.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref sumStart, length, Vector128.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref sumStart, length, (float)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new AdaGradStepDecayUpdate((float)negativeLearningRate), parameters, gradients, sum);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref float parameters, ref readonly float gradients, ref float sum, nuint length, Vector512<float> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes sum, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, float>
         {
-            Vector512<float> epsilon = Vector512.Create(1E-10f);
-            nuint width = (nuint)Vector512<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<float> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<float> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<float> accumulatedLast = Vector512.FusedMultiplyAdd(gLast, gLast, Vector512.LoadUnsafe(in sum, last));
-            Vector512<float> denominatorLast = Vector512.Sqrt(accumulatedLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<float> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<float> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<float> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<float> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<float> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<float> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<float> accumulated0 = Vector512.FusedMultiplyAdd(g0, g0, Vector512.LoadUnsafe(in sum, i));
-                Vector512<float> accumulated1 = Vector512.FusedMultiplyAdd(g1, g1, Vector512.LoadUnsafe(in sum, i + width));
-                Vector512<float> accumulated2 = Vector512.FusedMultiplyAdd(g2, g2, Vector512.LoadUnsafe(in sum, i + 2 * width));
-                Vector512<float> accumulated3 = Vector512.FusedMultiplyAdd(g3, g3, Vector512.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector512<float> denominator0 = Vector512.Sqrt(accumulated0) + epsilon;
-                Vector512<float> denominator1 = Vector512.Sqrt(accumulated1) + epsilon;
-                Vector512<float> denominator2 = Vector512.Sqrt(accumulated2) + epsilon;
-                Vector512<float> denominator3 = Vector512.Sqrt(accumulated3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<float> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> accumulated = Vector512.FusedMultiplyAdd(g, g, Vector512.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector512<float> denominator = Vector512.Sqrt(accumulated) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref float parameters, ref readonly float gradients, ref float sum, nuint length, Vector256<float> negativeLearningRate)
-        {
-            Vector256<float> epsilon = Vector256.Create(1E-10f);
-            nuint width = (nuint)Vector256<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<float> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<float> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<float> accumulatedLast = Vector256.FusedMultiplyAdd(gLast, gLast, Vector256.LoadUnsafe(in sum, last));
-            Vector256<float> denominatorLast = Vector256.Sqrt(accumulatedLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<float> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<float> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<float> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<float> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<float> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<float> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<float> accumulated0 = Vector256.FusedMultiplyAdd(g0, g0, Vector256.LoadUnsafe(in sum, i));
-                Vector256<float> accumulated1 = Vector256.FusedMultiplyAdd(g1, g1, Vector256.LoadUnsafe(in sum, i + width));
-                Vector256<float> accumulated2 = Vector256.FusedMultiplyAdd(g2, g2, Vector256.LoadUnsafe(in sum, i + 2 * width));
-                Vector256<float> accumulated3 = Vector256.FusedMultiplyAdd(g3, g3, Vector256.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector256<float> denominator0 = Vector256.Sqrt(accumulated0) + epsilon;
-                Vector256<float> denominator1 = Vector256.Sqrt(accumulated1) + epsilon;
-                Vector256<float> denominator2 = Vector256.Sqrt(accumulated2) + epsilon;
-                Vector256<float> denominator3 = Vector256.Sqrt(accumulated3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<float> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> accumulated = Vector256.FusedMultiplyAdd(g, g, Vector256.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector256<float> denominator = Vector256.Sqrt(accumulated) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref float parameters, ref readonly float gradients, ref float sum, nuint length, Vector128<float> negativeLearningRate)
-        {
-            Vector128<float> epsilon = Vector128.Create(1E-10f);
-            nuint width = (nuint)Vector128<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<float> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<float> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<float> accumulatedLast = Vector128.FusedMultiplyAdd(gLast, gLast, Vector128.LoadUnsafe(in sum, last));
-            Vector128<float> denominatorLast = Vector128.Sqrt(accumulatedLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<float> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<float> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<float> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<float> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<float> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<float> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<float> accumulated0 = Vector128.FusedMultiplyAdd(g0, g0, Vector128.LoadUnsafe(in sum, i));
-                Vector128<float> accumulated1 = Vector128.FusedMultiplyAdd(g1, g1, Vector128.LoadUnsafe(in sum, i + width));
-                Vector128<float> accumulated2 = Vector128.FusedMultiplyAdd(g2, g2, Vector128.LoadUnsafe(in sum, i + 2 * width));
-                Vector128<float> accumulated3 = Vector128.FusedMultiplyAdd(g3, g3, Vector128.LoadUnsafe(in sum, i + 3 * width));
-                accumulated0.StoreUnsafe(ref sum, i);
-                accumulated1.StoreUnsafe(ref sum, i + width);
-                accumulated2.StoreUnsafe(ref sum, i + 2 * width);
-                accumulated3.StoreUnsafe(ref sum, i + 3 * width);
-                Vector128<float> denominator0 = Vector128.Sqrt(accumulated0) + epsilon;
-                Vector128<float> denominator1 = Vector128.Sqrt(accumulated1) + epsilon;
-                Vector128<float> denominator2 = Vector128.Sqrt(accumulated2) + epsilon;
-                Vector128<float> denominator3 = Vector128.Sqrt(accumulated3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<float> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> accumulated = Vector128.FusedMultiplyAdd(g, g, Vector128.LoadUnsafe(in sum, i));
-                accumulated.StoreUnsafe(ref sum, i);
-                Vector128<float> denominator = Vector128.Sqrt(accumulated) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            accumulatedLast.StoreUnsafe(ref sum, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref float parameters, ref readonly float gradients, ref float sum, nuint length, float negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                float g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                float p = Unsafe.Add(ref parameters, i);
-                float accumulated = MathF.FusedMultiplyAdd(g, g, Unsafe.Add(ref sum, i));
-                Unsafe.Add(ref sum, i) = accumulated;
-                float denominator = MathF.Sqrt(accumulated) + 1E-10f;
-                p = p + negativeLearningRate * g / denominator;
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes epsilon = TLanes.Create(1E-10f);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes accumulated = TLanes.FusedMultiplyAdd(g, g, sum);
+            sum = accumulated;
+            TLanes denominator = TLanes.Sqrt(accumulated) + epsilon;
+            p = p + TLanes.Create(negativeLearningRate) * g / denominator;
+            parameters = p;
         }
     }
 }

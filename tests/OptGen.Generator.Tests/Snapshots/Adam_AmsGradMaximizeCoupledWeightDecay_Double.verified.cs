@@ -129,7 +129,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
-            return global::OptGen.Generated.AdamAmsGradKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.AdamAmsGradUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -138,12 +138,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of AdamAmsGrad: one per vector width, and a scalar one.</summary>
-    file static class AdamAmsGradKernels
+    /// <summary>AdamAmsGrad's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct AdamAmsGradUpdate(double biasCorrection2Sqrt, double negativeStepSize) : global::OptGen.IElementUpdate<double>
     {
+        public static int StateCount => 3;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> expAvg, Span<double> expAvgSq, Span<double> maxExpAvgSq, long step, double learningRate)
         {
@@ -153,345 +153,32 @@ namespace OptGen.Generated
             double biasCorrection2 = 1.0 - Math.Pow(0.999, t);
             double negativeStepSize = -(learningRate / biasCorrection1);
             double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
-
-            ref double parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly double gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref double expAvgStart = ref MemoryMarshal.GetReference(expAvg);
-            ref double expAvgSqStart = ref MemoryMarshal.GetReference(expAvgSq);
-            ref double maxExpAvgSqStart = ref MemoryMarshal.GetReference(maxExpAvgSq);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<double>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, ref maxExpAvgSqStart, length, Vector512.Create((double)biasCorrection2Sqrt), Vector512.Create((double)negativeStepSize));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<double>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, ref maxExpAvgSqStart, length, Vector256.Create((double)biasCorrection2Sqrt), Vector256.Create((double)negativeStepSize));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<double>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, ref maxExpAvgSqStart, length, Vector128.Create((double)biasCorrection2Sqrt), Vector128.Create((double)negativeStepSize));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, ref maxExpAvgSqStart, length, (double)biasCorrection2Sqrt, (double)negativeStepSize);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new AdamAmsGradUpdate((double)biasCorrection2Sqrt, (double)negativeStepSize), parameters, gradients, expAvg, expAvgSq, maxExpAvgSq);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref double parameters, ref readonly double gradients, ref double expAvg, ref double expAvgSq, ref double maxExpAvgSq, nuint length, Vector512<double> biasCorrection2Sqrt, Vector512<double> negativeStepSize)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes expAvg, ref TLanes expAvgSq, ref TLanes maxExpAvgSq, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, double>
         {
-            Vector512<double> weightDecay = Vector512.Create(0.01);
-            Vector512<double> oneMinusBeta1 = Vector512.Create(0.09999999999999998);
-            Vector512<double> beta1 = Vector512.Create(0.9);
-            Vector512<double> oneMinusBeta2 = Vector512.Create(0.0010000000000000009);
-            Vector512<double> beta2 = Vector512.Create(0.999);
-            Vector512<double> epsilon = Vector512.Create(1E-08);
-            nuint width = (nuint)Vector512<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<double> gLast = -Vector512.LoadUnsafe(in gradients, last);
-            Vector512<double> pLast = Vector512.LoadUnsafe(in parameters, last);
-            gLast = Vector512.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector512<double> mLast = Vector512.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, last) * beta1);
-            Vector512<double> vLast = Vector512.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector512.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector512<double> vMaxLast = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, last), vLast);
-            Vector512<double> denominatorLast = Vector512.Sqrt(vMaxLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<double> g0 = -Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> g1 = -Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<double> g2 = -Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<double> g3 = -Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<double> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<double> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<double> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector512.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector512.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector512.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector512.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector512<double> m0 = Vector512.FusedMultiplyAdd(g0, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i) * beta1);
-                Vector512<double> m1 = Vector512.FusedMultiplyAdd(g1, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector512<double> m2 = Vector512.FusedMultiplyAdd(g2, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector512<double> m3 = Vector512.FusedMultiplyAdd(g3, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector512<double> v0 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector512.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector512<double> v1 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector512.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector512<double> v2 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector512.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector512<double> v3 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector512.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector512<double> vMax0 = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, i), v0);
-                Vector512<double> vMax1 = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, i + width), v1);
-                Vector512<double> vMax2 = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, i + 2 * width), v2);
-                Vector512<double> vMax3 = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, i + 3 * width), v3);
-                vMax0.StoreUnsafe(ref maxExpAvgSq, i);
-                vMax1.StoreUnsafe(ref maxExpAvgSq, i + width);
-                vMax2.StoreUnsafe(ref maxExpAvgSq, i + 2 * width);
-                vMax3.StoreUnsafe(ref maxExpAvgSq, i + 3 * width);
-                Vector512<double> denominator0 = Vector512.Sqrt(vMax0) / biasCorrection2Sqrt + epsilon;
-                Vector512<double> denominator1 = Vector512.Sqrt(vMax1) / biasCorrection2Sqrt + epsilon;
-                Vector512<double> denominator2 = Vector512.Sqrt(vMax2) / biasCorrection2Sqrt + epsilon;
-                Vector512<double> denominator3 = Vector512.Sqrt(vMax3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<double> g = -Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> p = Vector512.LoadUnsafe(in parameters, i);
-                g = Vector512.FusedMultiplyAdd(p, weightDecay, g);
-                Vector512<double> m = Vector512.FusedMultiplyAdd(g, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector512<double> v = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector512.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector512<double> vMax = Vector512.Max(Vector512.LoadUnsafe(in maxExpAvgSq, i), v);
-                vMax.StoreUnsafe(ref maxExpAvgSq, i);
-                Vector512<double> denominator = Vector512.Sqrt(vMax) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            vMaxLast.StoreUnsafe(ref maxExpAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref double parameters, ref readonly double gradients, ref double expAvg, ref double expAvgSq, ref double maxExpAvgSq, nuint length, Vector256<double> biasCorrection2Sqrt, Vector256<double> negativeStepSize)
-        {
-            Vector256<double> weightDecay = Vector256.Create(0.01);
-            Vector256<double> oneMinusBeta1 = Vector256.Create(0.09999999999999998);
-            Vector256<double> beta1 = Vector256.Create(0.9);
-            Vector256<double> oneMinusBeta2 = Vector256.Create(0.0010000000000000009);
-            Vector256<double> beta2 = Vector256.Create(0.999);
-            Vector256<double> epsilon = Vector256.Create(1E-08);
-            nuint width = (nuint)Vector256<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<double> gLast = -Vector256.LoadUnsafe(in gradients, last);
-            Vector256<double> pLast = Vector256.LoadUnsafe(in parameters, last);
-            gLast = Vector256.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector256<double> mLast = Vector256.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, last) * beta1);
-            Vector256<double> vLast = Vector256.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector256.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector256<double> vMaxLast = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, last), vLast);
-            Vector256<double> denominatorLast = Vector256.Sqrt(vMaxLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<double> g0 = -Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> g1 = -Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<double> g2 = -Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<double> g3 = -Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<double> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<double> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<double> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector256.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector256.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector256.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector256.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector256<double> m0 = Vector256.FusedMultiplyAdd(g0, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i) * beta1);
-                Vector256<double> m1 = Vector256.FusedMultiplyAdd(g1, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector256<double> m2 = Vector256.FusedMultiplyAdd(g2, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector256<double> m3 = Vector256.FusedMultiplyAdd(g3, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector256<double> v0 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector256.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector256<double> v1 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector256.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector256<double> v2 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector256.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector256<double> v3 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector256.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector256<double> vMax0 = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, i), v0);
-                Vector256<double> vMax1 = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, i + width), v1);
-                Vector256<double> vMax2 = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, i + 2 * width), v2);
-                Vector256<double> vMax3 = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, i + 3 * width), v3);
-                vMax0.StoreUnsafe(ref maxExpAvgSq, i);
-                vMax1.StoreUnsafe(ref maxExpAvgSq, i + width);
-                vMax2.StoreUnsafe(ref maxExpAvgSq, i + 2 * width);
-                vMax3.StoreUnsafe(ref maxExpAvgSq, i + 3 * width);
-                Vector256<double> denominator0 = Vector256.Sqrt(vMax0) / biasCorrection2Sqrt + epsilon;
-                Vector256<double> denominator1 = Vector256.Sqrt(vMax1) / biasCorrection2Sqrt + epsilon;
-                Vector256<double> denominator2 = Vector256.Sqrt(vMax2) / biasCorrection2Sqrt + epsilon;
-                Vector256<double> denominator3 = Vector256.Sqrt(vMax3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<double> g = -Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> p = Vector256.LoadUnsafe(in parameters, i);
-                g = Vector256.FusedMultiplyAdd(p, weightDecay, g);
-                Vector256<double> m = Vector256.FusedMultiplyAdd(g, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector256<double> v = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector256.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector256<double> vMax = Vector256.Max(Vector256.LoadUnsafe(in maxExpAvgSq, i), v);
-                vMax.StoreUnsafe(ref maxExpAvgSq, i);
-                Vector256<double> denominator = Vector256.Sqrt(vMax) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            vMaxLast.StoreUnsafe(ref maxExpAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref double parameters, ref readonly double gradients, ref double expAvg, ref double expAvgSq, ref double maxExpAvgSq, nuint length, Vector128<double> biasCorrection2Sqrt, Vector128<double> negativeStepSize)
-        {
-            Vector128<double> weightDecay = Vector128.Create(0.01);
-            Vector128<double> oneMinusBeta1 = Vector128.Create(0.09999999999999998);
-            Vector128<double> beta1 = Vector128.Create(0.9);
-            Vector128<double> oneMinusBeta2 = Vector128.Create(0.0010000000000000009);
-            Vector128<double> beta2 = Vector128.Create(0.999);
-            Vector128<double> epsilon = Vector128.Create(1E-08);
-            nuint width = (nuint)Vector128<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<double> gLast = -Vector128.LoadUnsafe(in gradients, last);
-            Vector128<double> pLast = Vector128.LoadUnsafe(in parameters, last);
-            gLast = Vector128.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector128<double> mLast = Vector128.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, last) * beta1);
-            Vector128<double> vLast = Vector128.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector128.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector128<double> vMaxLast = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, last), vLast);
-            Vector128<double> denominatorLast = Vector128.Sqrt(vMaxLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<double> g0 = -Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> g1 = -Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<double> g2 = -Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<double> g3 = -Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<double> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<double> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<double> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector128.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector128.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector128.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector128.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector128<double> m0 = Vector128.FusedMultiplyAdd(g0, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i) * beta1);
-                Vector128<double> m1 = Vector128.FusedMultiplyAdd(g1, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector128<double> m2 = Vector128.FusedMultiplyAdd(g2, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector128<double> m3 = Vector128.FusedMultiplyAdd(g3, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector128<double> v0 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector128.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector128<double> v1 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector128.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector128<double> v2 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector128.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector128<double> v3 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector128.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector128<double> vMax0 = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, i), v0);
-                Vector128<double> vMax1 = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, i + width), v1);
-                Vector128<double> vMax2 = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, i + 2 * width), v2);
-                Vector128<double> vMax3 = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, i + 3 * width), v3);
-                vMax0.StoreUnsafe(ref maxExpAvgSq, i);
-                vMax1.StoreUnsafe(ref maxExpAvgSq, i + width);
-                vMax2.StoreUnsafe(ref maxExpAvgSq, i + 2 * width);
-                vMax3.StoreUnsafe(ref maxExpAvgSq, i + 3 * width);
-                Vector128<double> denominator0 = Vector128.Sqrt(vMax0) / biasCorrection2Sqrt + epsilon;
-                Vector128<double> denominator1 = Vector128.Sqrt(vMax1) / biasCorrection2Sqrt + epsilon;
-                Vector128<double> denominator2 = Vector128.Sqrt(vMax2) / biasCorrection2Sqrt + epsilon;
-                Vector128<double> denominator3 = Vector128.Sqrt(vMax3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<double> g = -Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> p = Vector128.LoadUnsafe(in parameters, i);
-                g = Vector128.FusedMultiplyAdd(p, weightDecay, g);
-                Vector128<double> m = Vector128.FusedMultiplyAdd(g, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector128<double> v = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector128.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector128<double> vMax = Vector128.Max(Vector128.LoadUnsafe(in maxExpAvgSq, i), v);
-                vMax.StoreUnsafe(ref maxExpAvgSq, i);
-                Vector128<double> denominator = Vector128.Sqrt(vMax) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            vMaxLast.StoreUnsafe(ref maxExpAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref double parameters, ref readonly double gradients, ref double expAvg, ref double expAvgSq, ref double maxExpAvgSq, nuint length, double biasCorrection2Sqrt, double negativeStepSize)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                double g = -Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                double p = Unsafe.Add(ref parameters, i);
-                g = Math.FusedMultiplyAdd(p, 0.01, g);
-                double m = Math.FusedMultiplyAdd(g, 0.09999999999999998, Unsafe.Add(ref expAvg, i) * 0.9);
-                Unsafe.Add(ref expAvg, i) = m;
-                double v = Math.FusedMultiplyAdd(0.0010000000000000009 * g, g, Unsafe.Add(ref expAvgSq, i) * 0.999);
-                Unsafe.Add(ref expAvgSq, i) = v;
-                double vMax = Math.Max(Unsafe.Add(ref maxExpAvgSq, i), v);
-                Unsafe.Add(ref maxExpAvgSq, i) = vMax;
-                double denominator = Math.Sqrt(vMax) / biasCorrection2Sqrt + 1E-08;
-                p = p + negativeStepSize * m / denominator;
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes weightDecay = TLanes.Create(0.01);
+            TLanes oneMinusBeta1 = TLanes.Create(0.09999999999999998);
+            TLanes beta1 = TLanes.Create(0.9);
+            TLanes oneMinusBeta2 = TLanes.Create(0.0010000000000000009);
+            TLanes beta2 = TLanes.Create(0.999);
+            TLanes epsilon = TLanes.Create(1E-08);
+            TLanes g = -gradients;
+            TLanes p = parameters;
+            g = TLanes.FusedMultiplyAdd(p, weightDecay, g);
+            TLanes m = TLanes.FusedMultiplyAdd(g, oneMinusBeta1, expAvg * beta1);
+            expAvg = m;
+            TLanes v = TLanes.FusedMultiplyAdd(oneMinusBeta2 * g, g, expAvgSq * beta2);
+            expAvgSq = v;
+            TLanes vMax = TLanes.Max(maxExpAvgSq, v);
+            maxExpAvgSq = vMax;
+            TLanes denominator = TLanes.Sqrt(vMax) / TLanes.Create(biasCorrection2Sqrt) + epsilon;
+            p = p + TLanes.Create(negativeStepSize) * m / denominator;
+            parameters = p;
         }
     }
 }

@@ -123,7 +123,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
-            return global::OptGen.Generated.RmsPropCenteredKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.RmsPropCenteredUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -132,350 +132,41 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of RmsPropCentered: one per vector width, and a scalar one.</summary>
-    file static class RmsPropCenteredKernels
+    /// <summary>RmsPropCentered's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct RmsPropCenteredUpdate(double negativeLearningRate) : global::OptGen.IElementUpdate<double>
     {
+        public static int StateCount => 3;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> squareAvg, Span<double> gradAvg, Span<double> momentumBuffer, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
             double negativeLearningRate = -learningRate;
-
-            ref double parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly double gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref double squareAvgStart = ref MemoryMarshal.GetReference(squareAvg);
-            ref double gradAvgStart = ref MemoryMarshal.GetReference(gradAvg);
-            ref double momentumBufferStart = ref MemoryMarshal.GetReference(momentumBuffer);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<double>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref squareAvgStart, ref gradAvgStart, ref momentumBufferStart, length, Vector512.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<double>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref squareAvgStart, ref gradAvgStart, ref momentumBufferStart, length, Vector256.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<double>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref squareAvgStart, ref gradAvgStart, ref momentumBufferStart, length, Vector128.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref squareAvgStart, ref gradAvgStart, ref momentumBufferStart, length, (double)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new RmsPropCenteredUpdate((double)negativeLearningRate), parameters, gradients, squareAvg, gradAvg, momentumBuffer);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref double parameters, ref readonly double gradients, ref double squareAvg, ref double gradAvg, ref double momentumBuffer, nuint length, Vector512<double> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes squareAvg, ref TLanes gradAvg, ref TLanes momentumBuffer, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, double>
         {
-            Vector512<double> oneMinusAlpha = Vector512.Create(0.010000000000000009);
-            Vector512<double> alpha = Vector512.Create(0.99);
-            Vector512<double> epsilon = Vector512.Create(1E-08);
-            Vector512<double> momentum = Vector512.Create(0.9);
-            nuint width = (nuint)Vector512<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<double> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<double> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<double> squareAverageLast = Vector512.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector512.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector512<double> gradientAverageLast = Vector512.FusedMultiplyAdd(gLast, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, last) * alpha);
-            Vector512<double> varianceLast = Vector512.FusedMultiplyAdd(-gradientAverageLast, gradientAverageLast, squareAverageLast);
-            Vector512<double> denominatorLast = Vector512.Sqrt(varianceLast) + epsilon;
-            Vector512<double> bLast = Vector512.LoadUnsafe(in momentumBuffer, last) * momentum + gLast / denominatorLast;
-            pLast = Vector512.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<double> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<double> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<double> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<double> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<double> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<double> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<double> squareAverage0 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector512.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector512<double> squareAverage1 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector512.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector512<double> squareAverage2 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector512.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector512<double> squareAverage3 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector512.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector512<double> gradientAverage0 = Vector512.FusedMultiplyAdd(g0, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, i) * alpha);
-                Vector512<double> gradientAverage1 = Vector512.FusedMultiplyAdd(g1, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, i + width) * alpha);
-                Vector512<double> gradientAverage2 = Vector512.FusedMultiplyAdd(g2, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, i + 2 * width) * alpha);
-                Vector512<double> gradientAverage3 = Vector512.FusedMultiplyAdd(g3, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, i + 3 * width) * alpha);
-                gradientAverage0.StoreUnsafe(ref gradAvg, i);
-                gradientAverage1.StoreUnsafe(ref gradAvg, i + width);
-                gradientAverage2.StoreUnsafe(ref gradAvg, i + 2 * width);
-                gradientAverage3.StoreUnsafe(ref gradAvg, i + 3 * width);
-                Vector512<double> variance0 = Vector512.FusedMultiplyAdd(-gradientAverage0, gradientAverage0, squareAverage0);
-                Vector512<double> variance1 = Vector512.FusedMultiplyAdd(-gradientAverage1, gradientAverage1, squareAverage1);
-                Vector512<double> variance2 = Vector512.FusedMultiplyAdd(-gradientAverage2, gradientAverage2, squareAverage2);
-                Vector512<double> variance3 = Vector512.FusedMultiplyAdd(-gradientAverage3, gradientAverage3, squareAverage3);
-                Vector512<double> denominator0 = Vector512.Sqrt(variance0) + epsilon;
-                Vector512<double> denominator1 = Vector512.Sqrt(variance1) + epsilon;
-                Vector512<double> denominator2 = Vector512.Sqrt(variance2) + epsilon;
-                Vector512<double> denominator3 = Vector512.Sqrt(variance3) + epsilon;
-                Vector512<double> b0 = Vector512.LoadUnsafe(in momentumBuffer, i) * momentum + g0 / denominator0;
-                Vector512<double> b1 = Vector512.LoadUnsafe(in momentumBuffer, i + width) * momentum + g1 / denominator1;
-                Vector512<double> b2 = Vector512.LoadUnsafe(in momentumBuffer, i + 2 * width) * momentum + g2 / denominator2;
-                Vector512<double> b3 = Vector512.LoadUnsafe(in momentumBuffer, i + 3 * width) * momentum + g3 / denominator3;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector512.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector512.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector512.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector512.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<double> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> squareAverage = Vector512.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector512.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector512<double> gradientAverage = Vector512.FusedMultiplyAdd(g, oneMinusAlpha, Vector512.LoadUnsafe(in gradAvg, i) * alpha);
-                gradientAverage.StoreUnsafe(ref gradAvg, i);
-                Vector512<double> variance = Vector512.FusedMultiplyAdd(-gradientAverage, gradientAverage, squareAverage);
-                Vector512<double> denominator = Vector512.Sqrt(variance) + epsilon;
-                Vector512<double> b = Vector512.LoadUnsafe(in momentumBuffer, i) * momentum + g / denominator;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector512.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            gradientAverageLast.StoreUnsafe(ref gradAvg, last);
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref double parameters, ref readonly double gradients, ref double squareAvg, ref double gradAvg, ref double momentumBuffer, nuint length, Vector256<double> negativeLearningRate)
-        {
-            Vector256<double> oneMinusAlpha = Vector256.Create(0.010000000000000009);
-            Vector256<double> alpha = Vector256.Create(0.99);
-            Vector256<double> epsilon = Vector256.Create(1E-08);
-            Vector256<double> momentum = Vector256.Create(0.9);
-            nuint width = (nuint)Vector256<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<double> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<double> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<double> squareAverageLast = Vector256.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector256.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector256<double> gradientAverageLast = Vector256.FusedMultiplyAdd(gLast, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, last) * alpha);
-            Vector256<double> varianceLast = Vector256.FusedMultiplyAdd(-gradientAverageLast, gradientAverageLast, squareAverageLast);
-            Vector256<double> denominatorLast = Vector256.Sqrt(varianceLast) + epsilon;
-            Vector256<double> bLast = Vector256.LoadUnsafe(in momentumBuffer, last) * momentum + gLast / denominatorLast;
-            pLast = Vector256.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<double> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<double> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<double> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<double> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<double> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<double> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<double> squareAverage0 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector256.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector256<double> squareAverage1 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector256.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector256<double> squareAverage2 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector256.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector256<double> squareAverage3 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector256.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector256<double> gradientAverage0 = Vector256.FusedMultiplyAdd(g0, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, i) * alpha);
-                Vector256<double> gradientAverage1 = Vector256.FusedMultiplyAdd(g1, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, i + width) * alpha);
-                Vector256<double> gradientAverage2 = Vector256.FusedMultiplyAdd(g2, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, i + 2 * width) * alpha);
-                Vector256<double> gradientAverage3 = Vector256.FusedMultiplyAdd(g3, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, i + 3 * width) * alpha);
-                gradientAverage0.StoreUnsafe(ref gradAvg, i);
-                gradientAverage1.StoreUnsafe(ref gradAvg, i + width);
-                gradientAverage2.StoreUnsafe(ref gradAvg, i + 2 * width);
-                gradientAverage3.StoreUnsafe(ref gradAvg, i + 3 * width);
-                Vector256<double> variance0 = Vector256.FusedMultiplyAdd(-gradientAverage0, gradientAverage0, squareAverage0);
-                Vector256<double> variance1 = Vector256.FusedMultiplyAdd(-gradientAverage1, gradientAverage1, squareAverage1);
-                Vector256<double> variance2 = Vector256.FusedMultiplyAdd(-gradientAverage2, gradientAverage2, squareAverage2);
-                Vector256<double> variance3 = Vector256.FusedMultiplyAdd(-gradientAverage3, gradientAverage3, squareAverage3);
-                Vector256<double> denominator0 = Vector256.Sqrt(variance0) + epsilon;
-                Vector256<double> denominator1 = Vector256.Sqrt(variance1) + epsilon;
-                Vector256<double> denominator2 = Vector256.Sqrt(variance2) + epsilon;
-                Vector256<double> denominator3 = Vector256.Sqrt(variance3) + epsilon;
-                Vector256<double> b0 = Vector256.LoadUnsafe(in momentumBuffer, i) * momentum + g0 / denominator0;
-                Vector256<double> b1 = Vector256.LoadUnsafe(in momentumBuffer, i + width) * momentum + g1 / denominator1;
-                Vector256<double> b2 = Vector256.LoadUnsafe(in momentumBuffer, i + 2 * width) * momentum + g2 / denominator2;
-                Vector256<double> b3 = Vector256.LoadUnsafe(in momentumBuffer, i + 3 * width) * momentum + g3 / denominator3;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector256.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector256.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector256.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector256.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<double> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> squareAverage = Vector256.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector256.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector256<double> gradientAverage = Vector256.FusedMultiplyAdd(g, oneMinusAlpha, Vector256.LoadUnsafe(in gradAvg, i) * alpha);
-                gradientAverage.StoreUnsafe(ref gradAvg, i);
-                Vector256<double> variance = Vector256.FusedMultiplyAdd(-gradientAverage, gradientAverage, squareAverage);
-                Vector256<double> denominator = Vector256.Sqrt(variance) + epsilon;
-                Vector256<double> b = Vector256.LoadUnsafe(in momentumBuffer, i) * momentum + g / denominator;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector256.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            gradientAverageLast.StoreUnsafe(ref gradAvg, last);
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref double parameters, ref readonly double gradients, ref double squareAvg, ref double gradAvg, ref double momentumBuffer, nuint length, Vector128<double> negativeLearningRate)
-        {
-            Vector128<double> oneMinusAlpha = Vector128.Create(0.010000000000000009);
-            Vector128<double> alpha = Vector128.Create(0.99);
-            Vector128<double> epsilon = Vector128.Create(1E-08);
-            Vector128<double> momentum = Vector128.Create(0.9);
-            nuint width = (nuint)Vector128<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<double> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<double> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<double> squareAverageLast = Vector128.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector128.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector128<double> gradientAverageLast = Vector128.FusedMultiplyAdd(gLast, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, last) * alpha);
-            Vector128<double> varianceLast = Vector128.FusedMultiplyAdd(-gradientAverageLast, gradientAverageLast, squareAverageLast);
-            Vector128<double> denominatorLast = Vector128.Sqrt(varianceLast) + epsilon;
-            Vector128<double> bLast = Vector128.LoadUnsafe(in momentumBuffer, last) * momentum + gLast / denominatorLast;
-            pLast = Vector128.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<double> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<double> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<double> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<double> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<double> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<double> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<double> squareAverage0 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector128.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector128<double> squareAverage1 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector128.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector128<double> squareAverage2 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector128.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector128<double> squareAverage3 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector128.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector128<double> gradientAverage0 = Vector128.FusedMultiplyAdd(g0, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, i) * alpha);
-                Vector128<double> gradientAverage1 = Vector128.FusedMultiplyAdd(g1, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, i + width) * alpha);
-                Vector128<double> gradientAverage2 = Vector128.FusedMultiplyAdd(g2, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, i + 2 * width) * alpha);
-                Vector128<double> gradientAverage3 = Vector128.FusedMultiplyAdd(g3, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, i + 3 * width) * alpha);
-                gradientAverage0.StoreUnsafe(ref gradAvg, i);
-                gradientAverage1.StoreUnsafe(ref gradAvg, i + width);
-                gradientAverage2.StoreUnsafe(ref gradAvg, i + 2 * width);
-                gradientAverage3.StoreUnsafe(ref gradAvg, i + 3 * width);
-                Vector128<double> variance0 = Vector128.FusedMultiplyAdd(-gradientAverage0, gradientAverage0, squareAverage0);
-                Vector128<double> variance1 = Vector128.FusedMultiplyAdd(-gradientAverage1, gradientAverage1, squareAverage1);
-                Vector128<double> variance2 = Vector128.FusedMultiplyAdd(-gradientAverage2, gradientAverage2, squareAverage2);
-                Vector128<double> variance3 = Vector128.FusedMultiplyAdd(-gradientAverage3, gradientAverage3, squareAverage3);
-                Vector128<double> denominator0 = Vector128.Sqrt(variance0) + epsilon;
-                Vector128<double> denominator1 = Vector128.Sqrt(variance1) + epsilon;
-                Vector128<double> denominator2 = Vector128.Sqrt(variance2) + epsilon;
-                Vector128<double> denominator3 = Vector128.Sqrt(variance3) + epsilon;
-                Vector128<double> b0 = Vector128.LoadUnsafe(in momentumBuffer, i) * momentum + g0 / denominator0;
-                Vector128<double> b1 = Vector128.LoadUnsafe(in momentumBuffer, i + width) * momentum + g1 / denominator1;
-                Vector128<double> b2 = Vector128.LoadUnsafe(in momentumBuffer, i + 2 * width) * momentum + g2 / denominator2;
-                Vector128<double> b3 = Vector128.LoadUnsafe(in momentumBuffer, i + 3 * width) * momentum + g3 / denominator3;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector128.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector128.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector128.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector128.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<double> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> squareAverage = Vector128.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector128.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector128<double> gradientAverage = Vector128.FusedMultiplyAdd(g, oneMinusAlpha, Vector128.LoadUnsafe(in gradAvg, i) * alpha);
-                gradientAverage.StoreUnsafe(ref gradAvg, i);
-                Vector128<double> variance = Vector128.FusedMultiplyAdd(-gradientAverage, gradientAverage, squareAverage);
-                Vector128<double> denominator = Vector128.Sqrt(variance) + epsilon;
-                Vector128<double> b = Vector128.LoadUnsafe(in momentumBuffer, i) * momentum + g / denominator;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector128.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            gradientAverageLast.StoreUnsafe(ref gradAvg, last);
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref double parameters, ref readonly double gradients, ref double squareAvg, ref double gradAvg, ref double momentumBuffer, nuint length, double negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                double g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                double p = Unsafe.Add(ref parameters, i);
-                double squareAverage = Math.FusedMultiplyAdd(0.010000000000000009 * g, g, Unsafe.Add(ref squareAvg, i) * 0.99);
-                Unsafe.Add(ref squareAvg, i) = squareAverage;
-                double gradientAverage = Math.FusedMultiplyAdd(g, 0.010000000000000009, Unsafe.Add(ref gradAvg, i) * 0.99);
-                Unsafe.Add(ref gradAvg, i) = gradientAverage;
-                double variance = Math.FusedMultiplyAdd(-gradientAverage, gradientAverage, squareAverage);
-                double denominator = Math.Sqrt(variance) + 1E-08;
-                double b = Unsafe.Add(ref momentumBuffer, i) * 0.9 + g / denominator;
-                Unsafe.Add(ref momentumBuffer, i) = b;
-                p = Math.FusedMultiplyAdd(b, negativeLearningRate, p);
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes oneMinusAlpha = TLanes.Create(0.010000000000000009);
+            TLanes alpha = TLanes.Create(0.99);
+            TLanes epsilon = TLanes.Create(1E-08);
+            TLanes momentum = TLanes.Create(0.9);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes squareAverage = TLanes.FusedMultiplyAdd(oneMinusAlpha * g, g, squareAvg * alpha);
+            squareAvg = squareAverage;
+            TLanes gradientAverage = TLanes.FusedMultiplyAdd(g, oneMinusAlpha, gradAvg * alpha);
+            gradAvg = gradientAverage;
+            TLanes variance = TLanes.FusedMultiplyAdd(-gradientAverage, gradientAverage, squareAverage);
+            TLanes denominator = TLanes.Sqrt(variance) + epsilon;
+            TLanes b = momentumBuffer * momentum + g / denominator;
+            momentumBuffer = b;
+            p = TLanes.FusedMultiplyAdd(b, TLanes.Create(negativeLearningRate), p);
+            parameters = p;
         }
     }
 }

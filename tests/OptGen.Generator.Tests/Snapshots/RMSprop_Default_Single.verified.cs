@@ -107,7 +107,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.RmsPropOptimizerKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.RmsPropOptimizerUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -116,250 +116,35 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of RmsPropOptimizer: one per vector width, and a scalar one.</summary>
-    file static class RmsPropOptimizerKernels
+    /// <summary>RmsPropOptimizer's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct RmsPropOptimizerUpdate(float negativeLearningRate) : global::OptGen.IElementUpdate<float>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> squareAvg, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
             double negativeLearningRate = -learningRate;
-
-            ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float squareAvgStart = ref MemoryMarshal.GetReference(squareAvg);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref squareAvgStart, length, Vector512.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref squareAvgStart, length, Vector256.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref squareAvgStart, length, Vector128.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref squareAvgStart, length, (float)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new RmsPropOptimizerUpdate((float)negativeLearningRate), parameters, gradients, squareAvg);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref float parameters, ref readonly float gradients, ref float squareAvg, nuint length, Vector512<float> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes squareAvg, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, float>
         {
-            Vector512<float> oneMinusAlpha = Vector512.Create(0.01f);
-            Vector512<float> alpha = Vector512.Create(0.99f);
-            Vector512<float> epsilon = Vector512.Create(1E-08f);
-            nuint width = (nuint)Vector512<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<float> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<float> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<float> squareAverageLast = Vector512.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector512.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector512<float> denominatorLast = Vector512.Sqrt(squareAverageLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<float> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<float> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<float> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<float> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<float> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<float> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<float> squareAverage0 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector512.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector512<float> squareAverage1 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector512.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector512<float> squareAverage2 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector512.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector512<float> squareAverage3 = Vector512.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector512.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector512<float> denominator0 = Vector512.Sqrt(squareAverage0) + epsilon;
-                Vector512<float> denominator1 = Vector512.Sqrt(squareAverage1) + epsilon;
-                Vector512<float> denominator2 = Vector512.Sqrt(squareAverage2) + epsilon;
-                Vector512<float> denominator3 = Vector512.Sqrt(squareAverage3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<float> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> squareAverage = Vector512.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector512.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector512<float> denominator = Vector512.Sqrt(squareAverage) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref float parameters, ref readonly float gradients, ref float squareAvg, nuint length, Vector256<float> negativeLearningRate)
-        {
-            Vector256<float> oneMinusAlpha = Vector256.Create(0.01f);
-            Vector256<float> alpha = Vector256.Create(0.99f);
-            Vector256<float> epsilon = Vector256.Create(1E-08f);
-            nuint width = (nuint)Vector256<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<float> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<float> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<float> squareAverageLast = Vector256.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector256.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector256<float> denominatorLast = Vector256.Sqrt(squareAverageLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<float> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<float> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<float> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<float> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<float> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<float> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<float> squareAverage0 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector256.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector256<float> squareAverage1 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector256.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector256<float> squareAverage2 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector256.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector256<float> squareAverage3 = Vector256.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector256.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector256<float> denominator0 = Vector256.Sqrt(squareAverage0) + epsilon;
-                Vector256<float> denominator1 = Vector256.Sqrt(squareAverage1) + epsilon;
-                Vector256<float> denominator2 = Vector256.Sqrt(squareAverage2) + epsilon;
-                Vector256<float> denominator3 = Vector256.Sqrt(squareAverage3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<float> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> squareAverage = Vector256.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector256.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector256<float> denominator = Vector256.Sqrt(squareAverage) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref float parameters, ref readonly float gradients, ref float squareAvg, nuint length, Vector128<float> negativeLearningRate)
-        {
-            Vector128<float> oneMinusAlpha = Vector128.Create(0.01f);
-            Vector128<float> alpha = Vector128.Create(0.99f);
-            Vector128<float> epsilon = Vector128.Create(1E-08f);
-            nuint width = (nuint)Vector128<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<float> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<float> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<float> squareAverageLast = Vector128.FusedMultiplyAdd(oneMinusAlpha * gLast, gLast, Vector128.LoadUnsafe(in squareAvg, last) * alpha);
-            Vector128<float> denominatorLast = Vector128.Sqrt(squareAverageLast) + epsilon;
-            pLast = pLast + negativeLearningRate * gLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<float> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<float> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<float> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<float> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<float> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<float> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<float> squareAverage0 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g0, g0, Vector128.LoadUnsafe(in squareAvg, i) * alpha);
-                Vector128<float> squareAverage1 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g1, g1, Vector128.LoadUnsafe(in squareAvg, i + width) * alpha);
-                Vector128<float> squareAverage2 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g2, g2, Vector128.LoadUnsafe(in squareAvg, i + 2 * width) * alpha);
-                Vector128<float> squareAverage3 = Vector128.FusedMultiplyAdd(oneMinusAlpha * g3, g3, Vector128.LoadUnsafe(in squareAvg, i + 3 * width) * alpha);
-                squareAverage0.StoreUnsafe(ref squareAvg, i);
-                squareAverage1.StoreUnsafe(ref squareAvg, i + width);
-                squareAverage2.StoreUnsafe(ref squareAvg, i + 2 * width);
-                squareAverage3.StoreUnsafe(ref squareAvg, i + 3 * width);
-                Vector128<float> denominator0 = Vector128.Sqrt(squareAverage0) + epsilon;
-                Vector128<float> denominator1 = Vector128.Sqrt(squareAverage1) + epsilon;
-                Vector128<float> denominator2 = Vector128.Sqrt(squareAverage2) + epsilon;
-                Vector128<float> denominator3 = Vector128.Sqrt(squareAverage3) + epsilon;
-                p0 = p0 + negativeLearningRate * g0 / denominator0;
-                p1 = p1 + negativeLearningRate * g1 / denominator1;
-                p2 = p2 + negativeLearningRate * g2 / denominator2;
-                p3 = p3 + negativeLearningRate * g3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<float> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> squareAverage = Vector128.FusedMultiplyAdd(oneMinusAlpha * g, g, Vector128.LoadUnsafe(in squareAvg, i) * alpha);
-                squareAverage.StoreUnsafe(ref squareAvg, i);
-                Vector128<float> denominator = Vector128.Sqrt(squareAverage) + epsilon;
-                p = p + negativeLearningRate * g / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            squareAverageLast.StoreUnsafe(ref squareAvg, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref float parameters, ref readonly float gradients, ref float squareAvg, nuint length, float negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                float g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                float p = Unsafe.Add(ref parameters, i);
-                float squareAverage = MathF.FusedMultiplyAdd(0.01f * g, g, Unsafe.Add(ref squareAvg, i) * 0.99f);
-                Unsafe.Add(ref squareAvg, i) = squareAverage;
-                float denominator = MathF.Sqrt(squareAverage) + 1E-08f;
-                p = p + negativeLearningRate * g / denominator;
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes oneMinusAlpha = TLanes.Create(0.01f);
+            TLanes alpha = TLanes.Create(0.99f);
+            TLanes epsilon = TLanes.Create(1E-08f);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes squareAverage = TLanes.FusedMultiplyAdd(oneMinusAlpha * g, g, squareAvg * alpha);
+            squareAvg = squareAverage;
+            TLanes denominator = TLanes.Sqrt(squareAverage) + epsilon;
+            p = p + TLanes.Create(negativeLearningRate) * g / denominator;
+            parameters = p;
         }
     }
 }

@@ -123,7 +123,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.AdamExponentialKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.AdamExponentialUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -132,12 +132,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of AdamExponential: one per vector width, and a scalar one.</summary>
-    file static class AdamExponentialKernels
+    /// <summary>AdamExponential's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct AdamExponentialUpdate(float biasCorrection2Sqrt, float negativeStepSize) : global::OptGen.IElementUpdate<float>
     {
+        public static int StateCount => 2;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, long step, double learningRate)
         {
@@ -147,284 +147,28 @@ namespace OptGen.Generated
             double biasCorrection2 = 1.0 - Math.Pow(0.999, t);
             double negativeStepSize = -(learningRate / biasCorrection1);
             double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
-
-            ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float expAvgStart = ref MemoryMarshal.GetReference(expAvg);
-            ref float expAvgSqStart = ref MemoryMarshal.GetReference(expAvgSq);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, length, Vector512.Create((float)biasCorrection2Sqrt), Vector512.Create((float)negativeStepSize));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, length, Vector256.Create((float)biasCorrection2Sqrt), Vector256.Create((float)negativeStepSize));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, length, Vector128.Create((float)biasCorrection2Sqrt), Vector128.Create((float)negativeStepSize));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref expAvgStart, ref expAvgSqStart, length, (float)biasCorrection2Sqrt, (float)negativeStepSize);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new AdamExponentialUpdate((float)biasCorrection2Sqrt, (float)negativeStepSize), parameters, gradients, expAvg, expAvgSq);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref float parameters, ref readonly float gradients, ref float expAvg, ref float expAvgSq, nuint length, Vector512<float> biasCorrection2Sqrt, Vector512<float> negativeStepSize)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes expAvg, ref TLanes expAvgSq, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, float>
         {
-            Vector512<float> oneMinusBeta1 = Vector512.Create(0.1f);
-            Vector512<float> beta1 = Vector512.Create(0.9f);
-            Vector512<float> oneMinusBeta2 = Vector512.Create(0.001f);
-            Vector512<float> beta2 = Vector512.Create(0.999f);
-            Vector512<float> epsilon = Vector512.Create(1E-08f);
-            nuint width = (nuint)Vector512<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<float> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<float> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<float> mLast = Vector512.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, last) * beta1);
-            Vector512<float> vLast = Vector512.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector512.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector512<float> denominatorLast = Vector512.Sqrt(vLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<float> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<float> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<float> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<float> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<float> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<float> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<float> m0 = Vector512.FusedMultiplyAdd(g0, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i) * beta1);
-                Vector512<float> m1 = Vector512.FusedMultiplyAdd(g1, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector512<float> m2 = Vector512.FusedMultiplyAdd(g2, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector512<float> m3 = Vector512.FusedMultiplyAdd(g3, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector512<float> v0 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector512.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector512<float> v1 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector512.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector512<float> v2 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector512.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector512<float> v3 = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector512.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector512<float> denominator0 = Vector512.Sqrt(v0) / biasCorrection2Sqrt + epsilon;
-                Vector512<float> denominator1 = Vector512.Sqrt(v1) / biasCorrection2Sqrt + epsilon;
-                Vector512<float> denominator2 = Vector512.Sqrt(v2) / biasCorrection2Sqrt + epsilon;
-                Vector512<float> denominator3 = Vector512.Sqrt(v3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<float> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> m = Vector512.FusedMultiplyAdd(g, oneMinusBeta1, Vector512.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector512<float> v = Vector512.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector512.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector512<float> denominator = Vector512.Sqrt(v) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref float parameters, ref readonly float gradients, ref float expAvg, ref float expAvgSq, nuint length, Vector256<float> biasCorrection2Sqrt, Vector256<float> negativeStepSize)
-        {
-            Vector256<float> oneMinusBeta1 = Vector256.Create(0.1f);
-            Vector256<float> beta1 = Vector256.Create(0.9f);
-            Vector256<float> oneMinusBeta2 = Vector256.Create(0.001f);
-            Vector256<float> beta2 = Vector256.Create(0.999f);
-            Vector256<float> epsilon = Vector256.Create(1E-08f);
-            nuint width = (nuint)Vector256<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<float> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<float> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<float> mLast = Vector256.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, last) * beta1);
-            Vector256<float> vLast = Vector256.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector256.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector256<float> denominatorLast = Vector256.Sqrt(vLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<float> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<float> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<float> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<float> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<float> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<float> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<float> m0 = Vector256.FusedMultiplyAdd(g0, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i) * beta1);
-                Vector256<float> m1 = Vector256.FusedMultiplyAdd(g1, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector256<float> m2 = Vector256.FusedMultiplyAdd(g2, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector256<float> m3 = Vector256.FusedMultiplyAdd(g3, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector256<float> v0 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector256.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector256<float> v1 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector256.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector256<float> v2 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector256.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector256<float> v3 = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector256.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector256<float> denominator0 = Vector256.Sqrt(v0) / biasCorrection2Sqrt + epsilon;
-                Vector256<float> denominator1 = Vector256.Sqrt(v1) / biasCorrection2Sqrt + epsilon;
-                Vector256<float> denominator2 = Vector256.Sqrt(v2) / biasCorrection2Sqrt + epsilon;
-                Vector256<float> denominator3 = Vector256.Sqrt(v3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<float> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> m = Vector256.FusedMultiplyAdd(g, oneMinusBeta1, Vector256.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector256<float> v = Vector256.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector256.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector256<float> denominator = Vector256.Sqrt(v) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref float parameters, ref readonly float gradients, ref float expAvg, ref float expAvgSq, nuint length, Vector128<float> biasCorrection2Sqrt, Vector128<float> negativeStepSize)
-        {
-            Vector128<float> oneMinusBeta1 = Vector128.Create(0.1f);
-            Vector128<float> beta1 = Vector128.Create(0.9f);
-            Vector128<float> oneMinusBeta2 = Vector128.Create(0.001f);
-            Vector128<float> beta2 = Vector128.Create(0.999f);
-            Vector128<float> epsilon = Vector128.Create(1E-08f);
-            nuint width = (nuint)Vector128<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<float> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<float> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<float> mLast = Vector128.FusedMultiplyAdd(gLast, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, last) * beta1);
-            Vector128<float> vLast = Vector128.FusedMultiplyAdd(oneMinusBeta2 * gLast, gLast, Vector128.LoadUnsafe(in expAvgSq, last) * beta2);
-            Vector128<float> denominatorLast = Vector128.Sqrt(vLast) / biasCorrection2Sqrt + epsilon;
-            pLast = pLast + negativeStepSize * mLast / denominatorLast;
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<float> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<float> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<float> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<float> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<float> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<float> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<float> m0 = Vector128.FusedMultiplyAdd(g0, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i) * beta1);
-                Vector128<float> m1 = Vector128.FusedMultiplyAdd(g1, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + width) * beta1);
-                Vector128<float> m2 = Vector128.FusedMultiplyAdd(g2, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + 2 * width) * beta1);
-                Vector128<float> m3 = Vector128.FusedMultiplyAdd(g3, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i + 3 * width) * beta1);
-                m0.StoreUnsafe(ref expAvg, i);
-                m1.StoreUnsafe(ref expAvg, i + width);
-                m2.StoreUnsafe(ref expAvg, i + 2 * width);
-                m3.StoreUnsafe(ref expAvg, i + 3 * width);
-                Vector128<float> v0 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g0, g0, Vector128.LoadUnsafe(in expAvgSq, i) * beta2);
-                Vector128<float> v1 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g1, g1, Vector128.LoadUnsafe(in expAvgSq, i + width) * beta2);
-                Vector128<float> v2 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g2, g2, Vector128.LoadUnsafe(in expAvgSq, i + 2 * width) * beta2);
-                Vector128<float> v3 = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g3, g3, Vector128.LoadUnsafe(in expAvgSq, i + 3 * width) * beta2);
-                v0.StoreUnsafe(ref expAvgSq, i);
-                v1.StoreUnsafe(ref expAvgSq, i + width);
-                v2.StoreUnsafe(ref expAvgSq, i + 2 * width);
-                v3.StoreUnsafe(ref expAvgSq, i + 3 * width);
-                Vector128<float> denominator0 = Vector128.Sqrt(v0) / biasCorrection2Sqrt + epsilon;
-                Vector128<float> denominator1 = Vector128.Sqrt(v1) / biasCorrection2Sqrt + epsilon;
-                Vector128<float> denominator2 = Vector128.Sqrt(v2) / biasCorrection2Sqrt + epsilon;
-                Vector128<float> denominator3 = Vector128.Sqrt(v3) / biasCorrection2Sqrt + epsilon;
-                p0 = p0 + negativeStepSize * m0 / denominator0;
-                p1 = p1 + negativeStepSize * m1 / denominator1;
-                p2 = p2 + negativeStepSize * m2 / denominator2;
-                p3 = p3 + negativeStepSize * m3 / denominator3;
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<float> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> m = Vector128.FusedMultiplyAdd(g, oneMinusBeta1, Vector128.LoadUnsafe(in expAvg, i) * beta1);
-                m.StoreUnsafe(ref expAvg, i);
-                Vector128<float> v = Vector128.FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector128.LoadUnsafe(in expAvgSq, i) * beta2);
-                v.StoreUnsafe(ref expAvgSq, i);
-                Vector128<float> denominator = Vector128.Sqrt(v) / biasCorrection2Sqrt + epsilon;
-                p = p + negativeStepSize * m / denominator;
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            mLast.StoreUnsafe(ref expAvg, last);
-            vLast.StoreUnsafe(ref expAvgSq, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref float parameters, ref readonly float gradients, ref float expAvg, ref float expAvgSq, nuint length, float biasCorrection2Sqrt, float negativeStepSize)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                float g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                float p = Unsafe.Add(ref parameters, i);
-                float m = MathF.FusedMultiplyAdd(g, 0.1f, Unsafe.Add(ref expAvg, i) * 0.9f);
-                Unsafe.Add(ref expAvg, i) = m;
-                float v = MathF.FusedMultiplyAdd(0.001f * g, g, Unsafe.Add(ref expAvgSq, i) * 0.999f);
-                Unsafe.Add(ref expAvgSq, i) = v;
-                float denominator = MathF.Sqrt(v) / biasCorrection2Sqrt + 1E-08f;
-                p = p + negativeStepSize * m / denominator;
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes oneMinusBeta1 = TLanes.Create(0.1f);
+            TLanes beta1 = TLanes.Create(0.9f);
+            TLanes oneMinusBeta2 = TLanes.Create(0.001f);
+            TLanes beta2 = TLanes.Create(0.999f);
+            TLanes epsilon = TLanes.Create(1E-08f);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes m = TLanes.FusedMultiplyAdd(g, oneMinusBeta1, expAvg * beta1);
+            expAvg = m;
+            TLanes v = TLanes.FusedMultiplyAdd(oneMinusBeta2 * g, g, expAvgSq * beta2);
+            expAvgSq = v;
+            TLanes denominator = TLanes.Sqrt(v) / TLanes.Create(biasCorrection2Sqrt) + epsilon;
+            p = p + TLanes.Create(negativeStepSize) * m / denominator;
+            parameters = p;
         }
     }
 }

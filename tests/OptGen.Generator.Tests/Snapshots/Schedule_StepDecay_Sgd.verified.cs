@@ -110,7 +110,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.SgdStepDecayKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.SgdStepDecayUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -119,12 +119,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of SgdStepDecay: one per vector width, and a scalar one.</summary>
-    file static class SgdStepDecayKernels
+    /// <summary>SgdStepDecay's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct SgdStepDecayUpdate(float bufferDecay, float negativeLearningRate) : global::OptGen.IElementUpdate<float>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> momentumBuffer, long step, double learningRate)
         {
@@ -132,211 +132,20 @@ namespace OptGen.Generated
             double t = step;
             double bufferDecay = t == 1 ? 0.0 : 0.9;
             double negativeLearningRate = -learningRate;
-
-            ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float momentumBufferStart = ref MemoryMarshal.GetReference(momentumBuffer);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector512.Create((float)bufferDecay), Vector512.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector256.Create((float)bufferDecay), Vector256.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector128.Create((float)bufferDecay), Vector128.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref momentumBufferStart, length, (float)bufferDecay, (float)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new SgdStepDecayUpdate((float)bufferDecay, (float)negativeLearningRate), parameters, gradients, momentumBuffer);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector512<float> bufferDecay, Vector512<float> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes momentumBuffer, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, float>
         {
-            nuint width = (nuint)Vector512<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<float> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<float> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<float> bLast = gLast + Vector512.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            pLast = Vector512.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<float> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<float> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<float> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<float> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<float> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<float> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<float> b0 = g0 + Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector512<float> b1 = g1 + Vector512.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector512<float> b2 = g2 + Vector512.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector512<float> b3 = g3 + Vector512.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector512.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector512.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector512.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector512.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<float> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> b = g + Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector512.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector256<float> bufferDecay, Vector256<float> negativeLearningRate)
-        {
-            nuint width = (nuint)Vector256<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<float> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<float> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<float> bLast = gLast + Vector256.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            pLast = Vector256.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<float> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<float> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<float> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<float> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<float> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<float> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<float> b0 = g0 + Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector256<float> b1 = g1 + Vector256.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector256<float> b2 = g2 + Vector256.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector256<float> b3 = g3 + Vector256.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector256.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector256.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector256.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector256.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<float> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> b = g + Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector256.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector128<float> bufferDecay, Vector128<float> negativeLearningRate)
-        {
-            nuint width = (nuint)Vector128<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<float> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<float> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<float> bLast = gLast + Vector128.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            pLast = Vector128.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<float> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<float> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<float> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<float> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<float> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<float> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<float> b0 = g0 + Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector128<float> b1 = g1 + Vector128.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector128<float> b2 = g2 + Vector128.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector128<float> b3 = g3 + Vector128.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector128.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector128.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector128.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector128.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<float> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> b = g + Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector128.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, float bufferDecay, float negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                float g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                float p = Unsafe.Add(ref parameters, i);
-                float b = g + Unsafe.Add(ref momentumBuffer, i) * bufferDecay;
-                Unsafe.Add(ref momentumBuffer, i) = b;
-                p = MathF.FusedMultiplyAdd(b, negativeLearningRate, p);
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes b = g + momentumBuffer * TLanes.Create(bufferDecay);
+            momentumBuffer = b;
+            p = TLanes.FusedMultiplyAdd(b, TLanes.Create(negativeLearningRate), p);
+            parameters = p;
         }
     }
 }

@@ -109,7 +109,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
-            return global::OptGen.Generated.SgdDampenedKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.SgdDampenedUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -118,12 +118,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of SgdDampened: one per vector width, and a scalar one.</summary>
-    file static class SgdDampenedKernels
+    /// <summary>SgdDampened's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct SgdDampenedUpdate(double gradientScale, double bufferDecay, double negativeLearningRate) : global::OptGen.IElementUpdate<double>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> momentumBuffer, long step, double learningRate)
         {
@@ -132,211 +132,20 @@ namespace OptGen.Generated
             double bufferDecay = t == 1 ? 0.0 : 0.9;
             double gradientScale = t == 1 ? 1.0 : 0.9;
             double negativeLearningRate = -learningRate;
-
-            ref double parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly double gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref double momentumBufferStart = ref MemoryMarshal.GetReference(momentumBuffer);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<double>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector512.Create((double)gradientScale), Vector512.Create((double)bufferDecay), Vector512.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<double>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector256.Create((double)gradientScale), Vector256.Create((double)bufferDecay), Vector256.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<double>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector128.Create((double)gradientScale), Vector128.Create((double)bufferDecay), Vector128.Create((double)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref momentumBufferStart, length, (double)gradientScale, (double)bufferDecay, (double)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new SgdDampenedUpdate((double)gradientScale, (double)bufferDecay, (double)negativeLearningRate), parameters, gradients, momentumBuffer);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref double parameters, ref readonly double gradients, ref double momentumBuffer, nuint length, Vector512<double> gradientScale, Vector512<double> bufferDecay, Vector512<double> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes momentumBuffer, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, double>
         {
-            nuint width = (nuint)Vector512<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<double> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<double> pLast = Vector512.LoadUnsafe(in parameters, last);
-            Vector512<double> bLast = Vector512.FusedMultiplyAdd(gLast, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, last) * bufferDecay);
-            pLast = Vector512.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<double> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<double> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<double> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<double> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<double> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<double> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                Vector512<double> b0 = Vector512.FusedMultiplyAdd(g0, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                Vector512<double> b1 = Vector512.FusedMultiplyAdd(g1, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay);
-                Vector512<double> b2 = Vector512.FusedMultiplyAdd(g2, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay);
-                Vector512<double> b3 = Vector512.FusedMultiplyAdd(g3, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay);
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector512.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector512.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector512.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector512.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<double> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<double> p = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<double> b = Vector512.FusedMultiplyAdd(g, gradientScale, Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector512.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref double parameters, ref readonly double gradients, ref double momentumBuffer, nuint length, Vector256<double> gradientScale, Vector256<double> bufferDecay, Vector256<double> negativeLearningRate)
-        {
-            nuint width = (nuint)Vector256<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<double> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<double> pLast = Vector256.LoadUnsafe(in parameters, last);
-            Vector256<double> bLast = Vector256.FusedMultiplyAdd(gLast, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, last) * bufferDecay);
-            pLast = Vector256.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<double> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<double> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<double> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<double> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<double> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<double> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                Vector256<double> b0 = Vector256.FusedMultiplyAdd(g0, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                Vector256<double> b1 = Vector256.FusedMultiplyAdd(g1, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay);
-                Vector256<double> b2 = Vector256.FusedMultiplyAdd(g2, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay);
-                Vector256<double> b3 = Vector256.FusedMultiplyAdd(g3, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay);
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector256.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector256.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector256.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector256.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<double> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<double> p = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<double> b = Vector256.FusedMultiplyAdd(g, gradientScale, Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector256.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref double parameters, ref readonly double gradients, ref double momentumBuffer, nuint length, Vector128<double> gradientScale, Vector128<double> bufferDecay, Vector128<double> negativeLearningRate)
-        {
-            nuint width = (nuint)Vector128<double>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<double> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<double> pLast = Vector128.LoadUnsafe(in parameters, last);
-            Vector128<double> bLast = Vector128.FusedMultiplyAdd(gLast, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, last) * bufferDecay);
-            pLast = Vector128.FusedMultiplyAdd(bLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<double> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<double> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<double> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<double> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<double> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<double> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                Vector128<double> b0 = Vector128.FusedMultiplyAdd(g0, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                Vector128<double> b1 = Vector128.FusedMultiplyAdd(g1, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay);
-                Vector128<double> b2 = Vector128.FusedMultiplyAdd(g2, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay);
-                Vector128<double> b3 = Vector128.FusedMultiplyAdd(g3, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay);
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                p0 = Vector128.FusedMultiplyAdd(b0, negativeLearningRate, p0);
-                p1 = Vector128.FusedMultiplyAdd(b1, negativeLearningRate, p1);
-                p2 = Vector128.FusedMultiplyAdd(b2, negativeLearningRate, p2);
-                p3 = Vector128.FusedMultiplyAdd(b3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<double> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<double> p = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<double> b = Vector128.FusedMultiplyAdd(g, gradientScale, Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay);
-                b.StoreUnsafe(ref momentumBuffer, i);
-                p = Vector128.FusedMultiplyAdd(b, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref double parameters, ref readonly double gradients, ref double momentumBuffer, nuint length, double gradientScale, double bufferDecay, double negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                double g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                double p = Unsafe.Add(ref parameters, i);
-                double b = Math.FusedMultiplyAdd(g, gradientScale, Unsafe.Add(ref momentumBuffer, i) * bufferDecay);
-                Unsafe.Add(ref momentumBuffer, i) = b;
-                p = Math.FusedMultiplyAdd(b, negativeLearningRate, p);
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes g = gradients;
+            TLanes p = parameters;
+            TLanes b = TLanes.FusedMultiplyAdd(g, TLanes.Create(gradientScale), momentumBuffer * TLanes.Create(bufferDecay));
+            momentumBuffer = b;
+            p = TLanes.FusedMultiplyAdd(b, TLanes.Create(negativeLearningRate), p);
+            parameters = p;
         }
     }
 }

@@ -111,7 +111,7 @@ namespace Demo
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.SgdNesterovKernels.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            return global::OptGen.Generated.SgdNesterovUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
         }
     }
 }
@@ -120,12 +120,12 @@ namespace OptGen.Generated
 {
     using global::System;
     using global::System.Runtime.CompilerServices;
-    using global::System.Runtime.InteropServices;
-    using global::System.Runtime.Intrinsics;
 
-    /// <summary>The fused update kernels of SgdNesterov: one per vector width, and a scalar one.</summary>
-    file static class SgdNesterovKernels
+    /// <summary>SgdNesterov's update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>
+    file readonly struct SgdNesterovUpdate(float bufferDecay, float negativeLearningRate) : global::OptGen.IElementUpdate<float>
     {
+        public static int StateCount => 1;
+
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> momentumBuffer, long step, double learningRate)
         {
@@ -133,255 +133,24 @@ namespace OptGen.Generated
             double t = step;
             double bufferDecay = t == 1 ? 0.0 : 0.9;
             double negativeLearningRate = -learningRate;
-
-            ref float parameterStart = ref MemoryMarshal.GetReference(parameters);
-            ref readonly float gradientStart = ref MemoryMarshal.GetReference(gradients);
-            ref float momentumBufferStart = ref MemoryMarshal.GetReference(momentumBuffer);
-            nuint length = (nuint)parameters.Length;
-            if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-            {
-                StepVector512(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector512.Create((float)bufferDecay), Vector512.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector512;
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                StepVector256(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector256.Create((float)bufferDecay), Vector256.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector256;
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                StepVector128(ref parameterStart, in gradientStart, ref momentumBufferStart, length, Vector128.Create((float)bufferDecay), Vector128.Create((float)negativeLearningRate));
-                return global::OptGen.KernelPath.Vector128;
-            }
-
-            StepScalar(ref parameterStart, in gradientStart, ref momentumBufferStart, length, (float)bufferDecay, (float)negativeLearningRate);
-            return global::OptGen.KernelPath.Scalar;
+            return global::OptGen.ElementLoop.Run(new SgdNesterovUpdate((float)bufferDecay, (float)negativeLearningRate), parameters, gradients, momentumBuffer);
         }
 
-        /// <summary>The step for Vector512: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector512(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector512<float> bufferDecay, Vector512<float> negativeLearningRate)
+        /// <summary>Updates one element, one vector or several vectors (<typeparamref name="TLanes"/>); <see cref="Step"/> runs it on every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke<TLanes>(ref TLanes parameters, TLanes gradients, ref TLanes momentumBuffer, ref TLanes unused1, ref TLanes unused2, ref TLanes unused3)
+            where TLanes : struct, global::OptGen.ILanes<TLanes, float>
         {
-            Vector512<float> weightDecay = Vector512.Create(0.0005f);
-            Vector512<float> momentum = Vector512.Create(0.9f);
-            nuint width = (nuint)Vector512<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector512<float> gLast = Vector512.LoadUnsafe(in gradients, last);
-            Vector512<float> pLast = Vector512.LoadUnsafe(in parameters, last);
-            gLast = Vector512.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector512<float> bLast = gLast + Vector512.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            gLast = Vector512.FusedMultiplyAdd(bLast, momentum, gLast);
-            pLast = Vector512.FusedMultiplyAdd(gLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector512<float> g0 = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> g1 = Vector512.LoadUnsafe(in gradients, i + width);
-                Vector512<float> g2 = Vector512.LoadUnsafe(in gradients, i + 2 * width);
-                Vector512<float> g3 = Vector512.LoadUnsafe(in gradients, i + 3 * width);
-                Vector512<float> p0 = Vector512.LoadUnsafe(in parameters, i);
-                Vector512<float> p1 = Vector512.LoadUnsafe(in parameters, i + width);
-                Vector512<float> p2 = Vector512.LoadUnsafe(in parameters, i + 2 * width);
-                Vector512<float> p3 = Vector512.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector512.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector512.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector512.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector512.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector512<float> b0 = g0 + Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector512<float> b1 = g1 + Vector512.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector512<float> b2 = g2 + Vector512.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector512<float> b3 = g3 + Vector512.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                g0 = Vector512.FusedMultiplyAdd(b0, momentum, g0);
-                g1 = Vector512.FusedMultiplyAdd(b1, momentum, g1);
-                g2 = Vector512.FusedMultiplyAdd(b2, momentum, g2);
-                g3 = Vector512.FusedMultiplyAdd(b3, momentum, g3);
-                p0 = Vector512.FusedMultiplyAdd(g0, negativeLearningRate, p0);
-                p1 = Vector512.FusedMultiplyAdd(g1, negativeLearningRate, p1);
-                p2 = Vector512.FusedMultiplyAdd(g2, negativeLearningRate, p2);
-                p3 = Vector512.FusedMultiplyAdd(g3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector512<float> g = Vector512.LoadUnsafe(in gradients, i);
-                Vector512<float> p = Vector512.LoadUnsafe(in parameters, i);
-                g = Vector512.FusedMultiplyAdd(p, weightDecay, g);
-                Vector512<float> b = g + Vector512.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                g = Vector512.FusedMultiplyAdd(b, momentum, g);
-                p = Vector512.FusedMultiplyAdd(g, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector256: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector256(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector256<float> bufferDecay, Vector256<float> negativeLearningRate)
-        {
-            Vector256<float> weightDecay = Vector256.Create(0.0005f);
-            Vector256<float> momentum = Vector256.Create(0.9f);
-            nuint width = (nuint)Vector256<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector256<float> gLast = Vector256.LoadUnsafe(in gradients, last);
-            Vector256<float> pLast = Vector256.LoadUnsafe(in parameters, last);
-            gLast = Vector256.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector256<float> bLast = gLast + Vector256.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            gLast = Vector256.FusedMultiplyAdd(bLast, momentum, gLast);
-            pLast = Vector256.FusedMultiplyAdd(gLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector256<float> g0 = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> g1 = Vector256.LoadUnsafe(in gradients, i + width);
-                Vector256<float> g2 = Vector256.LoadUnsafe(in gradients, i + 2 * width);
-                Vector256<float> g3 = Vector256.LoadUnsafe(in gradients, i + 3 * width);
-                Vector256<float> p0 = Vector256.LoadUnsafe(in parameters, i);
-                Vector256<float> p1 = Vector256.LoadUnsafe(in parameters, i + width);
-                Vector256<float> p2 = Vector256.LoadUnsafe(in parameters, i + 2 * width);
-                Vector256<float> p3 = Vector256.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector256.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector256.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector256.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector256.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector256<float> b0 = g0 + Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector256<float> b1 = g1 + Vector256.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector256<float> b2 = g2 + Vector256.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector256<float> b3 = g3 + Vector256.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                g0 = Vector256.FusedMultiplyAdd(b0, momentum, g0);
-                g1 = Vector256.FusedMultiplyAdd(b1, momentum, g1);
-                g2 = Vector256.FusedMultiplyAdd(b2, momentum, g2);
-                g3 = Vector256.FusedMultiplyAdd(b3, momentum, g3);
-                p0 = Vector256.FusedMultiplyAdd(g0, negativeLearningRate, p0);
-                p1 = Vector256.FusedMultiplyAdd(g1, negativeLearningRate, p1);
-                p2 = Vector256.FusedMultiplyAdd(g2, negativeLearningRate, p2);
-                p3 = Vector256.FusedMultiplyAdd(g3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector256<float> g = Vector256.LoadUnsafe(in gradients, i);
-                Vector256<float> p = Vector256.LoadUnsafe(in parameters, i);
-                g = Vector256.FusedMultiplyAdd(p, weightDecay, g);
-                Vector256<float> b = g + Vector256.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                g = Vector256.FusedMultiplyAdd(b, momentum, g);
-                p = Vector256.FusedMultiplyAdd(g, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step for Vector128: 4 vectors per iteration, then single vectors, then the last vector.</summary>
-        private static void StepVector128(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, Vector128<float> bufferDecay, Vector128<float> negativeLearningRate)
-        {
-            Vector128<float> weightDecay = Vector128.Create(0.0005f);
-            Vector128<float> momentum = Vector128.Create(0.9f);
-            nuint width = (nuint)Vector128<float>.Count;
-
-            // The last vector is computed first, from the values before this step, and stored after the loops.
-            // It overlaps elements the loops also update, with bit-identical results, so no scalar tail is needed.
-            nuint last = length - width;
-            Vector128<float> gLast = Vector128.LoadUnsafe(in gradients, last);
-            Vector128<float> pLast = Vector128.LoadUnsafe(in parameters, last);
-            gLast = Vector128.FusedMultiplyAdd(pLast, weightDecay, gLast);
-            Vector128<float> bLast = gLast + Vector128.LoadUnsafe(in momentumBuffer, last) * bufferDecay;
-            gLast = Vector128.FusedMultiplyAdd(bLast, momentum, gLast);
-            pLast = Vector128.FusedMultiplyAdd(gLast, negativeLearningRate, pLast);
-
-            nuint i = 0;
-            for (; i + 4 * width <= length; i += 4 * width)
-            {
-                Vector128<float> g0 = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> g1 = Vector128.LoadUnsafe(in gradients, i + width);
-                Vector128<float> g2 = Vector128.LoadUnsafe(in gradients, i + 2 * width);
-                Vector128<float> g3 = Vector128.LoadUnsafe(in gradients, i + 3 * width);
-                Vector128<float> p0 = Vector128.LoadUnsafe(in parameters, i);
-                Vector128<float> p1 = Vector128.LoadUnsafe(in parameters, i + width);
-                Vector128<float> p2 = Vector128.LoadUnsafe(in parameters, i + 2 * width);
-                Vector128<float> p3 = Vector128.LoadUnsafe(in parameters, i + 3 * width);
-                g0 = Vector128.FusedMultiplyAdd(p0, weightDecay, g0);
-                g1 = Vector128.FusedMultiplyAdd(p1, weightDecay, g1);
-                g2 = Vector128.FusedMultiplyAdd(p2, weightDecay, g2);
-                g3 = Vector128.FusedMultiplyAdd(p3, weightDecay, g3);
-                Vector128<float> b0 = g0 + Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                Vector128<float> b1 = g1 + Vector128.LoadUnsafe(in momentumBuffer, i + width) * bufferDecay;
-                Vector128<float> b2 = g2 + Vector128.LoadUnsafe(in momentumBuffer, i + 2 * width) * bufferDecay;
-                Vector128<float> b3 = g3 + Vector128.LoadUnsafe(in momentumBuffer, i + 3 * width) * bufferDecay;
-                b0.StoreUnsafe(ref momentumBuffer, i);
-                b1.StoreUnsafe(ref momentumBuffer, i + width);
-                b2.StoreUnsafe(ref momentumBuffer, i + 2 * width);
-                b3.StoreUnsafe(ref momentumBuffer, i + 3 * width);
-                g0 = Vector128.FusedMultiplyAdd(b0, momentum, g0);
-                g1 = Vector128.FusedMultiplyAdd(b1, momentum, g1);
-                g2 = Vector128.FusedMultiplyAdd(b2, momentum, g2);
-                g3 = Vector128.FusedMultiplyAdd(b3, momentum, g3);
-                p0 = Vector128.FusedMultiplyAdd(g0, negativeLearningRate, p0);
-                p1 = Vector128.FusedMultiplyAdd(g1, negativeLearningRate, p1);
-                p2 = Vector128.FusedMultiplyAdd(g2, negativeLearningRate, p2);
-                p3 = Vector128.FusedMultiplyAdd(g3, negativeLearningRate, p3);
-                p0.StoreUnsafe(ref parameters, i);
-                p1.StoreUnsafe(ref parameters, i + width);
-                p2.StoreUnsafe(ref parameters, i + 2 * width);
-                p3.StoreUnsafe(ref parameters, i + 3 * width);
-            }
-
-            for (; i + width <= length; i += width)
-            {
-                Vector128<float> g = Vector128.LoadUnsafe(in gradients, i);
-                Vector128<float> p = Vector128.LoadUnsafe(in parameters, i);
-                g = Vector128.FusedMultiplyAdd(p, weightDecay, g);
-                Vector128<float> b = g + Vector128.LoadUnsafe(in momentumBuffer, i) * bufferDecay;
-                b.StoreUnsafe(ref momentumBuffer, i);
-                g = Vector128.FusedMultiplyAdd(b, momentum, g);
-                p = Vector128.FusedMultiplyAdd(g, negativeLearningRate, p);
-                p.StoreUnsafe(ref parameters, i);
-            }
-
-            bLast.StoreUnsafe(ref momentumBuffer, last);
-            pLast.StoreUnsafe(ref parameters, last);
-        }
-
-        /// <summary>The step without vectors: no hardware acceleration, or fewer elements than one vector holds.</summary>
-        private static void StepScalar(ref float parameters, ref readonly float gradients, ref float momentumBuffer, nuint length, float bufferDecay, float negativeLearningRate)
-        {
-            for (nuint i = 0; i < length; i++)
-            {
-                float g = Unsafe.Add(ref Unsafe.AsRef(in gradients), i);
-                float p = Unsafe.Add(ref parameters, i);
-                g = MathF.FusedMultiplyAdd(p, 0.0005f, g);
-                float b = g + Unsafe.Add(ref momentumBuffer, i) * bufferDecay;
-                Unsafe.Add(ref momentumBuffer, i) = b;
-                g = MathF.FusedMultiplyAdd(b, 0.9f, g);
-                p = MathF.FusedMultiplyAdd(g, negativeLearningRate, p);
-                Unsafe.Add(ref parameters, i) = p;
-            }
+            TLanes weightDecay = TLanes.Create(0.0005f);
+            TLanes momentum = TLanes.Create(0.9f);
+            TLanes g = gradients;
+            TLanes p = parameters;
+            g = TLanes.FusedMultiplyAdd(p, weightDecay, g);
+            TLanes b = g + momentumBuffer * TLanes.Create(bufferDecay);
+            momentumBuffer = b;
+            g = TLanes.FusedMultiplyAdd(b, momentum, g);
+            p = TLanes.FusedMultiplyAdd(g, TLanes.Create(negativeLearningRate), p);
+            parameters = p;
         }
     }
 }

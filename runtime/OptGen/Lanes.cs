@@ -1,0 +1,449 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace OptGen;
+
+/// <summary>
+/// Values of <typeparamref name="T"/> side by side (one scalar, one vector, or several vectors), with the operations a
+/// generated update is written in. A generated update's body is written once against this interface; the runtime's
+/// <see cref="ElementLoop"/> runs it with every width. Each operation is the one of <see cref="MathF"/>/<see cref="Math"/>
+/// or of <see cref="Vector128"/>/<see cref="Vector256"/>/<see cref="Vector512"/>, so every width gives the same bits.
+/// </summary>
+/// <typeparam name="TSelf">The implementing type.</typeparam>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface ILanes<TSelf, T>
+    where TSelf : struct, ILanes<TSelf, T>
+    where T : unmanaged
+{
+    /// <summary>Elements side by side.</summary>
+    static abstract int Count { get; }
+
+    /// <summary><paramref name="value"/> in every lane.</summary>
+    static abstract TSelf Create(T value);
+
+    /// <summary>The <see cref="Count"/> elements from <paramref name="source"/> + <paramref name="index"/>.</summary>
+    static abstract TSelf Load(ref T source, nuint index);
+
+    /// <summary>Writes the <see cref="Count"/> elements to <paramref name="destination"/> + <paramref name="index"/>.</summary>
+    static abstract void Store(TSelf value, ref T destination, nuint index);
+
+    /// <summary>Lanewise sum.</summary>
+    static abstract TSelf operator +(TSelf left, TSelf right);
+
+    /// <summary>Lanewise difference.</summary>
+    static abstract TSelf operator -(TSelf left, TSelf right);
+
+    /// <summary>Lanewise product.</summary>
+    static abstract TSelf operator *(TSelf left, TSelf right);
+
+    /// <summary>Lanewise quotient.</summary>
+    static abstract TSelf operator /(TSelf left, TSelf right);
+
+    /// <summary>Lanewise negation (the sign bit flipped).</summary>
+    static abstract TSelf operator -(TSelf value);
+
+    /// <summary>Lanewise square root.</summary>
+    static abstract TSelf Sqrt(TSelf value);
+
+    /// <summary>Lanewise maximum: NaN if either is NaN; +0 above −0.</summary>
+    static abstract TSelf Max(TSelf left, TSelf right);
+
+    /// <summary>Lanewise minimum: NaN if either is NaN; −0 below +0.</summary>
+    static abstract TSelf Min(TSelf left, TSelf right);
+
+    /// <summary>Lanewise absolute value (the sign bit cleared).</summary>
+    static abstract TSelf Abs(TSelf value);
+
+    /// <summary>Lanewise <paramref name="left"/> · <paramref name="right"/> + <paramref name="addend"/>, rounded once.</summary>
+    static abstract TSelf FusedMultiplyAdd(TSelf left, TSelf right, TSelf addend);
+}
+
+/// <summary>One element: <see cref="MathF"/>'s operations for <see cref="float"/>, <see cref="Math"/>'s for <see cref="double"/>.</summary>
+internal readonly struct ScalarLanes<T>(T value) : ILanes<ScalarLanes<T>, T>
+    where T : unmanaged
+{
+    private readonly T _value = value;
+
+    public static int Count => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Create(T value) => new(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Load(ref T source, nuint index) => new(Unsafe.Add(ref source, index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(ScalarLanes<T> value, ref T destination, nuint index) => Unsafe.Add(ref destination, index) = value._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> operator +(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(Single(left) + Single(right)) : Of(Double(left) + Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> operator -(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(Single(left) - Single(right)) : Of(Double(left) - Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> operator *(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(Single(left) * Single(right)) : Of(Double(left) * Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> operator /(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(Single(left) / Single(right)) : Of(Double(left) / Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> operator -(ScalarLanes<T> value) =>
+        typeof(T) == typeof(float) ? Of(-Single(value)) : Of(-Double(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Sqrt(ScalarLanes<T> value) =>
+        typeof(T) == typeof(float) ? Of(MathF.Sqrt(Single(value))) : Of(Math.Sqrt(Double(value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Max(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(MathF.Max(Single(left), Single(right))) : Of(Math.Max(Double(left), Double(right)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Min(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        typeof(T) == typeof(float) ? Of(MathF.Min(Single(left), Single(right))) : Of(Math.Min(Double(left), Double(right)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Abs(ScalarLanes<T> value) =>
+        typeof(T) == typeof(float) ? Of(MathF.Abs(Single(value))) : Of(Math.Abs(Double(value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> FusedMultiplyAdd(ScalarLanes<T> left, ScalarLanes<T> right, ScalarLanes<T> addend) =>
+        typeof(T) == typeof(float)
+            ? Of(MathF.FusedMultiplyAdd(Single(left), Single(right), Single(addend)))
+            : Of(Math.FusedMultiplyAdd(Double(left), Double(right), Double(addend)));
+
+    // T is float or double (ElementLoop checks): these reinterpret, and the JIT removes the branch on typeof(T).
+    private static float Single(ScalarLanes<T> lanes) => Unsafe.BitCast<T, float>(lanes._value);
+
+    private static double Double(ScalarLanes<T> lanes) => Unsafe.BitCast<T, double>(lanes._value);
+
+    private static ScalarLanes<T> Of(float value) => new(Unsafe.BitCast<float, T>(value));
+
+    private static ScalarLanes<T> Of(double value) => new(Unsafe.BitCast<double, T>(value));
+}
+
+/// <summary>One <see cref="Vector128{T}"/>.</summary>
+internal readonly struct Vector128Lanes<T>(Vector128<T> value) : ILanes<Vector128Lanes<T>, T>
+    where T : unmanaged
+{
+    private readonly Vector128<T> _value = value;
+
+    public static int Count => Vector128<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Create(T value) => new(Vector128.Create(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Load(ref T source, nuint index) => new(Vector128.LoadUnsafe(ref source, index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128Lanes<T> value, ref T destination, nuint index) => value._value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> operator +(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(left._value + right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> operator -(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(left._value - right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> operator *(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(left._value * right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> operator /(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> operator -(Vector128Lanes<T> value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Sqrt(Vector128Lanes<T> value) => new(Vector128.Sqrt(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Max(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Min(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Abs(Vector128Lanes<T> value) => new(Vector128.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> FusedMultiplyAdd(Vector128Lanes<T> left, Vector128Lanes<T> right, Vector128Lanes<T> addend)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return new(Vector128.FusedMultiplyAdd(left._value.AsSingle(), right._value.AsSingle(), addend._value.AsSingle()).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return new(Vector128.FusedMultiplyAdd(left._value.AsDouble(), right._value.AsDouble(), addend._value.AsDouble()).As<double, T>());
+        }
+
+        throw new NotSupportedException($"Fused multiply-add of {typeof(T).Name} vectors.");
+    }
+}
+
+/// <summary>One <see cref="Vector256{T}"/>.</summary>
+internal readonly struct Vector256Lanes<T>(Vector256<T> value) : ILanes<Vector256Lanes<T>, T>
+    where T : unmanaged
+{
+    private readonly Vector256<T> _value = value;
+
+    public static int Count => Vector256<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Create(T value) => new(Vector256.Create(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Load(ref T source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256Lanes<T> value, ref T destination, nuint index) => value._value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> operator +(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(left._value + right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> operator -(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(left._value - right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> operator *(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(left._value * right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> operator /(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> operator -(Vector256Lanes<T> value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Sqrt(Vector256Lanes<T> value) => new(Vector256.Sqrt(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Max(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Min(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Abs(Vector256Lanes<T> value) => new(Vector256.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> FusedMultiplyAdd(Vector256Lanes<T> left, Vector256Lanes<T> right, Vector256Lanes<T> addend)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return new(Vector256.FusedMultiplyAdd(left._value.AsSingle(), right._value.AsSingle(), addend._value.AsSingle()).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return new(Vector256.FusedMultiplyAdd(left._value.AsDouble(), right._value.AsDouble(), addend._value.AsDouble()).As<double, T>());
+        }
+
+        throw new NotSupportedException($"Fused multiply-add of {typeof(T).Name} vectors.");
+    }
+}
+
+/// <summary>One <see cref="Vector512{T}"/>.</summary>
+internal readonly struct Vector512Lanes<T>(Vector512<T> value) : ILanes<Vector512Lanes<T>, T>
+    where T : unmanaged
+{
+    private readonly Vector512<T> _value = value;
+
+    public static int Count => Vector512<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Create(T value) => new(Vector512.Create(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Load(ref T source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512Lanes<T> value, ref T destination, nuint index) => value._value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> operator +(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(left._value + right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> operator -(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(left._value - right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> operator *(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(left._value * right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> operator /(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> operator -(Vector512Lanes<T> value) => new(-value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Sqrt(Vector512Lanes<T> value) => new(Vector512.Sqrt(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Max(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Min(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Abs(Vector512Lanes<T> value) => new(Vector512.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> FusedMultiplyAdd(Vector512Lanes<T> left, Vector512Lanes<T> right, Vector512Lanes<T> addend)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return new(Vector512.FusedMultiplyAdd(left._value.AsSingle(), right._value.AsSingle(), addend._value.AsSingle()).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return new(Vector512.FusedMultiplyAdd(left._value.AsDouble(), right._value.AsDouble(), addend._value.AsDouble()).As<double, T>());
+        }
+
+        throw new NotSupportedException($"Fused multiply-add of {typeof(T).Name} vectors.");
+    }
+}
+
+/// <summary>
+/// Two consecutive <typeparamref name="TLanes"/>, operated on together: each operation is written once for both, so an
+/// update's statements run interleaved across them, which keeps the divider and square-root units busy.
+/// </summary>
+internal readonly struct Unrolled2<TLanes, T>(TLanes first, TLanes second) : ILanes<Unrolled2<TLanes, T>, T>
+    where TLanes : struct, ILanes<TLanes, T>
+    where T : unmanaged
+{
+    private readonly TLanes _first = first;
+    private readonly TLanes _second = second;
+
+    public static int Count => 2 * TLanes.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Create(T value)
+    {
+        TLanes lanes = TLanes.Create(value);
+        return new(lanes, lanes);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Load(ref T source, nuint index) =>
+        new(TLanes.Load(ref source, index), TLanes.Load(ref source, index + (nuint)TLanes.Count));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Unrolled2<TLanes, T> value, ref T destination, nuint index)
+    {
+        TLanes.Store(value._first, ref destination, index);
+        TLanes.Store(value._second, ref destination, index + (nuint)TLanes.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> operator +(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) => new(left._first + right._first, left._second + right._second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> operator -(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) => new(left._first - right._first, left._second - right._second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> operator *(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) => new(left._first * right._first, left._second * right._second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> operator /(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) => new(left._first / right._first, left._second / right._second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> operator -(Unrolled2<TLanes, T> value) => new(-value._first, -value._second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Sqrt(Unrolled2<TLanes, T> value) => new(TLanes.Sqrt(value._first), TLanes.Sqrt(value._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Max(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.Max(left._first, right._first), TLanes.Max(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Min(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.Min(left._first, right._first), TLanes.Min(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Abs(Unrolled2<TLanes, T> value) => new(TLanes.Abs(value._first), TLanes.Abs(value._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> FusedMultiplyAdd(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right, Unrolled2<TLanes, T> addend) =>
+        new(TLanes.FusedMultiplyAdd(left._first, right._first, addend._first), TLanes.FusedMultiplyAdd(left._second, right._second, addend._second));
+}
+
+/// <summary>Four consecutive <typeparamref name="TLanes"/>, operated on together (see <see cref="Unrolled2{TLanes, T}"/>).</summary>
+internal readonly struct Unrolled4<TLanes, T>(TLanes a, TLanes b, TLanes c, TLanes d) : ILanes<Unrolled4<TLanes, T>, T>
+    where TLanes : struct, ILanes<TLanes, T>
+    where T : unmanaged
+{
+    private readonly TLanes _a = a;
+    private readonly TLanes _b = b;
+    private readonly TLanes _c = c;
+    private readonly TLanes _d = d;
+
+    public static int Count => 4 * TLanes.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Create(T value)
+    {
+        TLanes lanes = TLanes.Create(value);
+        return new(lanes, lanes, lanes, lanes);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Load(ref T source, nuint index)
+    {
+        nuint width = (nuint)TLanes.Count;
+        return new(TLanes.Load(ref source, index), TLanes.Load(ref source, index + width), TLanes.Load(ref source, index + (2 * width)), TLanes.Load(ref source, index + (3 * width)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Unrolled4<TLanes, T> value, ref T destination, nuint index)
+    {
+        nuint width = (nuint)TLanes.Count;
+        TLanes.Store(value._a, ref destination, index);
+        TLanes.Store(value._b, ref destination, index + width);
+        TLanes.Store(value._c, ref destination, index + (2 * width));
+        TLanes.Store(value._d, ref destination, index + (3 * width));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> operator +(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) => new(x._a + y._a, x._b + y._b, x._c + y._c, x._d + y._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> operator -(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) => new(x._a - y._a, x._b - y._b, x._c - y._c, x._d - y._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> operator *(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) => new(x._a * y._a, x._b * y._b, x._c * y._c, x._d * y._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> operator /(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) => new(x._a / y._a, x._b / y._b, x._c / y._c, x._d / y._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> operator -(Unrolled4<TLanes, T> x) => new(-x._a, -x._b, -x._c, -x._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Sqrt(Unrolled4<TLanes, T> x) => new(TLanes.Sqrt(x._a), TLanes.Sqrt(x._b), TLanes.Sqrt(x._c), TLanes.Sqrt(x._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Max(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.Max(x._a, y._a), TLanes.Max(x._b, y._b), TLanes.Max(x._c, y._c), TLanes.Max(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Min(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.Min(x._a, y._a), TLanes.Min(x._b, y._b), TLanes.Min(x._c, y._c), TLanes.Min(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Abs(Unrolled4<TLanes, T> x) => new(TLanes.Abs(x._a), TLanes.Abs(x._b), TLanes.Abs(x._c), TLanes.Abs(x._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> FusedMultiplyAdd(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y, Unrolled4<TLanes, T> z) =>
+        new(TLanes.FusedMultiplyAdd(x._a, y._a, z._a), TLanes.FusedMultiplyAdd(x._b, y._b, z._b), TLanes.FusedMultiplyAdd(x._c, y._c, z._c), TLanes.FusedMultiplyAdd(x._d, y._d, z._d));
+}
