@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -112,17 +113,23 @@ public static class ElementLoop
         return KernelPath.Scalar;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckState(int stateLength, int index, int length, string name, int stateCount)
     {
         if (index < stateCount ? stateLength != length : stateLength != 0)
         {
-            throw new ArgumentException(
-                index < stateCount
-                    ? $"State {index}'s length is {stateLength}; the parameters' is {length}."
-                    : $"The update uses {stateCount} states, so state {index} must be empty; its length is {stateLength}.",
-                name);
+            ThrowStateLength(stateLength, index, length, name, stateCount);
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStateLength(int stateLength, int index, int length, string name, int stateCount) =>
+        throw new ArgumentException(
+            index < stateCount
+                ? $"State {index}'s length is {stateLength}; the parameters' is {length}."
+                : $"The update uses {stateCount} states, so state {index} must be empty; its length is {stateLength}.",
+            name);
 
     private static void RunScalar<T, TUpdate>(TUpdate update, Streams<T> s, nuint length)
         where T : unmanaged
@@ -196,10 +203,25 @@ public static class ElementLoop
         where TUpdate : struct, IElementUpdate<T>
         where TLanes : struct, ILanes<TLanes, T>
     {
-        TLanes p = default, s0 = default, s1 = default, s2 = default, s3 = default;
-        Compute(update, s, i, ref p, ref s0, ref s1, ref s2, ref s3);
-        Write<T, TUpdate, TLanes>(s, i, p, s0, s1, s2, s3);
+        // The update reads and writes the streams in place: every lanes type is its elements, consecutive, so a reference
+        // to the first element is a reference to the lanes. Loads then fold into the arithmetic, as in hand-written
+        // kernels; the program was checked never to read a stream after writing it.
+        // A state the update does not use gets a null reference, which it never touches (a local would be zeroed on
+        // every iteration).
+        int states = TUpdate.StateCount;
+        update.Invoke(
+            ref At<T, TLanes>(ref s.Parameters, i),
+            TLanes.Load(ref s.Gradients, i),
+            ref states > 0 ? ref At<T, TLanes>(ref s.State0, i) : ref Unsafe.NullRef<TLanes>(),
+            ref states > 1 ? ref At<T, TLanes>(ref s.State1, i) : ref Unsafe.NullRef<TLanes>(),
+            ref states > 2 ? ref At<T, TLanes>(ref s.State2, i) : ref Unsafe.NullRef<TLanes>(),
+            ref states > 3 ? ref At<T, TLanes>(ref s.State3, i) : ref Unsafe.NullRef<TLanes>());
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref TLanes At<T, TLanes>(ref T start, nuint i)
+        where T : unmanaged
+        where TLanes : struct, ILanes<TLanes, T> => ref Unsafe.As<T, TLanes>(ref Unsafe.Add(ref start, i));
 
     /// <summary>Loads the lanes at <paramref name="i"/> and updates them, without storing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

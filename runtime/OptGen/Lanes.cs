@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace OptGen;
@@ -13,6 +14,8 @@ namespace OptGen;
 /// </summary>
 /// <typeparam name="TSelf">The implementing type.</typeparam>
 /// <typeparam name="T">The element type.</typeparam>
+/// <remarks>The runtime's lanes types are their <see cref="Count"/> elements, consecutive, and nothing else: the element
+/// loop hands an update references into the streams as references to lanes.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface ILanes<TSelf, T>
     where TSelf : struct, ILanes<TSelf, T>
@@ -62,6 +65,7 @@ public interface ILanes<TSelf, T>
 }
 
 /// <summary>One element: <see cref="MathF"/>'s operations for <see cref="float"/>, <see cref="Math"/>'s for <see cref="double"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct ScalarLanes<T>(T value) : ILanes<ScalarLanes<T>, T>
     where T : unmanaged
 {
@@ -131,6 +135,7 @@ internal readonly struct ScalarLanes<T>(T value) : ILanes<ScalarLanes<T>, T>
 }
 
 /// <summary>One <see cref="Vector128{T}"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Vector128Lanes<T>(Vector128<T> value) : ILanes<Vector128Lanes<T>, T>
     where T : unmanaged
 {
@@ -192,6 +197,7 @@ internal readonly struct Vector128Lanes<T>(Vector128<T> value) : ILanes<Vector12
 }
 
 /// <summary>One <see cref="Vector256{T}"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Vector256Lanes<T>(Vector256<T> value) : ILanes<Vector256Lanes<T>, T>
     where T : unmanaged
 {
@@ -253,6 +259,7 @@ internal readonly struct Vector256Lanes<T>(Vector256<T> value) : ILanes<Vector25
 }
 
 /// <summary>One <see cref="Vector512{T}"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Vector512Lanes<T>(Vector512<T> value) : ILanes<Vector512Lanes<T>, T>
     where T : unmanaged
 {
@@ -317,6 +324,7 @@ internal readonly struct Vector512Lanes<T>(Vector512<T> value) : ILanes<Vector51
 /// Two consecutive <typeparamref name="TLanes"/>, operated on together: each operation is written once for both, so an
 /// update's statements run interleaved across them, which keeps the divider and square-root units busy.
 /// </summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Unrolled2<TLanes, T>(TLanes first, TLanes second) : ILanes<Unrolled2<TLanes, T>, T>
     where TLanes : struct, ILanes<TLanes, T>
     where T : unmanaged
@@ -379,6 +387,7 @@ internal readonly struct Unrolled2<TLanes, T>(TLanes first, TLanes second) : ILa
 }
 
 /// <summary>Four consecutive <typeparamref name="TLanes"/>, operated on together (see <see cref="Unrolled2{TLanes, T}"/>).</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Unrolled4<TLanes, T>(TLanes a, TLanes b, TLanes c, TLanes d) : ILanes<Unrolled4<TLanes, T>, T>
     where TLanes : struct, ILanes<TLanes, T>
     where T : unmanaged

@@ -23,6 +23,19 @@ public sealed class ElementLoopTests
     }
 
     [Fact]
+    public void Every_lanes_type_is_its_elements_and_nothing_else()
+    {
+        // The loop hands an update references into the streams as references to lanes.
+        Assert.Equal(sizeof(float), Unsafe.SizeOf<ScalarLanes<float>>());
+        Assert.Equal(16, Unsafe.SizeOf<Vector128Lanes<float>>());
+        Assert.Equal(32, Unsafe.SizeOf<Vector256Lanes<double>>());
+        Assert.Equal(64, Unsafe.SizeOf<Vector512Lanes<float>>());
+        Assert.Equal(2 * 64, Unsafe.SizeOf<Unrolled2<Vector512Lanes<float>, float>>());
+        Assert.Equal(4 * 32, Unsafe.SizeOf<Unrolled4<Vector256Lanes<double>, double>>());
+        Assert.Equal(Unrolled4<Vector512Lanes<float>, float>.Count * sizeof(float), Unsafe.SizeOf<Unrolled4<Vector512Lanes<float>, float>>());
+    }
+
+    [Fact]
     public void Doubles_take_the_same_path_as_floats()
     {
         double[] parameters = Enumerable.Range(0, 37).Select(i => (double)i).ToArray();
