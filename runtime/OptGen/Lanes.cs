@@ -134,6 +134,9 @@ internal readonly struct ScalarLanes<T>(T value) : ILanes<ScalarLanes<T>, T>
     private static ScalarLanes<T> Of(double value) => new(Unsafe.BitCast<double, T>(value));
 }
 
+// The three vector widths are the same code: Vector128/256/512 share no public generic interface that the JIT
+// specialises (ISimdVector is internal to the framework), so each wraps its own type.
+
 /// <summary>One <see cref="Vector128{T}"/>.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal readonly struct Vector128Lanes<T>(Vector128<T> value) : ILanes<Vector128Lanes<T>, T>
