@@ -111,21 +111,29 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
         var optimizer = new TestAdaGrad(length) { ThreadCount = 1 };
         float[] gradients = Enumerable.Repeat(1f, length).ToArray();
         long steps = 0, refusedSteps = 0, refusedSaves = 0;
+        int savedCount = 0;
+
         var saved = new List<byte[]>();
         var unexpected = new ConcurrentQueue<Exception>();
         var stopwatch = Stopwatch.StartNew();
         using var start = new Barrier(2);
+        // Both threads race for at least 150 ms, and on until a checkpoint got in (a slow machine or a Debug build can
+        // make the steps back to back for a long time); the stepper pauses now and then to open windows.
+        bool Racing() => stopwatch.ElapsedMilliseconds < 150 || (Volatile.Read(ref savedCount) == 0 && stopwatch.ElapsedMilliseconds < 10_000);
 
         var stepper = new Thread(() =>
         {
             float[] parameters = new float[length];
             start.SignalAndWait();
-            while (stopwatch.ElapsedMilliseconds < 150)
+            while (Racing())
             {
                 try
                 {
                     optimizer.Step(parameters, gradients);
-                    steps++;
+                    if (++steps % 8 == 0)
+                    {
+                        Thread.Sleep(1);
+                    }
                 }
                 catch (InvalidOperationException)
                 {
@@ -140,13 +148,14 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IDisposable
         var saver = new Thread(() =>
         {
             start.SignalAndWait();
-            while (stopwatch.ElapsedMilliseconds < 150)
+            while (Racing())
             {
                 try
                 {
                     var stream = new MemoryStream();
                     optimizer.SaveCheckpoint(stream);
                     saved.Add(stream.ToArray());
+                    Interlocked.Increment(ref savedCount);
                 }
                 catch (InvalidOperationException)
                 {
