@@ -14,9 +14,6 @@ namespace OptGen.Generator.Emit;
 /// </summary>
 internal static class Emitter
 {
-    /// <summary>The runtime's <c>ElementLoop.MaxStateCount</c>: every <c>Invoke</c> takes that many state references.</summary>
-    private const int MaxStateCount = 4;
-
     /// <summary>Namespace of the file-local kernel classes: one the user does not write into, so framework names resolve.</summary>
     public const string KernelNamespace = "OptGen.Generated";
 
@@ -256,7 +253,7 @@ internal static class Emitter
         const string lanes = LanesTarget.Lanes;
         var parameters = new List<string> { $"ref {lanes} {RuleProgram.ParametersStream}", $"{lanes} {RuleProgram.GradientsStream}" };
         parameters.AddRange(c.States.Select(state => $"ref {lanes} {state.Name}"));
-        for (int i = c.States.Count; i < MaxStateCount; i++)
+        for (int i = c.States.Count; i < RuleBuilder.MaxStates; i++)
         {
             parameters.Add($"ref {lanes} unused{Literal.Integer(i)}");
         }

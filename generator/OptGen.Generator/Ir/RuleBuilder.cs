@@ -57,7 +57,7 @@ internal sealed class RuleBuilder
         _body.Add(new Statement(StatementKind.Store, stream, value));
     }
 
-    /// <summary>The most state buffers a program may declare: the runtime's element loop passes that many.</summary>
+    /// <summary>The most state buffers a program may declare: the runtime's <c>ElementLoop.MaxStateCount</c>, so every <c>Invoke</c> takes that many state references.</summary>
     public const int MaxStates = 4;
 
     /// <exception cref="InvalidOperationException">The program breaks a rule that kernels rely on; the message names it.</exception>
@@ -93,7 +93,7 @@ internal sealed class RuleBuilder
         var stored = new HashSet<string>(StringComparer.Ordinal);
         foreach (Statement statement in _body)
         {
-            foreach (Expr e in Walk(statement.Value))
+            foreach (Expr e in Emit.EmitContext.Walk(statement.Value))
             {
                 if (e.Kind == ExprKind.Load && stored.Contains(e.Name))
                 {
@@ -114,6 +114,4 @@ internal sealed class RuleBuilder
 
         return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
     }
-
-    private static IEnumerable<Expr> Walk(Expr e) => new[] { e }.Concat(e.Operands.SelectMany(Walk));
 }
