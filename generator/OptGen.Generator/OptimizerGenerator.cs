@@ -33,7 +33,7 @@ public static class TrackingNames
 
 /// <summary>
 /// Generates a fused SIMD optimizer step for every class marked <c>[OptGen.Optimizer]</c>. Only wires the pipeline:
-/// <see cref="Parser"/> (which lowers the rule to the IR once, with <see cref="RuleLibrary"/>) → <see cref="Emitter"/>.
+/// <see cref="Parser"/> (which lowers the rule to the IR once, with its <see cref="Rules.RuleDefinition"/>) → <see cref="Emitter"/>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class OptimizerGenerator : IIncrementalGenerator

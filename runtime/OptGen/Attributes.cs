@@ -1,6 +1,12 @@
 using System;
 
+// Compiled into the runtime library (namespace OptGen) and, linked, into the generator (OptGen.Generator.Contracts),
+// so that the generator reads rules, options and defaults from the one definition users compile against.
+#if OPTGEN_GENERATOR
+namespace OptGen.Generator.Contracts;
+#else
 namespace OptGen;
+#endif
 
 /// <summary>
 /// Marks a <c>partial class</c> as an optimizer: the OptGen generator emits a constructor, <c>Step</c> and state for

@@ -1,6 +1,12 @@
 using System;
 
+// Compiled into the runtime library (namespace OptGen) and, linked, into the generator (OptGen.Generator.Contracts),
+// so that the generator reads rules, options and defaults from the one definition users compile against.
+#if OPTGEN_GENERATOR
+namespace OptGen.Generator.Contracts;
+#else
 namespace OptGen;
+#endif
 
 // Learning-rate schedules. Step k (k = 0, 1, 2, ... counting Step calls) uses the rate PyTorch's scheduler gives after
 // k calls of scheduler.step(); lr₀ is the optimizer's base learning rate. At most one decay schedule per class; a

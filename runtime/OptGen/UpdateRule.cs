@@ -1,4 +1,10 @@
+// Compiled into the runtime library (namespace OptGen) and, linked, into the generator (OptGen.Generator.Contracts),
+// so that the generator reads rules, options and defaults from the one definition users compile against.
+#if OPTGEN_GENERATOR
+namespace OptGen.Generator.Contracts;
+#else
 namespace OptGen;
+#endif
 
 /// <summary>The update rule an optimizer class is generated for. Each follows PyTorch 1.13's <c>torch.optim</c> semantics.</summary>
 public enum UpdateRule

@@ -150,8 +150,9 @@ public sealed class ModelTests
                 Assert.Fail($"{path} is a {forbidden} ({value.GetType().FullName}): pipeline values must be plain equatable data.");
             }
 
+            // A descriptor is immutable, equatable by value and shared by every report: data, not compilation state.
             Type type = value.GetType();
-            if (type.IsPrimitive || type.IsEnum || value is string or decimal or Type)
+            if (type.IsPrimitive || type.IsEnum || value is string or decimal or Type or DiagnosticDescriptor)
             {
                 return;
             }

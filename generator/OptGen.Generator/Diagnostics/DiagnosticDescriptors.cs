@@ -137,26 +137,6 @@ internal static class DiagnosticDescriptors
         "OptGen could not generate this optimizer",
         "OptGen failed on '{0}': {1}. Please report this with the declaration.");
 
-    /// <summary>All descriptors, for lookup by ID.</summary>
-    public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
-        ClassMustBePartial, ContainingTypeMustBePartial, UnsupportedClassShape, DuplicateOptimizerAttribute, MemberNameCollision, InvalidLearningRate, InvalidDecay, InvalidEpsilon,
-        InvalidNonNegative, InvalidNesterov, NotApplicable, UnsupportedElementType, UnreadableArgument, SecondDecayBelowFirst,
-        LargeEpsilon, InvalidStepCount, InvalidGamma, InvalidPower, RateAboveBase, TwoDecaySchedules, InvalidMilestones,
-        WarmupLongerThanDecay, InvalidScheduleValue, MissingScheduleValue, PlateauWithWarmup, InternalError);
-
-    public static DiagnosticDescriptor ById(string id)
-    {
-        foreach (DiagnosticDescriptor descriptor in All)
-        {
-            if (descriptor.Id == id)
-            {
-                return descriptor;
-            }
-        }
-
-        return InternalError;
-    }
-
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 

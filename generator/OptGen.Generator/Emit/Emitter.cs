@@ -89,8 +89,7 @@ internal static class Emitter
 
     private static void WriteFieldsAndConstructor(CodeWriter w, EmitContext c)
     {
-        Hyperparameters h = c.Spec.Hyperparameters;
-        w.Line($"private const double DefaultLearningRate = {Literal.Double(h.LearningRate)};");
+        w.Line($"private const double DefaultLearningRate = {Literal.Double(c.Spec.Options[Rules.Options.LearningRate])};");
         w.Line();
         w.Line("/// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>");
         w.Line($"private const string CheckpointFingerprint = {Literal.String(Fingerprint.Of(c.Spec))};");
@@ -118,7 +117,7 @@ internal static class Emitter
         w.Line();
         ScheduleEmitter.WriteLearningRate(w, c.Spec.Schedule);
         w.Line();
-        w.Line($"/// <summary>The base learning rate lr₀; initially {Literal.Double(c.Spec.Hyperparameters.LearningRate)}. Must be finite and &gt; 0.</summary>");
+        w.Line($"/// <summary>The base learning rate lr₀; initially {Literal.Double(c.Spec.Options[Rules.Options.LearningRate])}. Must be finite and &gt; 0.</summary>");
         w.Line("public double BaseLearningRate { get => _core.BaseLearningRate; set => _core.BaseLearningRate = value; }");
         w.Line();
         w.Line("/// <inheritdoc/>");

@@ -5,7 +5,7 @@ using OptGen.Generator.Model;
 namespace OptGen.Generator.Emit;
 
 /// <summary>
-/// The text a checkpoint records to identify what wrote it: rule, element type, every hyperparameter and the schedule,
+/// The text a checkpoint records to identify what wrote it: rule, element type, every option value and the schedule,
 /// numbers as exact round-trip literals. Two optimizers accept each other's checkpoints exactly when their texts match.
 /// </summary>
 internal static class Fingerprint
@@ -15,26 +15,18 @@ internal static class Fingerprint
 
     public static string Of(OptimizerSpec spec)
     {
-        Hyperparameters h = spec.Hyperparameters;
+        // Every option value the optimizer has, so none can be left out: the options every rule lists, then the rule's own.
+        Rules.RuleDefinition rule = Rules.RuleCatalog.For(spec.Rule)!;
         var text = new StringBuilder()
             .Append("optgen-state/").Append(StateLayoutVersion)
-            .Append(' ').Append(h.Rule)
-            .Append(' ').Append(spec.Element == ElementKind.Single ? "float" : "double")
-            .Append(" lr=").Append(Literal.Double(h.LearningRate))
-            .Append(" beta1=").Append(Literal.Double(h.Beta1))
-            .Append(" beta2=").Append(Literal.Double(h.Beta2))
-            .Append(" eps=").Append(Literal.Double(h.Epsilon)).Append(h.EpsilonPlacement == EpsilonPlacement.InsideSquareRoot ? "/inside" : "/outside")
-            .Append(" bias_correction=").Append(Flag(h.BiasCorrection))
-            .Append(" weight_decay=").Append(Literal.Double(h.WeightDecay)).Append(h.DecoupledWeightDecay ? "/decoupled" : "/l2")
-            .Append(" momentum=").Append(Literal.Double(h.Momentum))
-            .Append(" dampening=").Append(Literal.Double(h.Dampening))
-            .Append(" nesterov=").Append(Flag(h.Nesterov))
-            .Append(" amsgrad=").Append(Flag(h.AmsGrad))
-            .Append(" centered=").Append(Flag(h.Centered))
-            .Append(" lr_decay=").Append(Literal.Double(h.LearningRateDecay))
-            .Append(" initial_accumulator=").Append(Literal.Double(h.InitialAccumulator))
-            .Append(" maximize=").Append(Flag(h.Maximize))
-            .Append(" schedule=");
+            .Append(' ').Append(spec.Rule)
+            .Append(' ').Append(spec.Element == ElementKind.Single ? "float" : "double");
+        foreach (Rules.OptionValue value in spec.Options.Values)
+        {
+            text.Append(rule.OptionFor(value.Key).Fingerprint(value.Value));
+        }
+
+        text.Append(" schedule=");
         ScheduleSpec schedule = spec.Schedule;
         if (schedule.IsConstant)
         {
@@ -66,5 +58,4 @@ internal static class Fingerprint
         return text.ToString();
     }
 
-    private static string Flag(bool value) => value ? "true" : "false";
 }

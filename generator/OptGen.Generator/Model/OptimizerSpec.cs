@@ -1,69 +1,11 @@
 using System.Linq;
 namespace OptGen.Generator.Model;
 
-/// <summary>Mirror of <c>OptGen.UpdateRule</c> (same values): the generator cannot reference the runtime library.</summary>
-internal enum UpdateRule
-{
-    Sgd = 0,
-    AdaGrad = 1,
-    RMSprop = 2,
-    Adam = 3,
-    AdamW = 4,
-}
-
-/// <summary>Mirror of <c>OptGen.EpsilonPlacement</c>.</summary>
-internal enum EpsilonPlacement
-{
-    OutsideSquareRoot = 0,
-    InsideSquareRoot = 1,
-}
-
 /// <summary>The element type of a generated optimizer.</summary>
 internal enum ElementKind
 {
     Single,
     Double,
-}
-
-/// <summary>Every hyperparameter of a declared optimizer, PyTorch defaults filled in.</summary>
-internal sealed record Hyperparameters(
-    UpdateRule Rule,
-    double LearningRate,
-    double Beta1,
-    double Beta2,
-    double Epsilon,
-    EpsilonPlacement EpsilonPlacement,
-    bool BiasCorrection,
-    double WeightDecay,
-    bool DecoupledWeightDecay,
-    double Momentum,
-    double Dampening,
-    bool Nesterov,
-    bool AmsGrad,
-    bool Centered,
-    double LearningRateDecay,
-    double InitialAccumulator,
-    bool Maximize)
-{
-    /// <summary>PyTorch 1.13's defaults for <paramref name="rule"/>.</summary>
-    public static Hyperparameters Defaults(UpdateRule rule) => new(
-        Rule: rule,
-        LearningRate: rule is UpdateRule.AdaGrad or UpdateRule.RMSprop ? 1e-2 : 1e-3,
-        Beta1: 0.9,
-        Beta2: rule == UpdateRule.RMSprop ? 0.99 : 0.999,
-        Epsilon: rule == UpdateRule.AdaGrad ? 1e-10 : 1e-8,
-        EpsilonPlacement: EpsilonPlacement.OutsideSquareRoot,
-        BiasCorrection: true,
-        WeightDecay: rule == UpdateRule.AdamW ? 0.01 : 0,
-        DecoupledWeightDecay: rule == UpdateRule.AdamW,
-        Momentum: 0,
-        Dampening: 0,
-        Nesterov: false,
-        AmsGrad: false,
-        Centered: false,
-        LearningRateDecay: 0,
-        InitialAccumulator: 0,
-        Maximize: false);
 }
 
 /// <summary>One containing type of the optimizer class, outermost first, as it must be re-declared.</summary>
@@ -75,7 +17,8 @@ internal sealed record OptimizerSpec(
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
     ElementKind Element,
-    Hyperparameters Hyperparameters,
+    Contracts.UpdateRule Rule,
+    Rules.OptionValues Options,
     ScheduleSpec Schedule,
     bool SkipNonFiniteSteps)
 {

@@ -5,21 +5,30 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OptGen.Generator.Contracts;
 using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Model;
+using OptGen.Generator.Rules;
 
 namespace OptGen.Generator.Parsing;
 
-/// <summary>The parser's output: a spec to emit (null if the declaration is invalid) and the diagnostics found.</summary>
 /// <summary>What parsing one class gives: its spec and its rule lowered once (both null if the class is rejected), and the diagnostics.</summary>
 internal sealed record ParseResult(OptimizerSpec? Spec, Ir.RuleProgram? Program, EquatableArray<DiagnosticInfo> Diagnostics);
 
-/// <summary>Turns an <c>[Optimizer]</c> class and its attributes into an <see cref="OptimizerSpec"/>, validating every value.</summary>
-internal sealed partial class Parser
+/// <summary>
+/// Turns an <c>[Optimizer]</c> class and its attributes into an <see cref="OptimizerSpec"/>, validating every value.
+/// What a rule accepts, its defaults and its checks come from its <see cref="RuleDefinition"/>.
+/// </summary>
+internal sealed partial class Parser : IOptionReporter
 {
     private const string AttributeNamespace = "OptGen";
 
     private readonly List<DiagnosticInfo> _diagnostics = new();
+
+    // Where each option and option attribute was written, for checks between options (IOptionReporter).
+    private readonly Dictionary<string, Location> _optionLocations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Location> _attributeLocations = new(StringComparer.Ordinal);
+    private Location _identifier = Location.None;
     private bool _failed;
     private bool _skipNonFiniteSteps;
 
@@ -53,6 +62,7 @@ internal sealed partial class Parser
         }
 
         Location identifier = declaration.Identifier.GetLocation();
+        _identifier = identifier;
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
             Report(DiagnosticDescriptors.ClassMustBePartial, identifier, type.Name);
@@ -98,7 +108,10 @@ internal sealed partial class Parser
         }
 
         AttributeData optimizer = context.Attributes[0];
-        if (!TryReadEnum(optimizer, 0, "Optimizer rule", out int ruleValue) || !Enum.IsDefined(typeof(UpdateRule), ruleValue))
+        RuleDefinition? definition = TryReadEnum(optimizer, 0, "Optimizer rule", out int ruleValue) && Enum.IsDefined(typeof(UpdateRule), ruleValue)
+            ? RuleCatalog.For((UpdateRule)ruleValue)
+            : null;
+        if (definition is null)
         {
             if (!_failed)
             {
@@ -108,78 +121,70 @@ internal sealed partial class Parser
             return null;
         }
 
-        var rule = (UpdateRule)ruleValue;
-        Hyperparameters h = Hyperparameters.Defaults(rule);
+        OptionValues values = definition.Defaults();
         var element = ElementKind.Single;
-
         foreach (KeyValuePair<string, TypedConstant> named in optimizer.NamedArguments)
         {
             Location location = ArgumentLocation(optimizer, named.Key, -1);
-            switch (named.Key)
+            if (named.Key != nameof(OptimizerAttribute.ElementType))
             {
-                case "LearningRate" when ReadDouble(named.Value, location, "LearningRate", out double lr):
-                    if (!(lr > 0) || double.IsInfinity(lr))
-                    {
-                        Report(DiagnosticDescriptors.InvalidLearningRate, location, Show(lr));
-                    }
+                values = ReadOption(definition, nameof(OptimizerAttribute), named.Key, named.Value, location, values);
+                continue;
+            }
 
-                    h = h with { LearningRate = lr };
-                    break;
-                case "Maximize" when ReadBool(named.Value, location, "Maximize", out bool maximize):
-                    h = h with { Maximize = maximize };
-                    break;
-                case "ElementType":
-                    if (named.Value.Kind != TypedConstantKind.Type || named.Value.Value is not ITypeSymbol elementType)
-                    {
-                        if (named.Value.Kind == TypedConstantKind.Error || named.Value.IsNull)
-                        {
-                            Report(DiagnosticDescriptors.UnreadableArgument, location, "ElementType");
-                        }
+            if (named.Value.Kind != TypedConstantKind.Type || named.Value.Value is not ITypeSymbol elementType)
+            {
+                if (named.Value.Kind == TypedConstantKind.Error || named.Value.IsNull)
+                {
+                    Report(DiagnosticDescriptors.UnreadableArgument, location, nameof(OptimizerAttribute.ElementType));
+                }
 
-                        break;
-                    }
+                continue;
+            }
 
-                    if (elementType.SpecialType == SpecialType.System_Double)
-                    {
-                        element = ElementKind.Double;
-                    }
-                    else if (elementType.SpecialType != SpecialType.System_Single)
-                    {
-                        Report(DiagnosticDescriptors.UnsupportedElementType, location, elementType.ToDisplayString());
-                    }
-
-                    break;
+            if (elementType.SpecialType == SpecialType.System_Double)
+            {
+                element = ElementKind.Double;
+            }
+            else if (elementType.SpecialType != SpecialType.System_Single)
+            {
+                Report(DiagnosticDescriptors.UnsupportedElementType, location, elementType.ToDisplayString());
             }
         }
 
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (OptGenAttributeName(attribute) is { } name && !CollectSchedule(attribute, name))
+            if (OptGenAttributeName(attribute) is not { } name || name == nameof(OptimizerAttribute) || CollectSchedule(attribute, name))
             {
-                h = ReadOption(attribute, name, h);
+                continue;
+            }
+
+            if (name == nameof(NonFiniteGradientsAttribute))
+            {
+                ReadNonFiniteGradients(attribute);
+            }
+            else if (RuleCatalog.IsOptionAttribute(name))
+            {
+                values = ReadOptionAttribute(definition, attribute, name, values);
             }
         }
 
-        if (h.Rule is UpdateRule.Adam or UpdateRule.AdamW && h.Beta2 < h.Beta1)
-        {
-            AttributeData? decays = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "MomentDecayAttribute");
-            Report(DiagnosticDescriptors.SecondDecayBelowFirst, decays is null ? identifier : ArgumentLocation(decays, "Second", -1), Show(h.Beta2), Show(h.Beta1));
-        }
-
-        ScheduleSpec schedule = ParseSchedule(h.LearningRate);
+        definition.Validate(values, this);
+        ScheduleSpec schedule = ParseSchedule(values[Options.LearningRate]);
         var spec = new OptimizerSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             Identifier(type.Name),
             containingTypes.ToEquatableArray(),
             element,
-            h,
+            definition.Rule,
+            values,
             schedule,
             _skipNonFiniteSteps);
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
-            program = Ir.RuleLibrary.Lower(spec.Hyperparameters);
+            program = definition.Lower(values);
             CheckMemberCollisions(type, spec, program, identifier, cancellationToken);
         }
 
@@ -270,231 +275,111 @@ internal sealed partial class Parser
     private static Location MemberLocation(ISymbol member, Location fallback) =>
         member.Locations.FirstOrDefault(l => l.IsInSource) ?? fallback;
 
-    private Hyperparameters ReadOption(AttributeData attribute, string name, Hyperparameters h)
+    /// <summary>Reads the options written with one attribute: its first constructor argument and its named arguments.</summary>
+    private OptionValues ReadOptionAttribute(RuleDefinition definition, AttributeData attribute, string name, OptionValues values)
     {
-        UpdateRule rule = h.Rule;
-        bool adam = rule is UpdateRule.Adam or UpdateRule.AdamW;
         Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? Location.None;
-        switch (name)
+        if (!definition.AcceptsAttribute(name))
         {
-            case "MomentDecayAttribute":
-                if (!adam && rule != UpdateRule.RMSprop)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[MomentDecay]", RuleName(rule), "only Adam, AdamW and RMSprop keep moving averages; remove it");
-                }
-
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    Location location = ArgumentLocation(attribute, named.Key, -1);
-                    if (!ReadDouble(named.Value, location, "MomentDecay." + named.Key, out double decay))
-                    {
-                        continue;
-                    }
-
-                    CheckDecay(decay, "MomentDecay." + named.Key, location);
-                    if (named.Key == "First")
-                    {
-                        if (rule == UpdateRule.RMSprop)
-                        {
-                            Report(DiagnosticDescriptors.NotApplicable, location, "MomentDecay.First", RuleName(rule), "RMSprop keeps only a second moment; its decay (alpha) is MomentDecay.Second");
-                        }
-
-                        h = h with { Beta1 = decay };
-                    }
-                    else if (named.Key == "Second")
-                    {
-                        h = h with { Beta2 = decay };
-                    }
-                }
-
-                break;
-
-            case "EpsilonAttribute":
-                if (rule == UpdateRule.Sgd)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[Epsilon]", RuleName(rule), "SGD has no denominator; remove it");
-                }
-
-                if (ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "Epsilon", out double epsilon))
-                {
-                    if (!(epsilon > 0) || double.IsInfinity(epsilon))
-                    {
-                        Report(DiagnosticDescriptors.InvalidEpsilon, ArgumentLocation(attribute, null, 0), Show(epsilon));
-                    }
-                    else if (epsilon > 1e-3)
-                    {
-                        Report(DiagnosticDescriptors.LargeEpsilon, ArgumentLocation(attribute, null, 0), Show(epsilon));
-                    }
-
-                    h = h with { Epsilon = epsilon };
-                }
-
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    Location location = ArgumentLocation(attribute, named.Key, -1);
-                    if (named.Key == "Placement" && TryReadEnum(named.Value, location, "Epsilon.Placement", out int placement))
-                    {
-                        if (!Enum.IsDefined(typeof(EpsilonPlacement), placement))
-                        {
-                            Report(DiagnosticDescriptors.UnreadableArgument, location, "Epsilon.Placement");
-                        }
-
-                        h = h with { EpsilonPlacement = (EpsilonPlacement)placement };
-                    }
-                }
-
-                break;
-
-            case "BiasCorrectionAttribute":
-                if (!adam)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[BiasCorrection]", RuleName(rule), "only Adam and AdamW correct the bias of their moments; remove it");
-                }
-
-                if (ReadBool(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "BiasCorrection", out bool correct))
-                {
-                    h = h with { BiasCorrection = correct };
-                }
-
-                break;
-
-            case "WeightDecayAttribute":
-                if (ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "WeightDecay", out double weightDecay))
-                {
-                    CheckNonNegative(weightDecay, "WeightDecay", ArgumentLocation(attribute, null, 0));
-                    h = h with { WeightDecay = weightDecay };
-                }
-
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    Location location = ArgumentLocation(attribute, named.Key, -1);
-                    if (named.Key == "Decoupled" && ReadBool(named.Value, location, "WeightDecay.Decoupled", out bool decoupled))
-                    {
-                        if (rule == UpdateRule.AdamW && !decoupled)
-                        {
-                            Report(DiagnosticDescriptors.NotApplicable, location, "Decoupled = false", RuleName(rule), "AdamW's weight decay is decoupled by definition; use UpdateRule.Adam for L2 weight decay");
-                        }
-
-                        h = h with { DecoupledWeightDecay = decoupled };
-                    }
-                }
-
-                break;
-
-            case "MomentumAttribute":
-                if (rule is not (UpdateRule.Sgd or UpdateRule.RMSprop))
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[Momentum]", RuleName(rule), "only SGD and RMSprop have a momentum buffer; remove it");
-                }
-
-                if (ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "Momentum", out double momentum))
-                {
-                    CheckDecay(momentum, "Momentum", ArgumentLocation(attribute, null, 0));
-                    h = h with { Momentum = momentum };
-                }
-
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    Location location = ArgumentLocation(attribute, named.Key, -1);
-                    if (rule == UpdateRule.RMSprop && named.Key is "Dampening" or "Nesterov")
-                    {
-                        Report(DiagnosticDescriptors.NotApplicable, location, "Momentum." + named.Key, RuleName(rule), "only SGD's momentum has it; remove it");
-                    }
-
-                    if (named.Key == "Dampening" && ReadDouble(named.Value, location, "Momentum.Dampening", out double dampening))
-                    {
-                        if (!(dampening >= 0 && dampening <= 1))
-                        {
-                            Report(DiagnosticDescriptors.InvalidDecay, location, "Momentum.Dampening", Show(dampening), "at least 0 and at most 1");
-                        }
-
-                        h = h with { Dampening = dampening };
-                    }
-                    else if (named.Key == "Nesterov" && ReadBool(named.Value, location, "Momentum.Nesterov", out bool nesterov))
-                    {
-                        h = h with { Nesterov = nesterov };
-                    }
-                }
-
-                if (h.Nesterov && (h.Momentum <= 0 || h.Dampening != 0))
-                {
-                    Report(DiagnosticDescriptors.InvalidNesterov, ArgumentLocation(attribute, "Nesterov", -1));
-                }
-
-                break;
-
-            case "AmsGradAttribute":
-                if (!adam)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[AmsGrad]", RuleName(rule), "AMSGrad is a variant of Adam; remove it");
-                }
-
-                if (ReadBool(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "AmsGrad", out bool amsGrad))
-                {
-                    h = h with { AmsGrad = amsGrad };
-                }
-
-                break;
-
-            case "CenteredAttribute":
-                if (rule != UpdateRule.RMSprop)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, "[Centered]", RuleName(rule), "only RMSprop can be centered; remove it");
-                }
-
-                if (ReadBool(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "Centered", out bool centered))
-                {
-                    h = h with { Centered = centered };
-                }
-
-                break;
-
-            case "NonFiniteGradientsAttribute":
-                if (TryReadEnum(attribute, 0, "NonFiniteGradients", out int policy))
-                {
-                    if (policy is not (0 or 1))
-                    {
-                        Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(attribute, null, 0), "[NonFiniteGradients]");
-                    }
-
-                    _skipNonFiniteSteps = policy == 1;
-                }
-
-                break;
-
-            case "LearningRateDecayAttribute":
-            case "InitialAccumulatorAttribute":
-                string option = name.Substring(0, name.Length - "Attribute".Length);
-                if (rule != UpdateRule.AdaGrad)
-                {
-                    Report(DiagnosticDescriptors.NotApplicable, attributeLocation, $"[{option}]", RuleName(rule), "it is an AdaGrad option; remove it");
-                }
-
-                if (ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), option, out double value))
-                {
-                    CheckNonNegative(value, option, ArgumentLocation(attribute, null, 0));
-                    h = name == "LearningRateDecayAttribute" ? h with { LearningRateDecay = value } : h with { InitialAccumulator = value };
-                }
-
-                break;
+            Report(
+                DiagnosticDescriptors.NotApplicable,
+                attributeLocation,
+                $"[{Option.ShortName(name)}]",
+                definition.DisplayName,
+                $"it applies to {RuleCatalog.RulesAccepting(d => d.AcceptsAttribute(name))}; remove it");
+            return values;
         }
 
-        return h;
-    }
-
-    private void CheckDecay(double value, string what, Location location)
-    {
-        if (!(value >= 0 && value < 1))
+        _attributeLocations[name] = attributeLocation;
+        if (attribute.AttributeConstructor is { Parameters.Length: > 0 })
         {
-            Report(DiagnosticDescriptors.InvalidDecay, location, what, Show(value), "at least 0 and less than 1");
+            values = ReadOption(definition, name, null, Positional(attribute, 0), ArgumentLocation(attribute, null, 0), values);
         }
+
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            values = ReadOption(definition, name, named.Key, named.Value, ArgumentLocation(attribute, named.Key, -1), values);
+        }
+
+        return values;
     }
 
-    private void CheckNonNegative(double value, string what, Location location)
+    /// <summary>Reads one option's value, if the rule accepts it, and checks it against the option's range.</summary>
+    private OptionValues ReadOption(RuleDefinition definition, string attribute, string? property, TypedConstant constant, Location location, OptionValues values)
     {
-        if (!(value >= 0) || double.IsInfinity(value))
+        Option? option = definition.Find(attribute, property);
+        if (option is null)
         {
-            Report(DiagnosticDescriptors.InvalidNonNegative, location, what, Show(value));
+            if (RuleCatalog.Known(attribute, property) is { } other)
+            {
+                Report(
+                    DiagnosticDescriptors.NotApplicable,
+                    location,
+                    other.DisplayName,
+                    definition.DisplayName,
+                    definition.WhyNotApplicable(other) ?? $"it applies to {RuleCatalog.RulesAccepting(d => d.Find(attribute, property) is not null)}; remove it");
+            }
+
+            return values;
+        }
+
+        double value;
+        switch (option.Kind)
+        {
+            case OptionKind.Flag when ReadBool(constant, location, option.DisplayName, out bool flag):
+                value = flag ? 1 : 0;
+                break;
+            case OptionKind.Choice when TryReadEnum(constant, location, option.DisplayName, out int member):
+                if (option.Choices is null || !Enum.IsDefined(option.Choices, member))
+                {
+                    Report(DiagnosticDescriptors.UnreadableArgument, location, option.DisplayName);
+                    return values;
+                }
+
+                value = member;
+                break;
+            case OptionKind.Number when ReadDouble(constant, location, option.DisplayName, out double number):
+                value = number;
+                break;
+            default:
+                return values;
+        }
+
+        _optionLocations[option.Key] = location;
+        if (option.Range is { } range)
+        {
+            if (!range.Contains(value))
+            {
+                Report(range.Descriptor, location, range.Arguments(option.DisplayName, option.Show(value)));
+            }
+            else if (range.Warning is { } warning && warning.Applies(value))
+            {
+                Report(warning.Descriptor, location, option.Show(value));
+            }
+        }
+
+        return values.With(option, value);
+    }
+
+    /// <summary>Reports a rule's check between options at the option as written, or its attribute, or the class.</summary>
+    void IOptionReporter.Report(DiagnosticDescriptor descriptor, Option at, params string[] arguments) =>
+        Report(
+            descriptor,
+            _optionLocations.TryGetValue(at.Key, out Location? written) ? written
+            : _attributeLocations.TryGetValue(at.Attribute, out Location? attribute) ? attribute
+            : _identifier,
+            arguments);
+
+    private void ReadNonFiniteGradients(AttributeData attribute)
+    {
+        if (TryReadEnum(attribute, 0, "NonFiniteGradients", out int policy))
+        {
+            if (!Enum.IsDefined(typeof(NonFiniteGradientPolicy), policy))
+            {
+                Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(attribute, null, 0), "[NonFiniteGradients]");
+            }
+
+            _skipNonFiniteSteps = policy == (int)NonFiniteGradientPolicy.SkipStep;
         }
     }
 
@@ -571,15 +456,6 @@ internal sealed partial class Parser
             _failed = true;
         }
     }
-
-    private static string RuleName(UpdateRule rule) => "UpdateRule." + rule switch
-    {
-        UpdateRule.Sgd => "Sgd",
-        UpdateRule.AdaGrad => "AdaGrad",
-        UpdateRule.RMSprop => "RMSprop",
-        UpdateRule.Adam => "Adam",
-        _ => "AdamW",
-    };
 
     private static string Show(double value) => Emit.Literal.Double(value);
 

@@ -2,14 +2,20 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using OptGen.Generator.Contracts;
 using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Model;
 
 namespace OptGen.Generator.Parsing;
 
-/// <summary>The learning-rate schedule attributes: defaults as in the runtime's attribute classes, and validation.</summary>
+/// <summary>The learning-rate schedule attributes: their values, defaults from the attribute classes, and validation.</summary>
 internal sealed partial class Parser
 {
+    // Defaults are the attributes' own (their classes are compiled into the generator), never retyped here.
+    private static readonly LinearWarmupAttribute s_warmup = new();
+    private static readonly ReduceOnPlateauAttribute s_plateau = new();
+    private static readonly OneCycleAttribute s_oneCycle = new();
+
     private readonly List<(AttributeData Attribute, string Name)> _decayAttributes = new();
     private AttributeData? _warmupAttribute;
 
@@ -18,18 +24,18 @@ internal sealed partial class Parser
     {
         switch (name)
         {
-            case "LinearWarmupAttribute":
+            case nameof(LinearWarmupAttribute):
                 _warmupAttribute = attribute;
                 return true;
-            case "StepDecayAttribute":
-            case "MultiStepDecayAttribute":
-            case "ExponentialDecayAttribute":
-            case "PolynomialDecayAttribute":
-            case "CosineDecayAttribute":
-            case "CosineWarmRestartsAttribute":
-            case "OneCycleAttribute":
-            case "InverseSquareRootDecayAttribute":
-            case "ReduceOnPlateauAttribute":
+            case nameof(StepDecayAttribute):
+            case nameof(MultiStepDecayAttribute):
+            case nameof(ExponentialDecayAttribute):
+            case nameof(PolynomialDecayAttribute):
+            case nameof(CosineDecayAttribute):
+            case nameof(CosineWarmRestartsAttribute):
+            case nameof(OneCycleAttribute):
+            case nameof(InverseSquareRootDecayAttribute):
+            case nameof(ReduceOnPlateauAttribute):
                 _decayAttributes.Add((attribute, name));
                 return true;
             default:
@@ -52,8 +58,8 @@ internal sealed partial class Parser
         if (_warmupAttribute is not null)
         {
             var values = new ScheduleReader(this, _warmupAttribute, "LinearWarmup");
-            int steps = values.Steps("Steps", 5);
-            double startFactor = values.Double("StartFactor", 1.0 / 3, v => v > 0 && v <= 1, "greater than 0 and at most 1");
+            int steps = values.Steps(nameof(LinearWarmupAttribute.Steps), s_warmup.Steps);
+            double startFactor = values.Double(nameof(LinearWarmupAttribute.StartFactor), s_warmup.StartFactor, v => v > 0 && v <= 1, "greater than 0 and at most 1");
             warmup = new WarmupSchedule(steps, startFactor);
         }
 
@@ -64,7 +70,7 @@ internal sealed partial class Parser
 
         (AttributeData attribute, string name) = _decayAttributes[0];
         var reader = new ScheduleReader(this, attribute, Short(name));
-        if (name == "ReduceOnPlateauAttribute")
+        if (name == nameof(ReduceOnPlateauAttribute))
         {
             if (_warmupAttribute is not null)
             {
@@ -73,20 +79,20 @@ internal sealed partial class Parser
 
             var plateau = new List<ScheduleValue>
             {
-                reader.Enum<PlateauMode>("Mode", "mode", ScheduleValueType.PlateauMode),
-                reader.Value("Factor", "factor", 0.1, v => v > 0 && v < 1, "greater than 0 and less than 1"),
-                reader.Count("Patience", "patience", 10),
-                reader.Value("Threshold", "threshold", 1e-4, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
-                reader.Enum<PlateauThresholdMode>("ThresholdMode", "thresholdMode", ScheduleValueType.PlateauThresholdMode),
-                reader.Count("Cooldown", "cooldown", 0),
-                reader.MinimumRate("MinLearningRate", "minLearningRate", baseRate),
-                reader.Value("MinimumChange", "minimumChange", 1e-8, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+                reader.Enum<PlateauMode>(nameof(ReduceOnPlateauAttribute.Mode), "mode", ScheduleValueType.PlateauMode),
+                reader.Value(nameof(ReduceOnPlateauAttribute.Factor), "factor", s_plateau.Factor, v => v > 0 && v < 1, "greater than 0 and less than 1"),
+                reader.Count(nameof(ReduceOnPlateauAttribute.Patience), "patience", s_plateau.Patience),
+                reader.Value(nameof(ReduceOnPlateauAttribute.Threshold), "threshold", s_plateau.Threshold, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+                reader.Enum<PlateauThresholdMode>(nameof(ReduceOnPlateauAttribute.ThresholdMode), "thresholdMode", ScheduleValueType.PlateauThresholdMode),
+                reader.Count(nameof(ReduceOnPlateauAttribute.Cooldown), "cooldown", s_plateau.Cooldown),
+                reader.MinimumRate(nameof(ReduceOnPlateauAttribute.MinLearningRate), "minLearningRate", baseRate),
+                reader.Value(nameof(ReduceOnPlateauAttribute.MinimumChange), "minimumChange", s_plateau.MinimumChange, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
             };
 
             // A relative threshold of 1 or more makes best·(1 − threshold) ≤ 0: no metric would ever count as better.
             if (plateau[4].Number == 0 && plateau[3].Number >= 1)
             {
-                Report(DiagnosticDescriptors.InvalidScheduleValue, reader.Location("Threshold"), "ReduceOnPlateau.Threshold", Show(plateau[3].Number), "less than 1 with a relative threshold");
+                Report(DiagnosticDescriptors.InvalidScheduleValue, reader.Location(nameof(ReduceOnPlateauAttribute.Threshold)), "ReduceOnPlateau.Threshold", Show(plateau[3].Number), "less than 1 with a relative threshold");
             }
 
             return new ScheduleSpec(null, null, plateau.ToEquatableArray());
@@ -94,29 +100,29 @@ internal sealed partial class Parser
 
         DecaySchedule decay = name switch
         {
-            "StepDecayAttribute" => Decay(ScheduleKind.Step, reader.StepValue("StepSize", "stepSize", null), reader.Gamma(0.1)),
-            "MultiStepDecayAttribute" => new DecaySchedule(ScheduleKind.MultiStep, EquatableArray.Create(reader.Gamma(0.1)), reader.Milestones()),
-            "ExponentialDecayAttribute" => Decay(
+            nameof(StepDecayAttribute) => Decay(ScheduleKind.Step, reader.StepValue(nameof(StepDecayAttribute.StepSize), "stepSize", null), reader.Gamma(new StepDecayAttribute().Gamma)),
+            nameof(MultiStepDecayAttribute) => new DecaySchedule(ScheduleKind.MultiStep, EquatableArray.Create(reader.Gamma(new MultiStepDecayAttribute().Gamma)), reader.Milestones()),
+            nameof(ExponentialDecayAttribute) => Decay(
                 ScheduleKind.Exponential,
                 reader.Gamma(null),
-                reader.StepValue("DecaySteps", "decaySteps", 1),
-                reader.Bool("Staircase", "staircase")),
-            "PolynomialDecayAttribute" => Decay(
+                reader.StepValue(nameof(ExponentialDecayAttribute.DecaySteps), "decaySteps", new ExponentialDecayAttribute().DecaySteps),
+                reader.Bool(nameof(ExponentialDecayAttribute.Staircase), "staircase")),
+            nameof(PolynomialDecayAttribute) => Decay(
                 ScheduleKind.Polynomial,
-                reader.StepValue("TotalSteps", "totalSteps", 5),
-                reader.Value("Power", "power", 1, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0", DiagnosticDescriptors.InvalidPower),
-                reader.MinimumRate("EndLearningRate", "endRate", baseRate)),
-            "CosineDecayAttribute" => Decay(
+                reader.StepValue(nameof(PolynomialDecayAttribute.TotalSteps), "totalSteps", new PolynomialDecayAttribute().TotalSteps),
+                reader.Value(nameof(PolynomialDecayAttribute.Power), "power", new PolynomialDecayAttribute().Power, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0", DiagnosticDescriptors.InvalidPower),
+                reader.MinimumRate(nameof(PolynomialDecayAttribute.EndLearningRate), "endRate", baseRate)),
+            nameof(CosineDecayAttribute) => Decay(
                 ScheduleKind.Cosine,
-                reader.StepValue("TotalSteps", "totalSteps", null),
-                reader.MinimumRate("MinLearningRate", "minRate", baseRate)),
-            "CosineWarmRestartsAttribute" => Decay(
+                reader.StepValue(nameof(CosineDecayAttribute.TotalSteps), "totalSteps", null),
+                reader.MinimumRate(nameof(CosineDecayAttribute.MinLearningRate), "minRate", baseRate)),
+            nameof(CosineWarmRestartsAttribute) => Decay(
                 ScheduleKind.CosineWarmRestarts,
-                reader.StepValue("FirstPeriod", "firstPeriod", null),
-                reader.Value("PeriodMultiplier", "periodMultiplier", 1, v => v >= 1, "at least 1", type: ScheduleValueType.Int),
-                reader.MinimumRate("MinLearningRate", "minRate", baseRate)),
-            "OneCycleAttribute" => OneCycle(reader),
-            _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue("WarmupSteps", "warmupSteps", null)),
+                reader.StepValue(nameof(CosineWarmRestartsAttribute.FirstPeriod), "firstPeriod", null),
+                reader.Value(nameof(CosineWarmRestartsAttribute.PeriodMultiplier), "periodMultiplier", new CosineWarmRestartsAttribute().PeriodMultiplier, v => v >= 1, "at least 1", type: ScheduleValueType.Int),
+                reader.MinimumRate(nameof(CosineWarmRestartsAttribute.MinLearningRate), "minRate", baseRate)),
+            nameof(OneCycleAttribute) => OneCycle(reader),
+            _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue(nameof(InverseSquareRootDecayAttribute.WarmupSteps), "warmupSteps", null)),
         };
 
         if (!_failed && warmup is not null && decay.Kind is ScheduleKind.Polynomial or ScheduleKind.Cosine or ScheduleKind.OneCycle
@@ -135,12 +141,12 @@ internal sealed partial class Parser
 
     private DecaySchedule OneCycle(ScheduleReader reader)
     {
-        ScheduleValue totalSteps = reader.StepValue("TotalSteps", "totalSteps", null, minimum: 2);
-        ScheduleValue fraction = reader.Value("WarmupFraction", "warmupFraction", 0.3, v => v > 0 && v < 1, "greater than 0 and less than 1");
-        ScheduleValue anneal = reader.Enum<AnnealStrategyMirror>("Anneal", "anneal", ScheduleValueType.AnnealStrategy);
-        ScheduleValue initialDivisor = reader.Value("InitialDivisor", "initialDivisor", 25, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
-        ScheduleValue finalDivisor = reader.Value("FinalDivisor", "finalDivisor", 1e4, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
-        ScheduleValue threePhase = reader.Bool("ThreePhase", "threePhase");
+        ScheduleValue totalSteps = reader.StepValue(nameof(OneCycleAttribute.TotalSteps), "totalSteps", null, minimum: 2);
+        ScheduleValue fraction = reader.Value(nameof(OneCycleAttribute.WarmupFraction), "warmupFraction", s_oneCycle.WarmupFraction, v => v > 0 && v < 1, "greater than 0 and less than 1");
+        ScheduleValue anneal = reader.Enum<AnnealStrategy>(nameof(OneCycleAttribute.Anneal), "anneal", ScheduleValueType.AnnealStrategy);
+        ScheduleValue initialDivisor = reader.Value(nameof(OneCycleAttribute.InitialDivisor), "initialDivisor", s_oneCycle.InitialDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue finalDivisor = reader.Value(nameof(OneCycleAttribute.FinalDivisor), "finalDivisor", s_oneCycle.FinalDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue threePhase = reader.Bool(nameof(OneCycleAttribute.ThreePhase), "threePhase");
 
         // PyTorch's phases end at pct·T − 1 (and 2·pct·T − 2): each must be longer than the one before. Checked only
         // when TotalSteps and WarmupFraction are themselves valid, so one mistake gets one diagnostic.
@@ -152,7 +158,7 @@ internal sealed partial class Parser
         {
             Report(
                 DiagnosticDescriptors.InvalidScheduleValue,
-                reader.Location("WarmupFraction"),
+                reader.Location(nameof(OneCycleAttribute.WarmupFraction)),
                 "OneCycle.WarmupFraction",
                 Show(p),
                 threePhase.Number == 0
@@ -172,34 +178,13 @@ internal sealed partial class Parser
 
     private static string Literal(long value) => Emit.Literal.Integer(value);
 
-    /// <summary>Mirror of <c>OptGen.AnnealStrategy</c>.</summary>
-    private enum AnnealStrategyMirror
-    {
-        Cosine = 0,
-        Linear = 1,
-    }
-
-    /// <summary>Mirror of <c>OptGen.PlateauMode</c>.</summary>
-    private enum PlateauMode
-    {
-        Minimize = 0,
-        Maximize = 1,
-    }
-
-    /// <summary>Mirror of <c>OptGen.PlateauThresholdMode</c>.</summary>
-    private enum PlateauThresholdMode
-    {
-        Relative = 0,
-        Absolute = 1,
-    }
-
     /// <summary>Reads the named arguments of one schedule attribute, applying defaults and reporting invalid values.</summary>
     private sealed class ScheduleReader(Parser parser, AttributeData attribute, string attributeName)
     {
         public Location Location(string property) => ArgumentLocation(attribute, property, -1);
 
         public ScheduleValue Gamma(double? fallback) =>
-            Value("Gamma", "gamma", fallback, v => v > 0 && v <= 1, "greater than 0 and at most 1", DiagnosticDescriptors.InvalidGamma);
+            Value(nameof(StepDecayAttribute.Gamma), "gamma", fallback, v => v > 0 && v <= 1, "greater than 0 and at most 1", DiagnosticDescriptors.InvalidGamma);
 
         /// <summary>A step count ≥ <paramref name="minimum"/>; <paramref name="fallback"/> null means required.</summary>
         public ScheduleValue StepValue(string property, string parameter, int? fallback, int minimum = 1)
@@ -328,15 +313,15 @@ internal sealed partial class Parser
 
         public EquatableArray<int> Milestones()
         {
-            if (!TryGet("Milestones", out TypedConstant constant))
+            if (!TryGet(nameof(MultiStepDecayAttribute.Milestones), out TypedConstant constant))
             {
-                parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, "Milestones");
+                parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, nameof(MultiStepDecayAttribute.Milestones));
                 return default;
             }
 
             if (constant.Kind != TypedConstantKind.Array || constant.IsNull || constant.Values.Any(v => v.Value is not int))
             {
-                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location("Milestones"), $"{attributeName}.Milestones");
+                parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(nameof(MultiStepDecayAttribute.Milestones)), $"{attributeName}.{nameof(MultiStepDecayAttribute.Milestones)}");
                 return default;
             }
 
@@ -349,7 +334,7 @@ internal sealed partial class Parser
 
             if (milestones.Length == 0 || milestones[0] < 1 || !increasing)
             {
-                parser.Report(DiagnosticDescriptors.InvalidMilestones, Location("Milestones"), string.Join(", ", milestones.Select(m => Literal(m))));
+                parser.Report(DiagnosticDescriptors.InvalidMilestones, Location(nameof(MultiStepDecayAttribute.Milestones)), string.Join(", ", milestones.Select(m => Literal(m))));
             }
 
             return milestones.ToEquatableArray();

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using OptGen.Generator.Contracts;
+using OptGen.Generator.Ir;
+using OptGen.Generator.Model;
+
+namespace OptGen.Generator.Rules;
+
+/// <summary>
+/// Everything about one preset in one place: the options it accepts with its defaults, its cross-option checks, its
+/// title and its lowering to the IR. The parser, the fingerprint, the diagnostics and the emitter read rules only
+/// through this, so a new preset is a new definition (one file) and the runtime's enum member.
+/// </summary>
+internal abstract class RuleDefinition
+{
+    private readonly Option[] _accepts;
+
+    /// <param name="rule">The runtime's enum member this definition implements.</param>
+    /// <param name="accepts">The options the rule accepts, with its defaults where they differ from the options' own.</param>
+    protected RuleDefinition(UpdateRule rule, params Option[] accepts)
+    {
+        Rule = rule;
+        _accepts = accepts;
+    }
+
+    public UpdateRule Rule { get; }
+
+    /// <summary>How diagnostics name the rule: <c>UpdateRule.Adam</c>.</summary>
+    public string DisplayName => nameof(UpdateRule) + "." + Rule;
+
+    /// <summary>The options the rule accepts, with its defaults.</summary>
+    public IReadOnlyList<Option> Accepts => _accepts;
+
+    /// <summary>The option of <paramref name="attribute"/> at <paramref name="property"/> (null: its first constructor argument), if the rule accepts it.</summary>
+    public Option? Find(string attribute, string? property) =>
+        _accepts.FirstOrDefault(o => o.Attribute == attribute && o.Property == property);
+
+    /// <summary>Whether the rule accepts any option written with <paramref name="attribute"/>.</summary>
+    public bool AcceptsAttribute(string attribute) => _accepts.Any(o => o.Attribute == attribute);
+
+    /// <summary>
+    /// The values before any attribute is read: the options every fingerprint lists (this rule's default where it
+    /// accepts them), then the rule's own options in declaration order.
+    /// </summary>
+    public OptionValues Defaults()
+    {
+        var values = new List<OptionValue>();
+        foreach (Option option in Options.InEveryFingerprint)
+        {
+            values.Add(new OptionValue(option.Key, (Find(option.Attribute, option.Property) ?? option).Default));
+        }
+
+        foreach (Option option in _accepts.Where(o => !Options.InEveryFingerprint.Any(f => f.Key == o.Key)))
+        {
+            values.Add(new OptionValue(option.Key, option.Default));
+        }
+
+        return new OptionValues(values.ToEquatableArray());
+    }
+
+    /// <summary>The option behind <paramref name="key"/>, for printing a fingerprint.</summary>
+    public Option OptionFor(string key) =>
+        _accepts.FirstOrDefault(o => o.Key == key) ?? Options.InEveryFingerprint.First(o => o.Key == key);
+
+    /// <summary>Why <paramref name="option"/> does not apply, when the generic reason (the rules it applies to) says too little; else null.</summary>
+    public virtual string? WhyNotApplicable(Option option) => null;
+
+    /// <summary>Checks between options, after all are read.</summary>
+    public virtual void Validate(OptionValues values, IOptionReporter report)
+    {
+    }
+
+    /// <summary>The rule's name in documentation, e.g. <c>SGD with momentum</c>.</summary>
+    public abstract string Title(OptionValues values);
+
+    /// <summary>
+    /// The rule as an IR program. By default: the learning rate, the gradient (negated under <c>Maximize</c>), weight
+    /// decay as the rule's options say, then <see cref="Update"/>, and the new parameter stored. Rules whose order
+    /// differs override this.
+    /// </summary>
+    public virtual RuleProgram Lower(OptionValues values)
+    {
+        var rule = new RuleBuilder();
+        Expr one = RuleBuilder.Constant("one", 1);
+        Expr learningRate = LearningRate(rule, values);
+        Expr gradient = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
+        Expr parameter = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
+        if (values.Contains(Options.WeightDecay) && values[Options.WeightDecay] != 0)
+        {
+            if (values.IsSet(Options.DecoupledWeightDecay))
+            {
+                // AdamW: p ← p·(1 − lr·λ), before the rule's own update.
+                Expr decay = rule.Scalar("weightDecayFactor", one - (learningRate * RuleBuilder.Constant("weightDecay", values[Options.WeightDecay])));
+                parameter = rule.Let("p", parameter * decay);
+            }
+            else
+            {
+                // L2: g ← g + λ·p
+                gradient = rule.Let("g", Expr.MultiplyAdd(parameter, RuleBuilder.Constant("weightDecay", values[Options.WeightDecay]), gradient));
+            }
+        }
+
+        parameter = Update(rule, values, gradient, parameter, learningRate);
+        rule.Store(RuleProgram.ParametersStream, rule.Let("p", parameter));
+        return rule.Build(Title(values));
+    }
+
+    /// <summary>The learning rate the update uses: the scheduled rate, or a per-step scalar derived from it.</summary>
+    protected virtual Expr LearningRate(RuleBuilder rule, OptionValues values) => RuleBuilder.LearningRate;
+
+    /// <summary>The new parameter, from the (weight-decayed) gradient and parameter; declares and stores the rule's state.</summary>
+    protected abstract Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate);
+
+    /// <summary>√x + ε or √(x + ε), as the Epsilon option places it.</summary>
+    protected static Expr RootPlusEpsilon(OptionValues values, Expr x)
+    {
+        Expr epsilon = RuleBuilder.Constant("epsilon", values[Options.Epsilon]);
+        return values[Options.EpsilonPlacement] == (int)EpsilonPlacement.OutsideSquareRoot
+            ? Expr.SquareRoot(x) + epsilon
+            : Expr.SquareRoot(x + epsilon);
+    }
+}
+
+/// <summary>
+/// Every preset's definition. Each rule's file adds itself with a field initialised by <see cref="Register"/>, so adding
+/// a preset does not touch a list here.
+/// </summary>
+internal static partial class RuleCatalog
+{
+    // No initializer: the other parts' field initializers may run before one written here would.
+    private static List<RuleDefinition>? s_all;
+
+    /// <summary>The definitions, in the order of the runtime's enum.</summary>
+    public static IReadOnlyList<RuleDefinition> All => s_all!.OrderBy(d => d.Rule).ToList();
+
+    /// <summary>The definition of <paramref name="rule"/>, or null if none (a value the enum does not define).</summary>
+    public static RuleDefinition? For(UpdateRule rule) => s_all!.FirstOrDefault(d => d.Rule == rule);
+
+    /// <summary>Whether some rule accepts an option written with <paramref name="attribute"/>.</summary>
+    public static bool IsOptionAttribute(string attribute) => s_all!.Any(d => d.AcceptsAttribute(attribute));
+
+    /// <summary>The rules for which <paramref name="accepts"/> holds, as diagnostics list them: "UpdateRule.Adam and UpdateRule.AdamW".</summary>
+    public static string RulesAccepting(Func<RuleDefinition, bool> accepts)
+    {
+        string[] names = All.Where(accepts).Select(d => d.DisplayName).ToArray();
+        return names.Length switch
+        {
+            0 => "no rule",
+            1 => names[0],
+            _ => string.Join(", ", names.Take(names.Length - 1)) + " and " + names[names.Length - 1],
+        };
+    }
+
+    /// <summary>The option written at <paramref name="attribute"/>'s <paramref name="property"/> as some rule accepts it, or null if none does.</summary>
+    public static Option? Known(string attribute, string? property) =>
+        s_all!.Select(d => d.Find(attribute, property)).FirstOrDefault(o => o is not null);
+
+    private static RuleDefinition Register(RuleDefinition definition)
+    {
+        (s_all ??= new List<RuleDefinition>()).Add(definition);
+        return definition;
+    }
+}
