@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using OptGen.Generator.Contracts;
 using OptGen.Generator.Model;
 
 namespace OptGen.Generator.Emit;
@@ -50,7 +51,7 @@ internal static class ScheduleEmitter
             return;
         }
 
-        string warmup = $"global::OptGen.Schedules.LinearWarmup(baseLearningRate, k, steps: {Literal.Integer(schedule.Warmup.Steps)}, startFactor: {Literal.Double(schedule.Warmup.StartFactor)})";
+        string warmup = $"global::OptGen.Schedules.LinearWarmup(baseLearningRate, k, {ScheduleParameters.Steps.Name}: {Literal.Integer(schedule.Warmup.Steps)}, {ScheduleParameters.StartFactor.Name}: {Literal.Double(schedule.Warmup.StartFactor)})";
         if (schedule.Decay is null)
         {
             w.Line($"{Signature} => {warmup};");
@@ -68,10 +69,10 @@ internal static class ScheduleEmitter
         if (schedule.IsPlateau)
         {
             EquatableArray<ScheduleValue> p = schedule.Plateau;
-            string threshold = Value(p, "thresholdMode") == 0 ? $"by more than a factor {Number(Value(p, "threshold"))}" : $"by more than {Number(Value(p, "threshold"))}";
-            return $"lr₀, multiplied by {Number(Value(p, "factor"))} (not below {Number(Value(p, "minLearningRate"))}) after more than "
-                + $"{Number(Value(p, "patience"))} ReportMetric calls in a row without the metric {(Value(p, "mode") == 0 ? "falling" : "rising")} {threshold}, "
-                + $"then {Number(Value(p, "cooldown"))} reports of cooldown";
+            string threshold = p.Value(ScheduleParameters.ThresholdMode) == 0 ? $"by more than a factor {Number(p.Value(ScheduleParameters.Threshold))}" : $"by more than {Number(p.Value(ScheduleParameters.Threshold))}";
+            return $"lr₀, multiplied by {Number(p.Value(ScheduleParameters.Factor))} (not below {Number(p.Value(ScheduleParameters.MinLearningRate))}) after more than "
+                + $"{Number(p.Value(ScheduleParameters.Patience))} ReportMetric calls in a row without the metric {(p.Value(ScheduleParameters.Mode) == 0 ? "falling" : "rising")} {threshold}, "
+                + $"then {Number(p.Value(ScheduleParameters.Cooldown))} reports of cooldown";
         }
 
         if (schedule.IsConstant)
@@ -95,22 +96,22 @@ internal static class ScheduleEmitter
 
     private static string DecayFormula(DecaySchedule d, string step) => (d.Kind switch
     {
-        ScheduleKind.Step => $"lr₀·{Number(d["gamma"])}^⌊κ/{Number(d["stepSize"])}⌋",
-        ScheduleKind.MultiStep => $"lr₀·{Number(d["gamma"])}^(number of milestones {{{string.Join(", ", d.Milestones.Select(m => Literal.Integer(m)))}}} ≤ κ)",
-        ScheduleKind.Exponential => d["decaySteps"] == 1
-            ? $"lr₀·{Number(d["gamma"])}^κ"
-            : d["staircase"] != 0
-                ? $"lr₀·{Number(d["gamma"])}^⌊κ/{Number(d["decaySteps"])}⌋"
-                : $"lr₀·{Number(d["gamma"])}^(κ/{Number(d["decaySteps"])})",
-        ScheduleKind.Polynomial => d["endRate"] == 0
-            ? $"lr₀·(1 - min(κ, {Number(d["totalSteps"])})/{Number(d["totalSteps"])})^{Number(d["power"])}"
-            : $"(lr₀ - {Number(d["endRate"])})·(1 - min(κ, {Number(d["totalSteps"])})/{Number(d["totalSteps"])})^{Number(d["power"])} + {Number(d["endRate"])}",
-        ScheduleKind.Cosine => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·κ/{Number(d["totalSteps"])}))/2",
-        ScheduleKind.CosineWarmRestarts => $"{CosineAmplitude(d["minRate"])}·(1 + cos(π·t/T))/2, t = κ within periods T = {Number(d["firstPeriod"])}·{Number(d["periodMultiplier"])}^i",
-        ScheduleKind.OneCycle => $"one cycle of {Number(d["totalSteps"])} steps: lr₀/{Number(d["initialDivisor"])} up to lr₀ over the first {Number(d["warmupFraction"])} of them, "
-            + (d["threePhase"] != 0 ? $"back to lr₀/{Number(d["initialDivisor"])} over as many, " : string.Empty)
-            + $"then down to lr₀/{Number(d["initialDivisor"] * d["finalDivisor"])} ({(d["anneal"] == 0 ? "cosine" : "linear")}), then constant",
-        _ => $"lr₀·min((κ + 1)/{Number(d["warmupSteps"])}, √({Number(d["warmupSteps"])}/(κ + 1)))",
+        ScheduleKind.Step => $"lr₀·{Number(d[ScheduleParameters.Gamma])}^⌊κ/{Number(d[ScheduleParameters.StepSize])}⌋",
+        ScheduleKind.MultiStep => $"lr₀·{Number(d[ScheduleParameters.Gamma])}^(number of milestones {{{string.Join(", ", d.Milestones.Select(m => Literal.Integer(m)))}}} ≤ κ)",
+        ScheduleKind.Exponential => d[ScheduleParameters.DecaySteps] == 1
+            ? $"lr₀·{Number(d[ScheduleParameters.Gamma])}^κ"
+            : d[ScheduleParameters.Staircase] != 0
+                ? $"lr₀·{Number(d[ScheduleParameters.Gamma])}^⌊κ/{Number(d[ScheduleParameters.DecaySteps])}⌋"
+                : $"lr₀·{Number(d[ScheduleParameters.Gamma])}^(κ/{Number(d[ScheduleParameters.DecaySteps])})",
+        ScheduleKind.Polynomial => d[ScheduleParameters.EndRate] == 0
+            ? $"lr₀·(1 - min(κ, {Number(d[ScheduleParameters.TotalSteps])})/{Number(d[ScheduleParameters.TotalSteps])})^{Number(d[ScheduleParameters.Power])}"
+            : $"(lr₀ - {Number(d[ScheduleParameters.EndRate])})·(1 - min(κ, {Number(d[ScheduleParameters.TotalSteps])})/{Number(d[ScheduleParameters.TotalSteps])})^{Number(d[ScheduleParameters.Power])} + {Number(d[ScheduleParameters.EndRate])}",
+        ScheduleKind.Cosine => $"{CosineAmplitude(d[ScheduleParameters.MinRate])}·(1 + cos(π·κ/{Number(d[ScheduleParameters.TotalSteps])}))/2",
+        ScheduleKind.CosineWarmRestarts => $"{CosineAmplitude(d[ScheduleParameters.MinRate])}·(1 + cos(π·t/T))/2, t = κ within periods T = {Number(d[ScheduleParameters.FirstPeriod])}·{Number(d[ScheduleParameters.PeriodMultiplier])}^i",
+        ScheduleKind.OneCycle => $"one cycle of {Number(d[ScheduleParameters.TotalSteps])} steps: lr₀/{Number(d[ScheduleParameters.InitialDivisor])} up to lr₀ over the first {Number(d[ScheduleParameters.WarmupFraction])} of them, "
+            + (d[ScheduleParameters.ThreePhase] != 0 ? $"back to lr₀/{Number(d[ScheduleParameters.InitialDivisor])} over as many, " : string.Empty)
+            + $"then down to lr₀/{Number(d[ScheduleParameters.InitialDivisor] * d[ScheduleParameters.FinalDivisor])} ({(d[ScheduleParameters.Anneal] == 0 ? "cosine" : "linear")}), then constant",
+        _ => $"lr₀·min((κ + 1)/{Number(d[ScheduleParameters.WarmupSteps])}, √({Number(d[ScheduleParameters.WarmupSteps])}/(κ + 1)))",
     }).Replace("κ", step);
 
     private static string CosineAmplitude(double minRate) => minRate == 0 ? "lr₀" : $"{Number(minRate)} + (lr₀ - {Number(minRate)})";
@@ -133,14 +134,14 @@ internal static class ScheduleEmitter
     {
         ScheduleValueType.Int => Literal.Integer((long)v.Number),
         ScheduleValueType.Bool => v.Number != 0 ? "true" : "false",
-        ScheduleValueType.AnnealStrategy => "global::OptGen.AnnealStrategy." + (v.Number == 0 ? "Cosine" : "Linear"),
-        ScheduleValueType.PlateauMode => "global::OptGen.PlateauMode." + (v.Number == 0 ? "Minimize" : "Maximize"),
-        ScheduleValueType.PlateauThresholdMode => "global::OptGen.PlateauThresholdMode." + (v.Number == 0 ? "Relative" : "Absolute"),
+        ScheduleValueType.AnnealStrategy => Member(typeof(AnnealStrategy), v.Number),
+        ScheduleValueType.PlateauMode => Member(typeof(PlateauMode), v.Number),
+        ScheduleValueType.PlateauThresholdMode => Member(typeof(PlateauThresholdMode), v.Number),
         _ => Literal.Double(v.Number),
     };
 
-    private static double Value(EquatableArray<ScheduleValue> values, string name) =>
-        values.FirstOrDefault(v => v.Name == name)?.Number ?? double.NaN;
+    /// <summary>The runtime enum member with value <paramref name="value"/>, as emitted code names it.</summary>
+    private static string Member(Type type, double value) => "global::OptGen." + type.Name + "." + Enum.GetName(type, (int)value);
 
     private static string Number(double value) => Literal.Readable(value);
 

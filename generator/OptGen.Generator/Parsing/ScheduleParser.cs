@@ -58,8 +58,8 @@ internal sealed partial class Parser
         if (_warmupAttribute is not null)
         {
             var values = new ScheduleReader(this, _warmupAttribute, "LinearWarmup");
-            int steps = values.Steps(nameof(LinearWarmupAttribute.Steps), s_warmup.Steps);
-            double startFactor = values.Double(nameof(LinearWarmupAttribute.StartFactor), s_warmup.StartFactor, v => v > 0 && v <= 1, "greater than 0 and at most 1");
+            int steps = values.Steps(nameof(LinearWarmupAttribute.Steps), ScheduleParameters.Steps, s_warmup.Steps);
+            double startFactor = values.Double(nameof(LinearWarmupAttribute.StartFactor), ScheduleParameters.StartFactor, s_warmup.StartFactor, v => v > 0 && v <= 1, "greater than 0 and at most 1");
             warmup = new WarmupSchedule(steps, startFactor);
         }
 
@@ -79,14 +79,14 @@ internal sealed partial class Parser
 
             var plateau = new List<ScheduleValue>
             {
-                reader.Enum<PlateauMode>(nameof(ReduceOnPlateauAttribute.Mode), "mode", ScheduleValueType.PlateauMode),
-                reader.Value(nameof(ReduceOnPlateauAttribute.Factor), "factor", s_plateau.Factor, v => v > 0 && v < 1, "greater than 0 and less than 1"),
-                reader.Count(nameof(ReduceOnPlateauAttribute.Patience), "patience", s_plateau.Patience),
-                reader.Value(nameof(ReduceOnPlateauAttribute.Threshold), "threshold", s_plateau.Threshold, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
-                reader.Enum<PlateauThresholdMode>(nameof(ReduceOnPlateauAttribute.ThresholdMode), "thresholdMode", ScheduleValueType.PlateauThresholdMode),
-                reader.Count(nameof(ReduceOnPlateauAttribute.Cooldown), "cooldown", s_plateau.Cooldown),
-                reader.MinimumRate(nameof(ReduceOnPlateauAttribute.MinLearningRate), "minLearningRate", baseRate),
-                reader.Value(nameof(ReduceOnPlateauAttribute.MinimumChange), "minimumChange", s_plateau.MinimumChange, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+                reader.Enum<PlateauMode>(nameof(ReduceOnPlateauAttribute.Mode), ScheduleParameters.Mode),
+                reader.Value(nameof(ReduceOnPlateauAttribute.Factor), ScheduleParameters.Factor, s_plateau.Factor, v => v > 0 && v < 1, "greater than 0 and less than 1"),
+                reader.Count(nameof(ReduceOnPlateauAttribute.Patience), ScheduleParameters.Patience, s_plateau.Patience),
+                reader.Value(nameof(ReduceOnPlateauAttribute.Threshold), ScheduleParameters.Threshold, s_plateau.Threshold, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
+                reader.Enum<PlateauThresholdMode>(nameof(ReduceOnPlateauAttribute.ThresholdMode), ScheduleParameters.ThresholdMode),
+                reader.Count(nameof(ReduceOnPlateauAttribute.Cooldown), ScheduleParameters.Cooldown, s_plateau.Cooldown),
+                reader.MinimumRate(nameof(ReduceOnPlateauAttribute.MinLearningRate), ScheduleParameters.MinLearningRate, baseRate),
+                reader.Value(nameof(ReduceOnPlateauAttribute.MinimumChange), ScheduleParameters.MinimumChange, s_plateau.MinimumChange, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0"),
             };
 
             // A relative threshold of 1 or more makes best·(1 − threshold) ≤ 0: no metric would ever count as better.
@@ -100,39 +100,39 @@ internal sealed partial class Parser
 
         DecaySchedule decay = name switch
         {
-            nameof(StepDecayAttribute) => Decay(ScheduleKind.Step, reader.StepValue(nameof(StepDecayAttribute.StepSize), "stepSize", null), reader.Gamma(new StepDecayAttribute().Gamma)),
+            nameof(StepDecayAttribute) => Decay(ScheduleKind.Step, reader.StepValue(nameof(StepDecayAttribute.StepSize), ScheduleParameters.StepSize, null), reader.Gamma(new StepDecayAttribute().Gamma)),
             nameof(MultiStepDecayAttribute) => new DecaySchedule(ScheduleKind.MultiStep, EquatableArray.Create(reader.Gamma(new MultiStepDecayAttribute().Gamma)), reader.Milestones()),
             nameof(ExponentialDecayAttribute) => Decay(
                 ScheduleKind.Exponential,
                 reader.Gamma(null),
-                reader.StepValue(nameof(ExponentialDecayAttribute.DecaySteps), "decaySteps", new ExponentialDecayAttribute().DecaySteps),
-                reader.Bool(nameof(ExponentialDecayAttribute.Staircase), "staircase")),
+                reader.StepValue(nameof(ExponentialDecayAttribute.DecaySteps), ScheduleParameters.DecaySteps, new ExponentialDecayAttribute().DecaySteps),
+                reader.Bool(nameof(ExponentialDecayAttribute.Staircase), ScheduleParameters.Staircase)),
             nameof(PolynomialDecayAttribute) => Decay(
                 ScheduleKind.Polynomial,
-                reader.StepValue(nameof(PolynomialDecayAttribute.TotalSteps), "totalSteps", new PolynomialDecayAttribute().TotalSteps),
-                reader.Value(nameof(PolynomialDecayAttribute.Power), "power", new PolynomialDecayAttribute().Power, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0", DiagnosticDescriptors.InvalidPower),
-                reader.MinimumRate(nameof(PolynomialDecayAttribute.EndLearningRate), "endRate", baseRate)),
+                reader.StepValue(nameof(PolynomialDecayAttribute.TotalSteps), ScheduleParameters.TotalSteps, new PolynomialDecayAttribute().TotalSteps),
+                reader.Value(nameof(PolynomialDecayAttribute.Power), ScheduleParameters.Power, new PolynomialDecayAttribute().Power, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0", DiagnosticDescriptors.InvalidPower),
+                reader.MinimumRate(nameof(PolynomialDecayAttribute.EndLearningRate), ScheduleParameters.EndRate, baseRate)),
             nameof(CosineDecayAttribute) => Decay(
                 ScheduleKind.Cosine,
-                reader.StepValue(nameof(CosineDecayAttribute.TotalSteps), "totalSteps", null),
-                reader.MinimumRate(nameof(CosineDecayAttribute.MinLearningRate), "minRate", baseRate)),
+                reader.StepValue(nameof(CosineDecayAttribute.TotalSteps), ScheduleParameters.TotalSteps, null),
+                reader.MinimumRate(nameof(CosineDecayAttribute.MinLearningRate), ScheduleParameters.MinRate, baseRate)),
             nameof(CosineWarmRestartsAttribute) => Decay(
                 ScheduleKind.CosineWarmRestarts,
-                reader.StepValue(nameof(CosineWarmRestartsAttribute.FirstPeriod), "firstPeriod", null),
-                reader.Value(nameof(CosineWarmRestartsAttribute.PeriodMultiplier), "periodMultiplier", new CosineWarmRestartsAttribute().PeriodMultiplier, v => v >= 1, "at least 1", type: ScheduleValueType.Int),
-                reader.MinimumRate(nameof(CosineWarmRestartsAttribute.MinLearningRate), "minRate", baseRate)),
+                reader.StepValue(nameof(CosineWarmRestartsAttribute.FirstPeriod), ScheduleParameters.FirstPeriod, null),
+                reader.Value(nameof(CosineWarmRestartsAttribute.PeriodMultiplier), ScheduleParameters.PeriodMultiplier, new CosineWarmRestartsAttribute().PeriodMultiplier, v => v >= 1, "at least 1"),
+                reader.MinimumRate(nameof(CosineWarmRestartsAttribute.MinLearningRate), ScheduleParameters.MinRate, baseRate)),
             nameof(OneCycleAttribute) => OneCycle(reader),
-            _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue(nameof(InverseSquareRootDecayAttribute.WarmupSteps), "warmupSteps", null)),
+            _ => Decay(ScheduleKind.InverseSquareRoot, reader.StepValue(nameof(InverseSquareRootDecayAttribute.WarmupSteps), ScheduleParameters.WarmupSteps, null)),
         };
 
         if (!_failed && warmup is not null && decay.Kind is ScheduleKind.Polynomial or ScheduleKind.Cosine or ScheduleKind.OneCycle
-            && warmup.Steps > decay["totalSteps"])
+            && warmup.Steps > decay[ScheduleParameters.TotalSteps])
         {
             Report(
                 DiagnosticDescriptors.WarmupLongerThanDecay,
                 AttributeLocation(_warmupAttribute!),
                 Literal(warmup.Steps),
-                Literal((long)decay["totalSteps"]),
+                Literal((long)decay[ScheduleParameters.TotalSteps]),
                 Short(name));
         }
 
@@ -141,12 +141,12 @@ internal sealed partial class Parser
 
     private DecaySchedule OneCycle(ScheduleReader reader)
     {
-        ScheduleValue totalSteps = reader.StepValue(nameof(OneCycleAttribute.TotalSteps), "totalSteps", null, minimum: 2);
-        ScheduleValue fraction = reader.Value(nameof(OneCycleAttribute.WarmupFraction), "warmupFraction", s_oneCycle.WarmupFraction, v => v > 0 && v < 1, "greater than 0 and less than 1");
-        ScheduleValue anneal = reader.Enum<AnnealStrategy>(nameof(OneCycleAttribute.Anneal), "anneal", ScheduleValueType.AnnealStrategy);
-        ScheduleValue initialDivisor = reader.Value(nameof(OneCycleAttribute.InitialDivisor), "initialDivisor", s_oneCycle.InitialDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
-        ScheduleValue finalDivisor = reader.Value(nameof(OneCycleAttribute.FinalDivisor), "finalDivisor", s_oneCycle.FinalDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
-        ScheduleValue threePhase = reader.Bool(nameof(OneCycleAttribute.ThreePhase), "threePhase");
+        ScheduleValue totalSteps = reader.StepValue(nameof(OneCycleAttribute.TotalSteps), ScheduleParameters.TotalSteps, null, minimum: 2);
+        ScheduleValue fraction = reader.Value(nameof(OneCycleAttribute.WarmupFraction), ScheduleParameters.WarmupFraction, s_oneCycle.WarmupFraction, v => v > 0 && v < 1, "greater than 0 and less than 1");
+        ScheduleValue anneal = reader.Enum<AnnealStrategy>(nameof(OneCycleAttribute.Anneal), ScheduleParameters.Anneal);
+        ScheduleValue initialDivisor = reader.Value(nameof(OneCycleAttribute.InitialDivisor), ScheduleParameters.InitialDivisor, s_oneCycle.InitialDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue finalDivisor = reader.Value(nameof(OneCycleAttribute.FinalDivisor), ScheduleParameters.FinalDivisor, s_oneCycle.FinalDivisor, v => v > 0 && !double.IsInfinity(v), "finite and greater than 0");
+        ScheduleValue threePhase = reader.Bool(nameof(OneCycleAttribute.ThreePhase), ScheduleParameters.ThreePhase);
 
         // PyTorch's phases end at pct·T − 1 (and 2·pct·T − 2): each must be longer than the one before. Checked only
         // when TotalSteps and WarmupFraction are themselves valid, so one mistake gets one diagnostic.
@@ -184,26 +184,26 @@ internal sealed partial class Parser
         public Location Location(string property) => ArgumentLocation(attribute, property, -1);
 
         public ScheduleValue Gamma(double? fallback) =>
-            Value(nameof(StepDecayAttribute.Gamma), "gamma", fallback, v => v > 0 && v <= 1, "greater than 0 and at most 1", DiagnosticDescriptors.InvalidGamma);
+            Value(nameof(StepDecayAttribute.Gamma), ScheduleParameters.Gamma, fallback, v => v > 0 && v <= 1, "greater than 0 and at most 1", DiagnosticDescriptors.InvalidGamma);
 
         /// <summary>A step count ≥ <paramref name="minimum"/>; <paramref name="fallback"/> null means required.</summary>
-        public ScheduleValue StepValue(string property, string parameter, int? fallback, int minimum = 1)
+        public ScheduleValue StepValue(string property, ScheduleParameter parameter, int? fallback, int minimum = 1)
         {
             if (!TryGet(property, out TypedConstant constant))
             {
                 if (fallback is null)
                 {
                     parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, property);
-                    return new ScheduleValue(parameter, double.NaN, ScheduleValueType.Int);
+                    return new ScheduleValue(parameter, double.NaN);
                 }
 
-                return new ScheduleValue(parameter, fallback.Value, ScheduleValueType.Int);
+                return new ScheduleValue(parameter, fallback.Value);
             }
 
             if (constant.Value is not int steps || constant.Kind != TypedConstantKind.Primitive)
             {
                 parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
-                return new ScheduleValue(parameter, double.NaN, ScheduleValueType.Int);
+                return new ScheduleValue(parameter, double.NaN);
             }
 
             if (steps < minimum)
@@ -211,22 +211,22 @@ internal sealed partial class Parser
                 parser.Report(DiagnosticDescriptors.InvalidStepCount, Location(property), $"{attributeName}.{property}", Literal(steps), Literal(minimum));
             }
 
-            return new ScheduleValue(parameter, steps, ScheduleValueType.Int);
+            return new ScheduleValue(parameter, steps);
         }
 
-        public int Steps(string property, int fallback)
+        public int Steps(string property, ScheduleParameter parameter, int fallback)
         {
-            double steps = StepValue(property, property, fallback).Number;
+            double steps = StepValue(property, parameter, fallback).Number;
             return steps >= 1 ? (int)steps : fallback;
         }
 
-        public ScheduleValue Count(string property, string parameter, int fallback) =>
-            Value(property, parameter, fallback, v => v >= 0, "at least 0", type: ScheduleValueType.Int);
+        public ScheduleValue Count(string property, ScheduleParameter parameter, int fallback) =>
+            Value(property, parameter, fallback, v => v >= 0, "at least 0");
 
-        public double Double(string property, double fallback, Func<double, bool> valid, string range) =>
-            Value(property, property, fallback, valid, range).Number;
+        public double Double(string property, ScheduleParameter parameter, double fallback, Func<double, bool> valid, string range) =>
+            Value(property, parameter, fallback, valid, range).Number;
 
-        public ScheduleValue MinimumRate(string property, string parameter, double baseRate)
+        public ScheduleValue MinimumRate(string property, ScheduleParameter parameter, double baseRate)
         {
             ScheduleValue value = Value(property, parameter, 0, v => v >= 0 && !double.IsInfinity(v), "finite and at least 0");
             if (value.Number > baseRate && baseRate > 0 && !double.IsInfinity(baseRate))
@@ -239,22 +239,21 @@ internal sealed partial class Parser
 
         public ScheduleValue Value(
             string property,
-            string parameter,
+            ScheduleParameter parameter,
             double? fallback,
             Func<double, bool> valid,
             string range,
-            DiagnosticDescriptor? descriptor = null,
-            ScheduleValueType type = ScheduleValueType.Double)
+            DiagnosticDescriptor? descriptor = null)
         {
             if (!TryGet(property, out TypedConstant constant))
             {
                 if (fallback is null)
                 {
                     parser.Report(DiagnosticDescriptors.MissingScheduleValue, AttributeLocation(attribute), attributeName, property);
-                    return new ScheduleValue(parameter, double.NaN, type);
+                    return new ScheduleValue(parameter, double.NaN);
                 }
 
-                return new ScheduleValue(parameter, fallback.Value, type);
+                return new ScheduleValue(parameter, fallback.Value);
             }
 
             double? number = constant.Value switch
@@ -266,49 +265,49 @@ internal sealed partial class Parser
             if (number is null || constant.Kind != TypedConstantKind.Primitive)
             {
                 parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
-                return new ScheduleValue(parameter, double.NaN, type);
+                return new ScheduleValue(parameter, double.NaN);
             }
 
             if (!valid(number.Value))
             {
-                string shown = type == ScheduleValueType.Int ? Literal((long)number.Value) : Show(number.Value);
+                string shown = parameter.Type == ScheduleValueType.Int ? Literal((long)number.Value) : Show(number.Value);
                 parser.Report(descriptor ?? DiagnosticDescriptors.InvalidScheduleValue, Location(property), $"{attributeName}.{property}", shown, range);
             }
 
-            return new ScheduleValue(parameter, number.Value, type);
+            return new ScheduleValue(parameter, number.Value);
         }
 
-        public ScheduleValue Bool(string property, string parameter)
+        public ScheduleValue Bool(string property, ScheduleParameter parameter)
         {
             if (!TryGet(property, out TypedConstant constant))
             {
-                return new ScheduleValue(parameter, 0, ScheduleValueType.Bool);
+                return new ScheduleValue(parameter, 0);
             }
 
             if (constant.Value is not bool flag)
             {
                 parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
-                return new ScheduleValue(parameter, 0, ScheduleValueType.Bool);
+                return new ScheduleValue(parameter, 0);
             }
 
-            return new ScheduleValue(parameter, flag ? 1 : 0, ScheduleValueType.Bool);
+            return new ScheduleValue(parameter, flag ? 1 : 0);
         }
 
-        public ScheduleValue Enum<TEnum>(string property, string parameter, ScheduleValueType type)
+        public ScheduleValue Enum<TEnum>(string property, ScheduleParameter parameter)
             where TEnum : struct
         {
             if (!TryGet(property, out TypedConstant constant))
             {
-                return new ScheduleValue(parameter, 0, type);
+                return new ScheduleValue(parameter, 0);
             }
 
             if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value || !System.Enum.IsDefined(typeof(TEnum), value))
             {
                 parser.Report(DiagnosticDescriptors.UnreadableArgument, Location(property), $"{attributeName}.{property}");
-                return new ScheduleValue(parameter, 0, type);
+                return new ScheduleValue(parameter, 0);
             }
 
-            return new ScheduleValue(parameter, value, type);
+            return new ScheduleValue(parameter, value);
         }
 
         public EquatableArray<int> Milestones()
