@@ -258,7 +258,7 @@ public sealed class CodeFixTests
     [Fact]
     public async Task Each_partial_fix_has_its_own_equivalence_key()
     {
-        // Fix all of one diagnostic ID leaves the other: the optimizer's fix does not touch its containing type.
+        // A fix chosen by its equivalence key, one at a time or all at once, leaves the other diagnostic as it was.
         const string Source = """
             using OptGen;
 
@@ -549,8 +549,8 @@ public sealed class CodeFixTests
 
     /// <summary>
     /// Runs <paramref name="test"/>, which checks the fixed state has no diagnostic left (the generator's, or a compiler
-    /// error), then compiles the fixed sources with the generator again and requires an optimizer out of each, with
-    /// no diagnostic and no warning.
+    /// error), then compiles the fixed sources with the generator again and requires generated code, no diagnostic and
+    /// no warning.
     /// </summary>
     private static async Task RunAsync<TCodeFix>(Test<TCodeFix> test)
         where TCodeFix : CodeFixProvider, new()
