@@ -64,7 +64,7 @@ public sealed class PackageTests(PackageFixture fixture, ITestOutputHelper outpu
         """;
 
     [Fact]
-    public void Package_has_the_runtime_in_lib_the_generator_in_analyzers_and_complete_metadata()
+    public void Package_has_the_runtime_in_lib_the_generator_and_its_code_fixes_in_analyzers_and_complete_metadata()
     {
         CommandResult pack = fixture.EnsurePacked();
         output.WriteLine($"Packed {fixture.Version} in {pack.Elapsed.TotalSeconds:F1} s.");
@@ -77,15 +77,19 @@ public sealed class PackageTests(PackageFixture fixture, ITestOutputHelper outpu
         foreach (string expected in new[]
                  {
                      "lib/net10.0/OptGen.dll", "lib/net10.0/OptGen.xml", "analyzers/dotnet/cs/OptGen.Generator.dll",
-                     "build/OptGen.props", "buildTransitive/OptGen.props", "README.md",
+                     "analyzers/dotnet/cs/OptGen.CodeFixes.dll", "build/OptGen.props", "buildTransitive/OptGen.props", "README.md",
                  })
         {
             Assert.True(entries.Contains(expected), $"{expected} is missing from the package:{Environment.NewLine}{listing}");
         }
-        string[] misplacedGenerator = entries
-            .Where(entry => entry.EndsWith("OptGen.Generator.dll", StringComparison.OrdinalIgnoreCase) && entry != "analyzers/dotnet/cs/OptGen.Generator.dll")
-            .ToArray();
-        Assert.True(misplacedGenerator.Length == 0, "The generator must be in analyzers/dotnet/cs only: " + string.Join(", ", misplacedGenerator));
+        foreach (string analyzer in new[] { "OptGen.Generator.dll", "OptGen.CodeFixes.dll" })
+        {
+            string[] misplaced = entries
+                .Where(entry => entry.EndsWith(analyzer, StringComparison.OrdinalIgnoreCase) && entry != "analyzers/dotnet/cs/" + analyzer)
+                .ToArray();
+            Assert.True(misplaced.Length == 0, $"{analyzer} must be in analyzers/dotnet/cs only: " + string.Join(", ", misplaced));
+        }
+
         Assert.DoesNotContain(entries, entry => entry.StartsWith("lib/", StringComparison.Ordinal) && !entry.StartsWith("lib/net10.0/OptGen.", StringComparison.Ordinal));
 
         // build/OptGen.props makes the tuning knob visible to the generator.
@@ -148,13 +152,16 @@ public sealed class PackageTests(PackageFixture fixture, ITestOutputHelper outpu
         string restored = Path.Combine(fixture.PackagesDirectory, "optgen", fixture.Version.ToLowerInvariant());
         Assert.True(Directory.Exists(restored), $"OptGen {fixture.Version} was not restored into {fixture.PackagesDirectory}.");
 
-        // The runtime is a reference; the generator is not (it only ran in the compiler).
+        // The runtime is a reference; the generator and the code fixes are not (analyzers, for the compiler and the IDE).
         Assert.True(File.Exists(Path.Combine(consumer.OutputDirectory, "OptGen.dll")), "OptGen.dll is not in the consumer's output.");
         Assert.True(File.Exists(Path.Combine(consumer.OutputDirectory, "System.IO.Hashing.dll")), "System.IO.Hashing.dll is not in the consumer's output.");
-        string[] generatorCopies = Directory.GetFiles(consumer.Directory, "OptGen.Generator.dll", SearchOption.AllDirectories);
-        Assert.True(generatorCopies.Length == 0, "The generator was copied into the consumer: " + string.Join(", ", generatorCopies));
         string depsJson = File.ReadAllText(Path.Combine(consumer.OutputDirectory, "AdamConsumer.deps.json"));
-        Assert.DoesNotContain("OptGen.Generator", depsJson, StringComparison.Ordinal);
+        foreach (string analyzer in new[] { "OptGen.Generator", "OptGen.CodeFixes" })
+        {
+            string[] copies = Directory.GetFiles(consumer.Directory, analyzer + ".dll", SearchOption.AllDirectories);
+            Assert.True(copies.Length == 0, $"{analyzer} was copied into the consumer: " + string.Join(", ", copies));
+            Assert.DoesNotContain(analyzer, depsJson, StringComparison.Ordinal);
+        }
 
         // build/OptGen.props reached the consumer: the tuning knob is visible to the generator.
         string editorConfig = File.ReadAllText(Directory.GetFiles(
