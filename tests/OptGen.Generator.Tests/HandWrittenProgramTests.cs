@@ -31,35 +31,101 @@ public sealed class HandWrittenProgramTests
         // A stored value must be an element local; the program says so when it is built.
         Assert.Throws<ArgumentException>(() => new RuleBuilder().Store(RuleProgram.ParametersStream, Expr.Load(RuleProgram.GradientsStream)));
 
-        GeneratorRun run = GeneratorHarness.RunClean($"[OptGen.Optimizer(OptGen.UpdateRule.Sgd, ElementType = typeof({elementType}))] public partial class Custom;");
-        OptGen.Generator.GenerationModel model = run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
-            .SelectMany(step => step.Outputs).Select(output => (OptGen.Generator.GenerationModel)output.Value).Single();
-        string source = Emitter.Emit(model.Spec, program);
+        string source = Emit(program, elementType);
         Assert.Contains("TLanes.Abs(", source, StringComparison.Ordinal);
         Assert.Contains("TLanes.Min(", source, StringComparison.Ordinal);
         Assert.Contains("|g|", source, StringComparison.Ordinal); // the readable rule in the docs
+        KernelsMatchTheInterpreter(program, source, elementType);
+    }
 
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void Sign_clamp_comparisons_and_select_match_the_interpreter_bit_for_bit(string elementType)
+    {
+        // Lion's signed update and Rprop's per-element step sizes, with every comparison, in both domains.
+        var rule = new RuleBuilder();
+        Expr zero = RuleBuilder.Constant("zero", 0);
+        Expr one = RuleBuilder.Constant("one", 1);
+        Expr m = rule.State("m", "exp_avg", "Momentum.");
+        Expr stepSize = rule.State("stepSize", "step_size", "Per-element step size.", 0.01);
+        Expr previous = rule.State("previous", "prev", "Previous gradient.");
+        Expr scale = rule.Scalar(
+            "scale",
+            Expr.Select(
+                Expr.LessThanOrEqual(RuleBuilder.Step, RuleBuilder.Constant("two", 2)),
+                Expr.Clamp(RuleBuilder.Step * RuleBuilder.Constant("half", 0.5), RuleBuilder.Constant("low", 0.75), one),
+                Expr.Sign(RuleBuilder.LearningRate - RuleBuilder.Constant("threshold", 0.5))));
+        Expr limit = rule.Scalar("limit", Expr.Select(Expr.NotEqual(RuleBuilder.Step, one), RuleBuilder.Constant("wide", 100), RuleBuilder.Constant("narrow", 1.5)));
+        Expr g = rule.Let("g", Expr.Load(RuleProgram.GradientsStream));
+        Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
+        g = rule.Let("g", Expr.Select(Expr.NotEqual(g, g), zero, g)); // a NaN gradient counts as 0
+        Expr u = rule.Let("u", Expr.Sign(Expr.MultiplyAdd(m, RuleBuilder.Constant("beta1", 0.9), g * RuleBuilder.Constant("oneMinusBeta1", 0.1))));
+        rule.Store("m", rule.Let("mNext", Expr.MultiplyAdd(m, RuleBuilder.Constant("beta2", 0.99), g * RuleBuilder.Constant("oneMinusBeta2", 0.01))));
+        Expr product = rule.Let("product", g * previous);
+        Expr factor = rule.Let(
+            "factor",
+            Expr.Select(Expr.GreaterThan(product, zero), RuleBuilder.Constant("etaPlus", 1.2), Expr.Select(Expr.LessThan(product, zero), RuleBuilder.Constant("etaMinus", 0.5), one)));
+        Expr size = rule.Let("size", Expr.Clamp(stepSize * factor, RuleBuilder.Constant("minStep", 1e-6), RuleBuilder.Constant("maxStep", 0.05)));
+        rule.Store("stepSize", size);
+        rule.Store("previous", rule.Let("previousNext", Expr.Select(Expr.LessThanOrEqual(product, zero), zero, g)));
+        Expr moved = rule.Let("moved", p - Expr.Select(Expr.GreaterThanOrEqual(size, RuleBuilder.Constant("large", 0.02)), u * size, u * scale));
+        rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.Clamp(Expr.Select(Expr.Equal(p, zero), p, moved), -limit, limit)));
+        RuleProgram program = rule.Build("Hand-written signs");
+
+        string source = Emit(program, elementType);
+        foreach (string call in new[] { "Sign", "Clamp", "LessThan", "LessThanOrEqual", "GreaterThan", "GreaterThanOrEqual", "Equal", "NotEqual", "ConditionalSelect" })
+        {
+            Assert.Contains($"TLanes.{call}(", source, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("double scale = t <= 2.0 ? global::OptGen.StepMath.Clamp(t * 0.5, 0.75, 1.0) : global::OptGen.StepMath.Sign(learningRate - 0.5);", source, StringComparison.Ordinal);
+        Assert.Contains("scale = (t ≤ 2 ? clamp(t·0.5, 0.75, 1) : sign(learningRate - 0.5))", source, StringComparison.Ordinal);
+        KernelsMatchTheInterpreter(program, source, elementType);
+    }
+
+    /// <summary>The program emitted as the optimizer <c>Custom</c> over <paramref name="elementType"/>.</summary>
+    private static string Emit(RuleProgram program, string elementType)
+    {
+        GeneratorRun run = GeneratorHarness.RunClean($"[OptGen.Optimizer(OptGen.UpdateRule.Sgd, ElementType = typeof({elementType}))] public partial class Custom;");
+        OptGen.Generator.GenerationModel model = run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
+            .SelectMany(step => step.Outputs).Select(output => (OptGen.Generator.GenerationModel)output.Value).Single();
+        return Emitter.Emit(model.Spec, program);
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="source"/> and steps it three times at many lengths (every vector width and the scalar
+    /// tail), with NaN, ±0, ±∞ and a subnormal among the values; every stream must equal the interpreter's bit for bit.
+    /// </summary>
+    private static void KernelsMatchTheInterpreter(RuleProgram program, string source, string elementType)
+    {
         using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(GeneratorHarness.CreateCompilation("public partial class Custom;", source));
         bool single = elementType == "float";
-        double[] specials = [double.NaN, 0.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, 1e-30, -3.5];
+        double[] specials = [double.NaN, 0.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, 1e-30, -3.5, 1e-40];
+        StreamDecl[] states = program.States().ToArray();
         foreach (int length in new[] { 1, 3, 7, 8, 15, 16, 17, 33, 64, 100, 1000 })
         {
             var random = new Random(length);
             double Value(int i) => i % 11 == 5 ? specials[random.Next(specials.Length)] : (random.NextDouble() * 4) - 2;
-            double[] parameters = Enumerable.Range(0, length).Select(Value).ToArray();
+            double Round(double x) => single ? (float)x : x;
+            double[] parameters = Enumerable.Range(0, length).Select(Value).Select(Round).ToArray();
             var streams = new Dictionary<string, double[]>(StringComparer.Ordinal)
             {
-                [RuleProgram.ParametersStream] = single ? parameters.Select(x => (double)(float)x).ToArray() : (double[])parameters.Clone(),
+                [RuleProgram.ParametersStream] = (double[])parameters.Clone(),
                 [RuleProgram.GradientsStream] = new double[length],
-                ["peak"] = new double[length],
             };
+            foreach (StreamDecl state in states)
+            {
+                streams[state.Name] = Enumerable.Repeat(Round(state.InitialValue), length).ToArray();
+            }
+
             var optimizer = assembly.Create<IOptimizer>("Custom", length);
             optimizer.ThreadCount = 1;
             float[] floats = parameters.Select(x => (float)x).ToArray();
             double[] doubles = (double[])parameters.Clone();
             for (int step = 1; step <= 3; step++)
             {
-                double[] gradients = Enumerable.Range(0, length).Select(Value).Select(x => single ? (float)x : x).ToArray();
+                double[] gradients = Enumerable.Range(0, length).Select(Value).Select(Round).ToArray();
                 streams[RuleProgram.GradientsStream] = gradients;
                 Interpreter.Step(program, step, optimizer.LearningRate, streams, single);
                 if (single)
@@ -71,13 +137,23 @@ public sealed class HandWrittenProgramTests
                     ((IOptimizer<double>)optimizer).Step(doubles, gradients);
                 }
 
-                for (int i = 0; i < length; i++)
+                Compare(RuleProgram.ParametersStream, single ? floats.Select(x => (double)x).ToArray() : doubles);
+                for (int s = 0; s < states.Length; s++)
                 {
-                    double actual = single ? floats[i] : doubles[i];
-                    double expected = streams[RuleProgram.ParametersStream][i];
-                    Assert.True(
-                        BitConverter.DoubleToInt64Bits(actual) == BitConverter.DoubleToInt64Bits(expected) || (double.IsNaN(actual) && double.IsNaN(expected)),
-                        $"{elementType} length {length} step {step} element {i}: kernel {actual:R}, interpreter {expected:R}.");
+                    Compare(states[s].Name, single
+                        ? ((IOptimizer<float>)optimizer).GetStateBuffer(s).ToArray().Select(x => (double)x).ToArray()
+                        : ((IOptimizer<double>)optimizer).GetStateBuffer(s).ToArray());
+                }
+
+                void Compare(string stream, double[] actual)
+                {
+                    for (int i = 0; i < length; i++)
+                    {
+                        double expected = streams[stream][i];
+                        Assert.True(
+                            BitConverter.DoubleToInt64Bits(actual[i]) == BitConverter.DoubleToInt64Bits(expected) || (double.IsNaN(actual[i]) && double.IsNaN(expected)),
+                            $"{elementType} length {length} step {step} {stream}[{i}]: kernel {actual[i]:R}, interpreter {expected:R}.");
+                    }
                 }
             }
         }

@@ -67,7 +67,7 @@ internal sealed class EmitContext
         }
 
         Scalars = program.Scalars.Where(s => live.Contains(s.Target)).ToList();
-        UsesStep = live.Contains(Expr.StepInput) || Scalars.Any(s => Walk(s.Value).Any(e => e.Kind == ExprKind.FirstStepSelect));
+        UsesStep = live.Contains(Expr.StepInput);
     }
 
     public OptimizerSpec Spec { get; }

@@ -239,7 +239,7 @@ internal static class Emitter
 
             foreach (Statement scalar in c.Scalars)
             {
-                w.Line($"double {scalar.Target} = {ScalarExpression(scalar.Value)};");
+                w.Line($"double {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
             }
 
             string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";
@@ -268,6 +268,7 @@ internal static class Emitter
                 w.Line($"{lanes} {constant.Name} = {lanes}.Create({c.Literal(constant.Value)});");
             }
 
+            var style = new LanesTarget(c.IsBodyLocal);
             var declared = new HashSet<string>(StringComparer.Ordinal);
             foreach (Statement statement in c.Program.Body)
             {
@@ -277,36 +278,11 @@ internal static class Emitter
                     continue;
                 }
 
-                string value = Precedence.Render(statement.Value, c);
+                string value = ExprPrinter.Print(statement.Value, style);
                 w.Line(declared.Add(statement.Target) ? $"{lanes} {statement.Target} = {value};" : $"{statement.Target} = {value};");
             }
         }
     }
-
-    private static string ScalarExpression(Expr e) => e.Kind switch
-    {
-        ExprKind.Constant => Literal.Double(e.Value),
-        ExprKind.Input or ExprKind.Local => e.Name,
-        ExprKind.Negate => "-" + ScalarOperand(e[0]),
-        ExprKind.SquareRoot => $"Math.Sqrt({ScalarExpression(e[0])})",
-        ExprKind.Power => $"Math.Pow({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Maximum => $"Math.Max({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Minimum => $"Math.Min({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Absolute => $"Math.Abs({ScalarExpression(e[0])})",
-        ExprKind.MultiplyAdd => $"Math.FusedMultiplyAdd({ScalarExpression(e[0])}, {ScalarExpression(e[1])}, {ScalarExpression(e[2])})",
-        ExprKind.FirstStepSelect => $"t == 1 ? {ScalarExpression(e[0])} : {ScalarExpression(e[1])}",
-        ExprKind.Add => $"{ScalarOperand(e[0])} + {ScalarOperand(e[1])}",
-        ExprKind.Subtract => $"{ScalarOperand(e[0])} - {ScalarOperand(e[1])}",
-        ExprKind.Multiply => $"{ScalarOperand(e[0])} * {ScalarOperand(e[1])}",
-        ExprKind.Divide => $"{ScalarOperand(e[0])} / {ScalarOperand(e[1])}",
-        _ => throw new InvalidOperationException($"{e.Kind} cannot appear in a per-step scalar."),
-    };
-
-    private static string ScalarOperand(Expr e) =>
-        e.Kind is ExprKind.Constant or ExprKind.Input or ExprKind.Local or ExprKind.SquareRoot or ExprKind.Power or ExprKind.Maximum or ExprKind.Minimum or ExprKind.Absolute or ExprKind.MultiplyAdd
-            && !(e.Kind == ExprKind.Constant && e.Value < 0)
-            ? ScalarExpression(e)
-            : "(" + ScalarExpression(e) + ")";
 
     internal static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 

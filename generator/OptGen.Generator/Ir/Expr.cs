@@ -40,8 +40,42 @@ internal enum ExprKind
     /// <summary>Fused <c>a·b + c</c> with one rounding.</summary>
     MultiplyAdd,
 
-    /// <summary>Per-step scalars only: the first operand on step t = 1, the second on later steps.</summary>
-    FirstStepSelect,
+    /// <summary>
+    /// <c>torch.sign</c>: 1 above zero, −1 below, +0 otherwise. PyTorch 1.13 computes <c>(0 &lt; x) − (x &lt; 0)</c>, so
+    /// NaN and −0 both give +0 (checked against its float and double kernels, scalar and vectorised).
+    /// </summary>
+    Sign,
+
+    /// <summary>
+    /// <c>torch.clamp(x, min, max)</c> with scalar bounds: <c>min</c> where x &lt; min, then <c>max</c> where that is
+    /// above max (max wins when min &gt; max), else x itself, so −0 stays −0 against a bound of +0 and a NaN x stays
+    /// that NaN; a NaN bound gives NaN (PyTorch fills the result with NaN).
+    /// </summary>
+    Clamp,
+
+    /// <summary>A mask: operand 0 &lt; operand 1 (false if either is NaN). Masks are only conditions of <see cref="Select"/>.</summary>
+    LessThan,
+
+    /// <summary>A mask: operand 0 ≤ operand 1 (false if either is NaN).</summary>
+    LessThanOrEqual,
+
+    /// <summary>A mask: operand 0 &gt; operand 1 (false if either is NaN).</summary>
+    GreaterThan,
+
+    /// <summary>A mask: operand 0 ≥ operand 1 (false if either is NaN).</summary>
+    GreaterThanOrEqual,
+
+    /// <summary>A mask: operand 0 = operand 1 (−0 equals +0; NaN equals nothing).</summary>
+    Equal,
+
+    /// <summary>A mask: operand 0 ≠ operand 1 (true if either is NaN).</summary>
+    NotEqual,
+
+    /// <summary>
+    /// Operand 1 where the mask operand 0 holds, else operand 2: a per-lane blend in the element body (both operands are
+    /// computed), a conditional expression in per-step scalars.
+    /// </summary>
+    Select,
 }
 
 /// <summary>A node of an elementwise expression graph. Value-equatable, so programs built from it cache in the pipeline.</summary>
@@ -70,7 +104,29 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
 
     public static Expr MultiplyAdd(Expr a, Expr b, Expr c) => Op(ExprKind.MultiplyAdd, a, b, c);
 
-    public static Expr FirstStepSelect(Expr onFirstStep, Expr later) => Op(ExprKind.FirstStepSelect, onFirstStep, later);
+    /// <summary><paramref name="onFirstStep"/> on step t = 1, <paramref name="later"/> on later steps.</summary>
+    public static Expr FirstStepSelect(Expr onFirstStep, Expr later) => Select(Equal(Input(StepInput), Constant("one", 1)), onFirstStep, later);
+
+    public static Expr Sign(Expr x) => Op(ExprKind.Sign, x);
+
+    public static Expr Clamp(Expr x, Expr min, Expr max) => Op(ExprKind.Clamp, x, min, max);
+
+    public static Expr LessThan(Expr a, Expr b) => Op(ExprKind.LessThan, a, b);
+
+    public static Expr LessThanOrEqual(Expr a, Expr b) => Op(ExprKind.LessThanOrEqual, a, b);
+
+    public static Expr GreaterThan(Expr a, Expr b) => Op(ExprKind.GreaterThan, a, b);
+
+    public static Expr GreaterThanOrEqual(Expr a, Expr b) => Op(ExprKind.GreaterThanOrEqual, a, b);
+
+    public static Expr Equal(Expr a, Expr b) => Op(ExprKind.Equal, a, b);
+
+    public static Expr NotEqual(Expr a, Expr b) => Op(ExprKind.NotEqual, a, b);
+
+    public static Expr Select(Expr condition, Expr whenTrue, Expr whenFalse) => Op(ExprKind.Select, condition, whenTrue, whenFalse);
+
+    /// <summary>Whether <paramref name="kind"/> yields a mask (a condition) rather than a number.</summary>
+    public static bool IsComparison(ExprKind kind) => kind is >= ExprKind.LessThan and <= ExprKind.NotEqual;
 
     public static Expr operator -(Expr x) => Op(ExprKind.Negate, x);
 
