@@ -50,10 +50,11 @@ public sealed class HandWrittenProgramTests
         Expr m = rule.State("m", "exp_avg", "Momentum.");
         Expr stepSize = rule.State("stepSize", "step_size", "Per-element step size.", 0.01);
         Expr previous = rule.State("previous", "prev", "Previous gradient.");
+        Expr early = rule.Scalar("early", Expr.LessThanOrEqual(RuleBuilder.Step, RuleBuilder.Constant("two", 2)));
         Expr scale = rule.Scalar(
             "scale",
             Expr.Select(
-                Expr.LessThanOrEqual(RuleBuilder.Step, RuleBuilder.Constant("two", 2)),
+                early,
                 Expr.Clamp(RuleBuilder.Step * RuleBuilder.Constant("half", 0.5), RuleBuilder.Constant("low", 0.75), one),
                 Expr.Sign(RuleBuilder.LearningRate - RuleBuilder.Constant("threshold", 0.5))));
         Expr limit = rule.Scalar("limit", Expr.Select(Expr.NotEqual(RuleBuilder.Step, one), RuleBuilder.Constant("wide", 100), RuleBuilder.Constant("narrow", 1.5)));
@@ -79,8 +80,9 @@ public sealed class HandWrittenProgramTests
             Assert.Contains($"TLanes.{call}(", source, StringComparison.Ordinal);
         }
 
-        Assert.Contains("double scale = t <= 2.0 ? global::OptGen.StepMath.Clamp(t * 0.5, 0.75, 1.0) : global::OptGen.StepMath.Sign(learningRate - 0.5);", source, StringComparison.Ordinal);
-        Assert.Contains("scale = (t ≤ 2 ? clamp(t·0.5, 0.75, 1) : sign(learningRate - 0.5))", source, StringComparison.Ordinal);
+        Assert.Contains("bool early = t <= 2.0;", source, StringComparison.Ordinal);
+        Assert.Contains("double scale = early ? global::OptGen.StepMath.Clamp(t * 0.5, 0.75, 1.0) : global::OptGen.StepMath.Sign(learningRate - 0.5);", source, StringComparison.Ordinal);
+        Assert.Contains("scale = (early ? clamp(t·0.5, 0.75, 1) : sign(learningRate - 0.5))", source, StringComparison.Ordinal);
         KernelsMatchTheInterpreter(program, source, elementType);
     }
 
@@ -193,6 +195,72 @@ public sealed class HandWrittenProgramTests
             rule.Let("rate", Expr.Load(RuleProgram.GradientsStream));
         }).Message, StringComparison.Ordinal);
         Assert.Contains("per-step scalar", Refused(rule => rule.Let(Expr.LearningRateInput, Expr.Load(RuleProgram.GradientsStream))).Message, StringComparison.Ordinal);
+
+        // Domains: a per-step scalar is computed once per step, so it reads no stream and no element local.
+        Expr gradient = Expr.Load(RuleProgram.GradientsStream);
+        Expr parameter = Expr.Load(RuleProgram.ParametersStream);
+        Assert.Contains("stream 'gradients' is read", Refused(rule => rule.Scalar("x", gradient * RuleBuilder.LearningRate)).Message, StringComparison.Ordinal);
+        Assert.Contains("element local 'g' is read", Refused(rule =>
+        {
+            rule.Scalar("x", Expr.Local("g"));
+            rule.Let("g", gradient);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("'nowhere' is not defined", Refused(rule => rule.Let("x", Expr.Local("nowhere"))).Message, StringComparison.Ordinal);
+        Assert.Contains("'later' is not defined", Refused(rule =>
+        {
+            rule.Scalar("x", Expr.Local("later"));
+            rule.Scalar("later", RuleBuilder.LearningRate);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("'rate' is not an input", Refused(rule => rule.Scalar("x", Expr.Input("rate"))).Message, StringComparison.Ordinal);
+
+        // Lanes have no power: it belongs in a per-step scalar.
+        Assert.Contains("Power is a per-step operation", Refused(rule => rule.Let("x", Expr.Power(parameter, RuleBuilder.Step))).Message, StringComparison.Ordinal);
+
+        // Conditions: a per-step condition cannot reach the body (lanes hold numbers), a Select's condition is a
+        // comparison and its operands are numbers, and a condition is no number.
+        Assert.Contains("per-step condition 'late'", Refused(rule =>
+        {
+            Expr late = rule.Scalar("late", Expr.GreaterThan(RuleBuilder.Step, RuleBuilder.Constant("one", 1)));
+            rule.Let("x", Expr.Select(late, parameter, gradient));
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("must be a comparison", Refused(rule => rule.Let("x", Expr.Select(parameter, parameter, gradient))).Message, StringComparison.Ordinal);
+        Assert.Contains("must be a comparison", Refused(rule => rule.Scalar("x", Expr.Select(RuleBuilder.Step, RuleBuilder.Step, RuleBuilder.LearningRate))).Message, StringComparison.Ordinal);
+        Assert.Contains("chooses between numbers", Refused(rule =>
+        {
+            Expr less = Expr.LessThan(parameter, gradient);
+            rule.Let("x", Expr.Select(less, less, parameter));
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("conditions only choose", Refused(rule => rule.Let("x", Expr.LessThan(parameter, gradient) + parameter)).Message, StringComparison.Ordinal);
+        Assert.Contains("conditions only choose", Refused(rule =>
+        {
+            Expr late = rule.Scalar("late", Expr.GreaterThan(RuleBuilder.Step, RuleBuilder.Constant("one", 1)));
+            rule.Scalar("x", Expr.Sign(late));
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("is a condition", Refused(rule => rule.Store(RuleProgram.ParametersStream, rule.Let("x", Expr.LessThan(parameter, gradient)))).Message, StringComparison.Ordinal);
+
+        // Names: streams, per-step scalars, inputs and element locals are distinct.
+        Assert.Contains("name of a stream", Refused(rule =>
+        {
+            rule.State("m", "m", "Moment.");
+            rule.Scalar("m", RuleBuilder.LearningRate);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("name of a stream", Refused(rule =>
+        {
+            rule.State("m", "m", "Moment.");
+            rule.Let("m", gradient);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("name of an input", Refused(rule => rule.Scalar(Expr.StepInput, RuleBuilder.LearningRate)).Message, StringComparison.Ordinal);
+        Assert.Contains("name of an input", Refused(rule => rule.State(Expr.LearningRateInput, "lr", "State.")).Message, StringComparison.Ordinal);
+        Assert.Contains("defined twice", Refused(rule =>
+        {
+            rule.Scalar("rate", RuleBuilder.LearningRate);
+            rule.Scalar("rate", RuleBuilder.LearningRate);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("declared twice", Refused(rule =>
+        {
+            rule.State("m", "m", "Moment.");
+            rule.State("m", "m2", "Moment.");
+        }).Message, StringComparison.Ordinal);
 
         Assert.Contains("at most 4", Refused(rule =>
         {

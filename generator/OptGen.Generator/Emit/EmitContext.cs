@@ -12,6 +12,9 @@ internal sealed class EmitContext
     // Names the element body defines; every other local it reads is a per-step scalar.
     private readonly HashSet<string> _bodyLocals;
 
+    // Per-step scalars that are conditions (bool in C#).
+    private readonly HashSet<string> _scalarMasks = new(StringComparer.Ordinal);
+
     public EmitContext(OptimizerSpec spec, RuleProgram program, KernelOptions options)
     {
         Spec = spec;
@@ -67,6 +70,14 @@ internal sealed class EmitContext
         }
 
         Scalars = program.Scalars.Where(s => live.Contains(s.Target)).ToList();
+        foreach (Statement scalar in program.Scalars)
+        {
+            if (ProgramChecker.IsMask(scalar.Value, _scalarMasks.Contains))
+            {
+                _scalarMasks.Add(scalar.Target);
+            }
+        }
+
         UsesStep = live.Contains(Expr.StepInput);
     }
 
@@ -101,6 +112,9 @@ internal sealed class EmitContext
     public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);
 
     public bool IsBodyLocal(string name) => _bodyLocals.Contains(name);
+
+    /// <summary>The C# type of per-step scalar <paramref name="name"/>: a condition or a number.</summary>
+    public string ScalarType(string name) => _scalarMasks.Contains(name) ? "bool" : "double";
 
     public static IEnumerable<Expr> Walk(Expr e)
     {

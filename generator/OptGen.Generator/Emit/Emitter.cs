@@ -239,7 +239,7 @@ internal static class Emitter
 
             foreach (Statement scalar in c.Scalars)
             {
-                w.Line($"double {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
+                w.Line($"{c.ScalarType(scalar.Target)} {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
             }
 
             string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";

@@ -69,49 +69,7 @@ internal sealed class RuleBuilder
             throw new InvalidOperationException($"The program declares {states} state buffers; at most {MaxStates} are supported.");
         }
 
-        // Kernels name their stream parameters after the streams and their fields after the per-step scalars, so a name
-        // means one thing: a stream, a per-step scalar (or input), or an element local.
-        var scalarNames = new HashSet<string>(_scalars.Select(s => s.Target), StringComparer.Ordinal) { Expr.StepInput, Expr.LearningRateInput };
-        foreach (Statement statement in _body.Concat(_scalars))
-        {
-            if (statement.Kind == StatementKind.Let && _streams.Any(s => s.Name == statement.Target))
-            {
-                throw new InvalidOperationException($"Local '{statement.Target}' has the name of a stream.");
-            }
-        }
-
-        foreach (Statement statement in _body.Where(s => s.Kind == StatementKind.Let))
-        {
-            if (scalarNames.Contains(statement.Target))
-            {
-                throw new InvalidOperationException($"Element local '{statement.Target}' has the name of a per-step scalar.");
-            }
-        }
-
-        // Streams hold the values before the step: a stream read after it was written would see the new value in
-        // one kernel and the old one in another.
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Statement statement in _body)
-        {
-            foreach (Expr e in Emit.EmitContext.Walk(statement.Value))
-            {
-                if (e.Kind == ExprKind.Load && stored.Contains(e.Name))
-                {
-                    throw new InvalidOperationException($"Stream '{e.Name}' is read after it is written.");
-                }
-            }
-
-            if (statement.Kind == StatementKind.Store && !_streams.Any(s => s.Name == statement.Target && s.Role != StreamRole.Gradients))
-            {
-                throw new InvalidOperationException($"'{statement.Target}' is not a stream that can be written.");
-            }
-
-            if (statement.Kind == StatementKind.Store && !stored.Add(statement.Target))
-            {
-                throw new InvalidOperationException($"Stream '{statement.Target}' is written twice.");
-            }
-        }
-
+        ProgramChecker.Check(_streams, _scalars, _body);
         return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
     }
 }
