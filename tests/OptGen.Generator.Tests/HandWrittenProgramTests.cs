@@ -86,6 +86,73 @@ public sealed class HandWrittenProgramTests
         KernelsMatchTheInterpreter(program, source, elementType);
     }
 
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void Persistent_scalars_advance_once_per_step_and_match_the_interpreter(string elementType)
+    {
+        // NAdam's product of momentum factors, and Schedule-Free's weight sum and running maximum of the rate.
+        var rule = new RuleBuilder();
+        Expr one = RuleBuilder.Constant("one", 1);
+        Expr muProduct = rule.ScalarState("muProduct", "mu_product", "Product of the momentum factors so far.", 1);
+        Expr weightSum = rule.ScalarState("weightSum", "weight_sum", "Sum of squared rates.", 0);
+        Expr rateMax = rule.ScalarState("rateMax", "lr_max", "Largest rate so far.", -1);
+        Expr beta = RuleBuilder.Constant("beta1", 0.9);
+        Expr mu = rule.Scalar("mu", beta * (one - RuleBuilder.Constant("half", 0.5) * Expr.Power(RuleBuilder.Constant("decayBase", 0.96), RuleBuilder.Step * RuleBuilder.Constant("momentumDecay", 0.004))));
+        Expr newMuProduct = rule.Scalar("newMuProduct", muProduct * mu);
+        rule.StoreScalarState("muProduct", newMuProduct);
+        Expr rateSquared = rule.Scalar("rateSquared", RuleBuilder.LearningRate * RuleBuilder.LearningRate);
+        Expr newWeightSum = rule.Scalar("newWeightSum", weightSum + rateSquared);
+        rule.StoreScalarState("weightSum", newWeightSum);
+        rule.StoreScalarState("rateMax", Expr.Maximum(rateMax, RuleBuilder.LearningRate * RuleBuilder.Step));
+        Expr ratio = rule.Scalar("ratio", rateSquared / newWeightSum);
+        Expr scale = rule.Scalar("scale", -(RuleBuilder.LearningRate * (one - mu)) / (one - newMuProduct));
+        Expr g = rule.Let("g", Expr.Load(RuleProgram.GradientsStream));
+        Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
+        rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.MultiplyAdd(g, scale, p) + ratio * rateMax));
+        RuleProgram program = rule.Build("Hand-written persistent scalars");
+
+        string source = Emit(program, elementType);
+        Assert.Contains("scalarStateNames: [\"mu_product\", \"weight_sum\", \"lr_max\"], scalarStateInitialValues: [1.0, 0.0, -1.0]", source, StringComparison.Ordinal);
+        Assert.Contains("public double MuProduct => _core.GetScalarState(0);", source, StringComparison.Ordinal);
+        Assert.Contains("scalarState[2] = Math.Max(rateMax, learningRate * t);", source, StringComparison.Ordinal);
+        Assert.Contains("muProduct ← newMuProduct", source, StringComparison.Ordinal);
+        KernelsMatchTheInterpreter(program, source, elementType);
+
+        // The generated optimizer saves, restores and resets them.
+        using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(GeneratorHarness.CreateCompilation("public partial class Custom;", source));
+        var saved = assembly.Create<IOptimizer>("Custom", 4);
+        for (int step = 0; step < 3; step++)
+        {
+            StepZeros(saved);
+        }
+
+        var checkpoint = new System.IO.MemoryStream();
+        saved.SaveCheckpoint(checkpoint);
+        var loaded = assembly.Create<IOptimizer>("Custom", 4);
+        checkpoint.Position = 0;
+        loaded.LoadCheckpoint(checkpoint);
+        Assert.Equal(Scalars(saved), Scalars(loaded));
+        Assert.NotEqual([1.0, 0.0, -1.0], Scalars(loaded));
+        loaded.Reset();
+        Assert.Equal([1.0, 0.0, -1.0], Scalars(loaded));
+
+        static double[] Scalars(IOptimizer optimizer) =>
+            new[] { "MuProduct", "WeightSum", "RateMax" }.Select(name => (double)optimizer.GetType().GetProperty(name)!.GetValue(optimizer)!).ToArray();
+
+        void StepZeros(IOptimizer optimizer)
+        {
+            if (elementType == "float")
+            {
+                ((IOptimizer<float>)optimizer).Step(new float[4], new float[4]);
+            }
+            else
+            {
+                ((IOptimizer<double>)optimizer).Step(new double[4], new double[4]);
+            }
+        }
+    }
+
     /// <summary>The program emitted as the optimizer <c>Custom</c> over <paramref name="elementType"/>.</summary>
     private static string Emit(RuleProgram program, string elementType)
     {
@@ -121,6 +188,7 @@ public sealed class HandWrittenProgramTests
                 streams[state.Name] = Enumerable.Repeat(Round(state.InitialValue), length).ToArray();
             }
 
+            var scalarState = program.ScalarStates.ToDictionary(state => state.Name, state => state.InitialValue, StringComparer.Ordinal);
             var optimizer = assembly.Create<IOptimizer>("Custom", length);
             optimizer.ThreadCount = 1;
             float[] floats = parameters.Select(x => (float)x).ToArray();
@@ -129,7 +197,7 @@ public sealed class HandWrittenProgramTests
             {
                 double[] gradients = Enumerable.Range(0, length).Select(Value).Select(Round).ToArray();
                 streams[RuleProgram.GradientsStream] = gradients;
-                Interpreter.Step(program, step, optimizer.LearningRate, streams, single);
+                Interpreter.Step(program, step, optimizer.LearningRate, streams, single, scalarState);
                 if (single)
                 {
                     ((IOptimizer<float>)optimizer).Step(floats, gradients.Select(x => (float)x).ToArray());
@@ -140,6 +208,13 @@ public sealed class HandWrittenProgramTests
                 }
 
                 Compare(RuleProgram.ParametersStream, single ? floats.Select(x => (double)x).ToArray() : doubles);
+                foreach (ScalarStateDecl state in program.ScalarStates)
+                {
+                    // Once per step: the optimizer's value equals the interpreter's after as many steps.
+                    double actual = (double)optimizer.GetType().GetProperty(Emitter.Pascal(state.Name))!.GetValue(optimizer)!;
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(scalarState[state.Name]), BitConverter.DoubleToInt64Bits(actual));
+                }
+
                 for (int s = 0; s < states.Length; s++)
                 {
                     Compare(states[s].Name, single
@@ -260,6 +335,55 @@ public sealed class HandWrittenProgramTests
         {
             rule.State("m", "m", "Moment.");
             rule.State("m", "m2", "Moment.");
+        }).Message, StringComparison.Ordinal);
+
+        // Persistent per-step scalars: distinct names, stored once, only they can be stored to among the scalars.
+        Assert.Contains("name of a stream", Refused(rule =>
+        {
+            rule.State("m", "m", "Moment.");
+            rule.ScalarState("m", "m_scalar", "Product.", 1);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("name of an input", Refused(rule => rule.ScalarState(Expr.StepInput, "t", "Step.", 0)).Message, StringComparison.Ordinal);
+        Assert.Contains("declared twice", Refused(rule =>
+        {
+            rule.ScalarState("product", "product", "Product.", 1);
+            rule.ScalarState("product", "product2", "Product.", 1);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("checkpoint name 'product'", Refused(rule =>
+        {
+            rule.ScalarState("product", "product", "Product.", 1);
+            rule.ScalarState("sum", "product", "Sum.", 0);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("defined twice", Refused(rule =>
+        {
+            rule.ScalarState("product", "product", "Product.", 1);
+            rule.Scalar("product", RuleBuilder.LearningRate);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("name of a per-step scalar", Refused(rule =>
+        {
+            rule.ScalarState("product", "product", "Product.", 1);
+            rule.Let("product", gradient);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("not a persistent per-step scalar", Refused(rule =>
+        {
+            rule.Scalar("rate", RuleBuilder.LearningRate);
+            rule.StoreScalarState("rate", RuleBuilder.Step);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("written twice", Refused(rule =>
+        {
+            Expr product = rule.ScalarState("product", "product", "Product.", 1);
+            rule.StoreScalarState("product", product * RuleBuilder.LearningRate);
+            rule.StoreScalarState("product", product);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("stream 'gradients' is read", Refused(rule =>
+        {
+            rule.ScalarState("product", "product", "Product.", 1);
+            rule.StoreScalarState("product", gradient);
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("is a condition", Refused(rule =>
+        {
+            Expr product = rule.ScalarState("product", "product", "Product.", 1);
+            rule.StoreScalarState("product", Expr.LessThan(product, RuleBuilder.Step));
         }).Message, StringComparison.Ordinal);
 
         Assert.Contains("at most 4", Refused(rule =>

@@ -56,20 +56,18 @@ internal sealed class EmitContext
         ElementConstants = constants.Values.ToList();
 
         // Scalars that feed the kernels, directly or through other scalars; the rest are dropped.
-        var live = new HashSet<string>(kernelScalars, StringComparer.Ordinal);
-        for (int i = program.Scalars.Count - 1; i >= 0; i--)
-        {
-            Statement scalar = program.Scalars[i];
-            if (live.Contains(scalar.Target))
-            {
-                foreach (Expr e in Walk(scalar.Value).Where(e => e.Kind is ExprKind.Local or ExprKind.Input))
-                {
-                    live.Add(e.Name);
-                }
-            }
-        }
+        HashSet<string> live = Live(program, kernelScalars);
+        Scalars = program.Scalars.Where(s => s.Kind == StatementKind.Let && live.Contains(s.Target)).ToList();
+        UsesStep = live.Contains(Expr.StepInput);
+        ScalarStates = program.ScalarStates.ToList();
+        LiveScalarStates = ScalarStates.Where(state => live.Contains(state.Name)).ToList();
 
-        Scalars = program.Scalars.Where(s => live.Contains(s.Target)).ToList();
+        // The persistent scalars' stores, and the scalars they need.
+        ScalarStores = program.Scalars.Where(s => s.Kind == StatementKind.Store).ToList();
+        HashSet<string> stored = Live(program, ScalarStores.SelectMany(s => Walk(s.Value)).Where(e => e.Kind is ExprKind.Local or ExprKind.Input).Select(e => e.Name));
+        AdvanceScalars = program.Scalars.Where(s => s.Kind == StatementKind.Let && stored.Contains(s.Target)).ToList();
+        AdvanceUsesStep = stored.Contains(Expr.StepInput);
+        AdvanceScalarStates = ScalarStates.Where(state => stored.Contains(state.Name)).ToList();
         foreach (Statement scalar in program.Scalars)
         {
             if (ProgramChecker.IsMask(scalar.Value, _scalarMasks.Contains))
@@ -79,6 +77,25 @@ internal sealed class EmitContext
         }
 
         UsesStep = live.Contains(Expr.StepInput);
+    }
+
+    /// <summary><paramref name="roots"/> and every per-step name they are computed from.</summary>
+    private static HashSet<string> Live(RuleProgram program, IEnumerable<string> roots)
+    {
+        var live = new HashSet<string>(roots, StringComparer.Ordinal);
+        for (int i = program.Scalars.Count - 1; i >= 0; i--)
+        {
+            Statement scalar = program.Scalars[i];
+            if (scalar.Kind == StatementKind.Let && live.Contains(scalar.Target))
+            {
+                foreach (Expr e in Walk(scalar.Value).Where(e => e.Kind is ExprKind.Local or ExprKind.Input))
+                {
+                    live.Add(e.Name);
+                }
+            }
+        }
+
+        return live;
     }
 
     public OptimizerSpec Spec { get; }
@@ -104,6 +121,23 @@ internal sealed class EmitContext
     public List<Statement> Scalars { get; }
 
     public bool UsesStep { get; }
+
+    /// <summary>The persistent per-step scalars, in order (their index in the runtime's scalar state).</summary>
+    public List<ScalarStateDecl> ScalarStates { get; }
+
+    /// <summary>The persistent per-step scalars the kernels' scalars read.</summary>
+    public List<ScalarStateDecl> LiveScalarStates { get; }
+
+    /// <summary>The stores to persistent per-step scalars.</summary>
+    public List<Statement> ScalarStores { get; }
+
+    /// <summary>Per-step scalar definitions the stores need.</summary>
+    public List<Statement> AdvanceScalars { get; }
+
+    public bool AdvanceUsesStep { get; }
+
+    /// <summary>The persistent per-step scalars the stores read.</summary>
+    public List<ScalarStateDecl> AdvanceScalarStates { get; }
 
     /// <summary>Name of the file-local struct holding the element update.</summary>
     public string UpdateStruct => Spec.ClassName.TrimStart('@') + "Update";

@@ -74,6 +74,11 @@ internal static class Emitter
         w.Line("//");
         w.Line("// Learning rate of step k = StepCount (lr₀ = BaseLearningRate), evaluated once per step:");
         w.Line("//   learningRate = " + ScheduleEmitter.Formula(c.Spec.Schedule));
+        foreach (ScalarStateDecl state in c.ScalarStates)
+        {
+            w.Line($"// Kept across steps: {state.Name} (checkpoint name {state.CheckpointName}), initially {Literal.Readable(state.InitialValue)}; x ← y sets its value after the step.");
+        }
+
         w.Line("// Once per step (t = k + 1):");
         foreach (string line in RuleFormatter.ScalarLines(c.Program))
         {
@@ -97,7 +102,10 @@ internal static class Emitter
         string names = string.Join(", ", c.States.Select(s => $"\"{s.TorchName}\""));
         string initialValues = string.Join(", ", c.States.Select(s => c.Literal(s.InitialValue)));
         w.Line($"private static readonly global::OptGen.OptimizerDescription<{c.T}> s_description = new(");
-        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")});");
+        string scalarState = c.ScalarStates.Count == 0 ? string.Empty
+            : $", scalarStateNames: [{string.Join(", ", c.ScalarStates.Select(s => Literal.String(s.CheckpointName)))}], scalarStateInitialValues: [{string.Join(", ", c.ScalarStates.Select(s => Literal.Double(s.InitialValue)))}]"
+                + $", advanceScalarState: global::{KernelNamespace}.{c.UpdateStruct}.AdvanceScalarState";
+        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState});");
         w.Line();
         w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");
         w.Line($"private readonly global::OptGen.OptimizerCore<{c.T}> _core;");
@@ -141,6 +149,14 @@ internal static class Emitter
             w.Line();
             w.Line($"/// <summary>{state.Description} PyTorch's <c>{state.TorchName}</c>; initially {Literal.Double(state.InitialValue)}.</summary>");
             w.Line($"public global::System.Span<{c.T}> {Pascal(state.Name)} => _core.Buffer({Literal.Integer(i)});");
+        }
+
+        for (int i = 0; i < c.ScalarStates.Count; i++)
+        {
+            ScalarStateDecl state = c.ScalarStates[i];
+            w.Line();
+            w.Line($"/// <summary>{Xml(state.Description)} Kept across steps (checkpoint name <c>{Xml(state.CheckpointName)}</c>); initially {Literal.Double(state.InitialValue)}; its value before the next step.</summary>");
+            w.Line($"public double {Pascal(state.Name)} => _core.GetScalarState({Literal.Integer(i)});");
         }
 
         w.Line();
@@ -197,7 +213,8 @@ internal static class Emitter
         using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
         {
             string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
-            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate);");
+            string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", _core.ScalarState";
+            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate{scalarState});");
         }
     }
 
@@ -216,6 +233,12 @@ internal static class Emitter
 
             w.Line();
             WriteStepEntry(w, c);
+            if (c.ScalarStates.Count > 0)
+            {
+                w.Line();
+                WriteAdvance(w, c);
+            }
+
             w.Line();
             WriteInvoke(w, c);
         }
@@ -225,26 +248,52 @@ internal static class Emitter
     {
         string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
-        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate)"))
+        string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", ReadOnlySpan<double> scalarState";
+        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate{scalarState})"))
         {
-            if (c.Scalars.Count > 0 || c.UsesStep)
+            if (c.Scalars.Count > 0 || c.UsesStep || c.LiveScalarStates.Count > 0)
             {
                 w.Line("// Per-step scalars, in double precision, once per call.");
             }
 
-            if (c.UsesStep)
-            {
-                w.Line("double t = step;");
-            }
-
-            foreach (Statement scalar in c.Scalars)
-            {
-                w.Line($"{c.ScalarType(scalar.Target)} {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
-            }
+            WriteScalars(w, c, c.UsesStep, c.LiveScalarStates, c.Scalars);
 
             string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";
             string spans = string.Concat(c.States.Select(state => ", " + state.Name));
             w.Line($"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});");
+        }
+    }
+
+    /// <summary>Declares <c>t</c> if used, the persistent scalars' values before the step, then the scalars.</summary>
+    private static void WriteScalars(CodeWriter w, EmitContext c, bool usesStep, List<ScalarStateDecl> states, List<Statement> scalars)
+    {
+        if (usesStep)
+        {
+            w.Line("double t = step;");
+        }
+
+        foreach (ScalarStateDecl state in states)
+        {
+            w.Line($"double {state.Name} = scalarState[{Literal.Integer(c.ScalarStates.IndexOf(state))}];");
+        }
+
+        foreach (Statement scalar in scalars)
+        {
+            w.Line($"{c.ScalarType(scalar.Target)} {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
+        }
+    }
+
+    private static void WriteAdvance(CodeWriter w, EmitContext c)
+    {
+        w.Line("/// <summary>The persistent per-step scalars after step <paramref name=\"step\"/>, from their values before it in <paramref name=\"scalarState\"/>; the optimizer calls this once per applied step.</summary>");
+        using (w.Block("public static void AdvanceScalarState(long step, double learningRate, Span<double> scalarState)"))
+        {
+            WriteScalars(w, c, c.AdvanceUsesStep, c.AdvanceScalarStates, c.AdvanceScalars);
+            foreach (Statement store in c.ScalarStores)
+            {
+                int index = c.ScalarStates.FindIndex(s => s.Name == store.Target);
+                w.Line($"scalarState[{Literal.Integer(index)}] = {ExprPrinter.Print(store.Value, DoubleStyle.Instance)};");
+            }
         }
     }
 

@@ -150,7 +150,10 @@ internal enum StatementKind
     Store,
 }
 
-/// <summary><c>Target = Value</c>: a local (re)definition, or a store to stream <see cref="Target"/> at the current index.</summary>
+/// <summary>
+/// <c>Target = Value</c>: a local (re)definition, or a store to stream <see cref="Target"/> at the current index (in the
+/// element body) or to persistent per-step scalar <see cref="Target"/> (among the per-step scalars).
+/// </summary>
 internal sealed record Statement(StatementKind Kind, string Target, Expr Value);
 
 /// <summary>What a stream holds.</summary>
@@ -169,6 +172,17 @@ internal enum StreamRole
 internal sealed record StreamDecl(string Name, StreamRole Role, string TorchName, double InitialValue, string Description);
 
 /// <summary>
+/// A per-step scalar that lives across steps (NAdam's product of momentum factors, Schedule-Free's weight sum): read as
+/// a per-step local holding its value before the step, written by a per-step store; the optimizer advances it once per
+/// applied step, checkpoints and resets it.
+/// </summary>
+/// <param name="Name">Identifier used in generated code (camelCase), e.g. <c>muProduct</c>.</param>
+/// <param name="CheckpointName">Its name in checkpoints, e.g. <c>mu_product</c>.</param>
+/// <param name="InitialValue">Its value after construction and <c>Reset</c>.</param>
+/// <param name="Description">One-line description for documentation.</param>
+internal sealed record ScalarStateDecl(string Name, string CheckpointName, double InitialValue, string Description);
+
+/// <summary>
 /// An update rule as data: per-step scalar definitions (double precision, evaluated once per step from the inputs
 /// <c>t</c> and <c>learningRate</c>) and an elementwise body over the streams. Every preset is one of these; one emitter
 /// lowers any of them to SIMD code.
@@ -177,7 +191,8 @@ internal sealed record RuleProgram(
     string Title,
     EquatableArray<StreamDecl> Streams,
     EquatableArray<Statement> Scalars,
-    EquatableArray<Statement> Body)
+    EquatableArray<Statement> Body,
+    EquatableArray<ScalarStateDecl> ScalarStates = default)
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";

@@ -9,26 +9,55 @@ namespace OptGen.Generator.Ir;
 /// </summary>
 internal static class Interpreter
 {
-    /// <summary>Evaluates the per-step scalars of step <paramref name="step"/> (1-based) in double precision.</summary>
-    public static Dictionary<string, double> EvaluateScalars(RuleProgram program, long step, double learningRate)
+    /// <summary>
+    /// Evaluates the per-step scalars of step <paramref name="step"/> (1-based) in double precision, the persistent
+    /// ones at their values in <paramref name="scalarState"/> (keyed by name); returns them with the persistent scalars'
+    /// values after the step in <paramref name="stored"/>.
+    /// </summary>
+    public static Dictionary<string, double> EvaluateScalars(
+        RuleProgram program, long step, double learningRate, IReadOnlyDictionary<string, double>? scalarState, out Dictionary<string, double> stored)
     {
         var scalars = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             [Expr.StepInput] = step,
             [Expr.LearningRateInput] = learningRate,
         };
+        foreach (ScalarStateDecl state in program.ScalarStates)
+        {
+            scalars[state.Name] = scalarState is not null ? scalarState[state.Name] : throw new ArgumentNullException(nameof(scalarState), "The program keeps persistent per-step scalars.");
+        }
+
+        // Stores take effect after the step: every read sees the value before it.
+        stored = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (Statement statement in program.Scalars)
         {
-            scalars[statement.Target] = EvaluateScalar(statement.Value, scalars, step);
+            double value = EvaluateScalar(statement.Value, scalars, step);
+            if (statement.Kind == StatementKind.Store)
+            {
+                stored[statement.Target] = value;
+            }
+            else
+            {
+                scalars[statement.Target] = value;
+            }
         }
 
         return scalars;
     }
 
-    /// <summary>Applies one step to every element of <paramref name="streams"/> (keyed by stream name), in place.</summary>
-    public static void Step(RuleProgram program, long step, double learningRate, IReadOnlyDictionary<string, double[]> streams, bool singlePrecision)
+    /// <summary>
+    /// Applies one step to every element of <paramref name="streams"/> (keyed by stream name), in place, then advances
+    /// the persistent per-step scalars in <paramref name="scalarState"/> (keyed by name; required if there are any).
+    /// </summary>
+    public static void Step(
+        RuleProgram program, long step, double learningRate, IReadOnlyDictionary<string, double[]> streams, bool singlePrecision, Dictionary<string, double>? scalarState = null)
     {
-        Dictionary<string, double> scalars = EvaluateScalars(program, step, learningRate);
+        Dictionary<string, double> scalars = EvaluateScalars(program, step, learningRate, scalarState, out Dictionary<string, double> stored);
+        foreach (KeyValuePair<string, double> value in stored)
+        {
+            scalarState![value.Key] = value.Value;
+        }
+
         int length = streams[RuleProgram.ParametersStream].Length;
         var original = new Dictionary<string, double>(StringComparer.Ordinal);
         var locals = new Dictionary<string, double>(StringComparer.Ordinal);

@@ -32,13 +32,22 @@ internal sealed class ProgramChecker
     }
 
     /// <exception cref="InvalidOperationException">The program breaks a rule; the message names it.</exception>
-    public static void Check(IReadOnlyList<StreamDecl> streams, IReadOnlyList<Statement> scalars, IReadOnlyList<Statement> body)
+    public static void Check(IReadOnlyList<StreamDecl> streams, IReadOnlyList<ScalarStateDecl> scalarStates, IReadOnlyList<Statement> scalars, IReadOnlyList<Statement> body)
     {
         var checker = new ProgramChecker(streams, body);
         checker.CheckStreams();
+        checker.CheckScalarStates(scalarStates);
+        var storedStates = new HashSet<string>(StringComparer.Ordinal);
         foreach (Statement scalar in scalars)
         {
-            checker.CheckScalar(scalar);
+            if (scalar.Kind == StatementKind.Store)
+            {
+                checker.CheckScalarStore(scalar, scalarStates, storedStates);
+            }
+            else
+            {
+                checker.CheckScalar(scalar);
+            }
         }
 
         checker.CheckBody(body);
@@ -65,6 +74,50 @@ internal sealed class ProgramChecker
             {
                 throw new InvalidOperationException($"Stream '{stream.Name}' has the name of an input.");
             }
+        }
+    }
+
+    private void CheckScalarStates(IReadOnlyList<ScalarStateDecl> states)
+    {
+        var checkpointNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ScalarStateDecl state in states)
+        {
+            if (IsStream(state.Name))
+            {
+                throw new InvalidOperationException($"Persistent per-step scalar '{state.Name}' has the name of a stream.");
+            }
+
+            if (_scalars.ContainsKey(state.Name))
+            {
+                throw new InvalidOperationException(IsInput(state.Name)
+                    ? $"Persistent per-step scalar '{state.Name}' has the name of an input."
+                    : $"Persistent per-step scalar '{state.Name}' is declared twice.");
+            }
+
+            if (!checkpointNames.Add(state.CheckpointName))
+            {
+                throw new InvalidOperationException($"Two persistent per-step scalars have the checkpoint name '{state.CheckpointName}'.");
+            }
+
+            _scalars[state.Name] = false;
+        }
+    }
+
+    private void CheckScalarStore(Statement statement, IReadOnlyList<ScalarStateDecl> states, HashSet<string> stored)
+    {
+        if (!states.Any(s => s.Name == statement.Target))
+        {
+            throw new InvalidOperationException($"'{statement.Target}' is not a persistent per-step scalar, so it cannot be stored to.");
+        }
+
+        if (Type(statement.Value, $"the store to '{statement.Target}'", element: null))
+        {
+            throw new InvalidOperationException($"The value stored to '{statement.Target}' is a condition, not a number; select a number with it.");
+        }
+
+        if (!stored.Add(statement.Target))
+        {
+            throw new InvalidOperationException($"Persistent per-step scalar '{statement.Target}' is written twice.");
         }
     }
 

@@ -11,6 +11,7 @@ internal sealed class RuleBuilder
     private readonly List<StreamDecl> _streams = new();
     private readonly List<Statement> _scalars = new();
     private readonly List<Statement> _body = new();
+    private readonly List<ScalarStateDecl> _scalarStates = new();
 
     public RuleBuilder()
     {
@@ -30,6 +31,16 @@ internal sealed class RuleBuilder
         _streams.Add(new StreamDecl(name, StreamRole.State, torchName, initialValue, description));
         return Expr.Load(name);
     }
+
+    /// <summary>Declares a persistent per-step scalar; returns its value before this step (a per-step scalar).</summary>
+    public Expr ScalarState(string name, string checkpointName, string description, double initialValue)
+    {
+        _scalarStates.Add(new ScalarStateDecl(name, checkpointName, initialValue, description));
+        return Expr.Local(name);
+    }
+
+    /// <summary>Sets persistent per-step scalar <paramref name="name"/>'s value after this step (reads still see the value before it).</summary>
+    public void StoreScalarState(string name, Expr value) => _scalars.Add(new Statement(StatementKind.Store, name, value));
 
     /// <summary>Defines a per-step scalar (double precision, once per step).</summary>
     public Expr Scalar(string name, Expr value)
@@ -69,7 +80,7 @@ internal sealed class RuleBuilder
             throw new InvalidOperationException($"The program declares {states} state buffers; at most {MaxStates} are supported.");
         }
 
-        ProgramChecker.Check(_streams, _scalars, _body);
-        return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
+        ProgramChecker.Check(_streams, _scalarStates, _scalars, _body);
+        return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray(), _scalarStates.ToEquatableArray());
     }
 }

@@ -10,7 +10,9 @@ internal static class RuleFormatter
 {
     /// <summary>One line per per-step scalar definition.</summary>
     public static IEnumerable<string> ScalarLines(RuleProgram program) =>
-        program.Scalars.Select(s => $"{s.Target} = {Format(s.Value, ElementKind.Double)}");
+        program.Scalars.Select(s => s.Kind == StatementKind.Let
+            ? $"{s.Target} = {Format(s.Value, ElementKind.Double)}"
+            : $"{s.Target} ← {Format(s.Value, ElementKind.Double)}");
 
     /// <summary>One line per element statement; stores are written <c>stream ← value</c>.</summary>
     public static IEnumerable<string> BodyLines(RuleProgram program, ElementKind element) =>
