@@ -153,6 +153,94 @@ public sealed class HandWrittenProgramTests
         }
     }
 
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void A_per_step_condition_chooses_the_body_once_per_step_and_matches_the_interpreter(string elementType)
+    {
+        // RAdam's shape: both bodies update the moments; the parameter update is the adaptive one only on steps where
+        // ρₜ is above a threshold (2.5 here, so that the three steps of the comparison take both: ρ ≈ 1, 2, 3).
+        var rule = new RuleBuilder();
+        Expr one = RuleBuilder.Constant("one", 1);
+        Expr beta1 = RuleBuilder.Constant("beta1", 0.9);
+        Expr beta2 = RuleBuilder.Constant("beta2", 0.999);
+        Expr rhoInfinity = RuleBuilder.Constant("rhoInfinity", (2 / (1 - 0.999)) - 1);
+        Expr biasCorrection1 = rule.Scalar("biasCorrection1", one - Expr.Power(beta1, RuleBuilder.Step));
+        Expr beta2Power = rule.Scalar("beta2Power", Expr.Power(beta2, RuleBuilder.Step));
+        Expr biasCorrection2 = rule.Scalar("biasCorrection2", one - beta2Power);
+        Expr rho = rule.Scalar("rho", rhoInfinity - (RuleBuilder.Constant("two", 2) * RuleBuilder.Step * beta2Power / biasCorrection2));
+        Expr rectified = rule.Scalar("rectified", Expr.GreaterThan(rho, RuleBuilder.Constant("threshold", 2.5)));
+        Expr rectification = rule.Scalar("rectification", Expr.SquareRoot(rho / rhoInfinity));
+        Expr negativeStepSize = rule.Scalar("negativeStepSize", -(RuleBuilder.LearningRate / biasCorrection1));
+        Expr adaptiveStepSize = rule.Scalar("adaptiveStepSize", negativeStepSize * rectification);
+        Expr inverseCorrection2 = rule.Scalar("inverseCorrection2", one / biasCorrection2);
+        Expr g = rule.Let("g", Expr.Load(RuleProgram.GradientsStream));
+        Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
+        Expr m = rule.Let("m", Expr.MultiplyAdd(g, RuleBuilder.Constant("oneMinusBeta1", 0.1), rule.State("expAvg", "exp_avg", "First moment.") * beta1));
+        rule.Store("expAvg", m);
+        Expr v = rule.Let("v", Expr.MultiplyAdd(RuleBuilder.Constant("oneMinusBeta2", 1 - 0.999) * g, g, rule.State("expAvgSq", "exp_avg_sq", "Second moment.") * beta2));
+        rule.Store("expAvgSq", v);
+        rule.If(
+            rectified,
+            () => rule.Let("p", Expr.MultiplyAdd(adaptiveStepSize * m, one / (Expr.SquareRoot(v * inverseCorrection2) + RuleBuilder.Constant("epsilon", 1e-8)), p)),
+            () => rule.Let("p", Expr.MultiplyAdd(m, negativeStepSize, p)));
+        rule.Store(RuleProgram.ParametersStream, p);
+        RuleProgram program = rule.Build("Hand-written rectification");
+        Assert.Equal(2, program.Variants().Count);
+        Assert.Equal(
+            [0.0, 0.0, 1.0],
+            new[] { 1, 2, 3 }.Select(step => Interpreter.EvaluateScalars(program, step, 0.001, null, out _)["rectified"]));
+
+        string source = Emit(program, elementType);
+        Assert.Contains("bool rectified = rho > 2.5;", source, StringComparison.Ordinal);
+        Assert.Contains("if (rectified)", source, StringComparison.Ordinal);
+        Assert.Contains("file readonly struct CustomUpdate(", source, StringComparison.Ordinal);
+        Assert.Contains("file readonly struct CustomUpdate1(", source, StringComparison.Ordinal);
+        Assert.Contains("on steps where rectified:", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("ConditionalSelect", source, StringComparison.Ordinal);
+        KernelsMatchTheInterpreter(program, source, elementType);
+    }
+
+    [Fact]
+    public void Branches_are_checked_per_body()
+    {
+        static InvalidOperationException Refused(Action<RuleBuilder> write)
+        {
+            var rule = new RuleBuilder();
+            write(rule);
+            return Assert.Throws<InvalidOperationException>(() => rule.Build("Broken"));
+        }
+
+        Expr gradient = Expr.Load(RuleProgram.GradientsStream);
+        Expr late = Expr.GreaterThan(RuleBuilder.Step, RuleBuilder.Constant("one", 1));
+
+        // The condition is a per-step comparison: a number, or one that reads an element, is refused.
+        Assert.Contains("must be a per-step comparison", Refused(rule => rule.If(RuleBuilder.Step, () => rule.Let("x", gradient), () => rule.Let("x", gradient))).Message, StringComparison.Ordinal);
+        Assert.Contains("stream 'gradients' is read", Refused(rule => rule.If(Expr.LessThan(gradient, RuleBuilder.Step), () => rule.Let("x", gradient), () => rule.Let("x", gradient))).Message, StringComparison.Ordinal);
+
+        // A local used after the branch must be defined on both arms; a stream written on an arm and after it is written twice.
+        Assert.Contains("'x' is not defined", Refused(rule =>
+        {
+            rule.If(late, () => rule.Let("x", gradient), () => { });
+            rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.Local("x")));
+        }).Message, StringComparison.Ordinal);
+        Assert.Contains("written twice", Refused(rule =>
+        {
+            Expr p = rule.Let("p", gradient);
+            rule.If(late, () => rule.Store(RuleProgram.ParametersStream, p), () => { });
+            rule.Store(RuleProgram.ParametersStream, p);
+        }).Message, StringComparison.Ordinal);
+
+        // Each combination is an update and a set of loops: at most 4.
+        Assert.Contains("at most 4", Refused(rule =>
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                rule.If(late, () => rule.Let("x", gradient), () => rule.Let("x", -gradient));
+            }
+        }).Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The program emitted as the optimizer <c>Custom</c> over <paramref name="elementType"/>.</summary>
     private static string Emit(RuleProgram program, string elementType)
     {

@@ -9,9 +9,6 @@ namespace OptGen.Generator.Emit;
 /// <summary>Facts about a program that every part of the emitted class needs: streams, live scalars, constants.</summary>
 internal sealed class EmitContext
 {
-    // Names the element body defines; every other local it reads is a per-step scalar.
-    private readonly HashSet<string> _bodyLocals;
-
     // Per-step scalars that are conditions (bool in C#).
     private readonly HashSet<string> _scalarMasks = new(StringComparer.Ordinal);
 
@@ -24,36 +21,14 @@ internal sealed class EmitContext
         Streams = program.Streams.ToList();
         States = program.States().ToList();
 
-        _bodyLocals = new HashSet<string>(program.Body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
+        // One update per straight-line body; the first keeps the plain name, so a rule without branches reads as before.
+        List<BodyVariant> variants = program.Variants();
+        string name = spec.ClassName.TrimStart('@') + "Update";
+        Variants = variants.Select((v, i) => new VariantContext(v, i == 0 ? name : name + Emit.Literal.Integer(i))).ToList();
 
-        // Per-step values the kernels read: scalars (and inputs) referenced from the body, in first-use order.
-        var kernelScalars = new List<string>();
-        var constants = new Dictionary<string, Expr>(StringComparer.Ordinal);
-        foreach (Statement statement in program.Body)
-        {
-            foreach (Expr e in Walk(statement.Value))
-            {
-                if (e.Kind is ExprKind.Input || (e.Kind == ExprKind.Local && !_bodyLocals.Contains(e.Name)))
-                {
-                    if (!kernelScalars.Contains(e.Name))
-                    {
-                        kernelScalars.Add(e.Name);
-                    }
-                }
-                else if (e.Kind == ExprKind.Constant)
-                {
-                    if (constants.TryGetValue(e.Name, out Expr? existing) && !existing.Equals(e))
-                    {
-                        throw new InvalidOperationException($"Constant '{e.Name}' has two values.");
-                    }
-
-                    constants[e.Name] = e;
-                }
-            }
-        }
-
-        KernelScalars = kernelScalars;
-        ElementConstants = constants.Values.ToList();
+        // Per-step values the kernels or the choice among them read.
+        var kernelScalars = new List<string>(Variants.SelectMany(v => v.KernelScalars));
+        kernelScalars.AddRange(variants.SelectMany(v => v.Path).SelectMany(c => Walk(c.Condition)).Where(e => e.Kind is ExprKind.Local or ExprKind.Input).Select(e => e.Name));
 
         // Scalars that feed the kernels, directly or through other scalars; the rest are dropped.
         HashSet<string> live = Live(program, kernelScalars);
@@ -111,11 +86,11 @@ internal sealed class EmitContext
 
     public List<StreamDecl> States { get; }
 
-    /// <summary>Per-step scalars the element update reads: its fields (converted to <see cref="T"/>).</summary>
-    public List<string> KernelScalars { get; }
+    /// <summary>One update per straight-line element body (one unless the body branches on per-step conditions).</summary>
+    public List<VariantContext> Variants { get; }
 
-    /// <summary>Constants the element body uses: literals in scalar code, named vector constants in vector code.</summary>
-    public List<Expr> ElementConstants { get; }
+    /// <summary>Name of the file-local struct holding the update of the first body, and <c>Step</c>.</summary>
+    public string UpdateStruct => Variants[0].StructName;
 
     /// <summary>Per-step scalar definitions that are live.</summary>
     public List<Statement> Scalars { get; }
@@ -139,13 +114,8 @@ internal sealed class EmitContext
     /// <summary>The persistent per-step scalars the stores read.</summary>
     public List<ScalarStateDecl> AdvanceScalarStates { get; }
 
-    /// <summary>Name of the file-local struct holding the element update.</summary>
-    public string UpdateStruct => Spec.ClassName.TrimStart('@') + "Update";
-
     /// <summary>A literal of the element type.</summary>
     public string Literal(double value) => Spec.Element == ElementKind.Single ? Emit.Literal.Single((float)value) : Emit.Literal.Double(value);
-
-    public bool IsBodyLocal(string name) => _bodyLocals.Contains(name);
 
     /// <summary>The C# type of per-step scalar <paramref name="name"/>: a condition or a number.</summary>
     public string ScalarType(string name) => _scalarMasks.Contains(name) ? "bool" : "double";
@@ -161,4 +131,59 @@ internal sealed class EmitContext
             }
         }
     }
+}
+
+/// <summary>One straight-line element body: its update struct's name, fields and constants.</summary>
+internal sealed class VariantContext
+{
+    // Names the body defines; every other local it reads is a per-step scalar.
+    private readonly HashSet<string> _bodyLocals;
+
+    public VariantContext(BodyVariant variant, string structName)
+    {
+        Variant = variant;
+        StructName = structName;
+        _bodyLocals = new HashSet<string>(variant.Statements.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
+
+        // Per-step values the update reads: scalars (and inputs) referenced from the body, in first-use order.
+        var kernelScalars = new List<string>();
+        var constants = new Dictionary<string, Expr>(StringComparer.Ordinal);
+        foreach (Statement statement in variant.Statements)
+        {
+            foreach (Expr e in EmitContext.Walk(statement.Value))
+            {
+                if (e.Kind is ExprKind.Input || (e.Kind == ExprKind.Local && !_bodyLocals.Contains(e.Name)))
+                {
+                    if (!kernelScalars.Contains(e.Name))
+                    {
+                        kernelScalars.Add(e.Name);
+                    }
+                }
+                else if (e.Kind == ExprKind.Constant)
+                {
+                    if (constants.TryGetValue(e.Name, out Expr? existing) && !existing.Equals(e))
+                    {
+                        throw new InvalidOperationException($"Constant '{e.Name}' has two values.");
+                    }
+
+                    constants[e.Name] = e;
+                }
+            }
+        }
+
+        KernelScalars = kernelScalars;
+        ElementConstants = constants.Values.ToList();
+    }
+
+    public BodyVariant Variant { get; }
+
+    public string StructName { get; }
+
+    /// <summary>Per-step scalars the update reads: its fields (converted to the element type).</summary>
+    public List<string> KernelScalars { get; }
+
+    /// <summary>Constants the body uses: named lanes constants.</summary>
+    public List<Expr> ElementConstants { get; }
+
+    public bool IsBodyLocal(string name) => _bodyLocals.Contains(name);
 }

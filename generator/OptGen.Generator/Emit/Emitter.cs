@@ -220,29 +220,51 @@ internal static class Emitter
 
     private static void WriteUpdate(CodeWriter w, EmitContext c)
     {
-        string fields = c.KernelScalars.Count == 0 ? string.Empty : "(" + string.Join(", ", c.KernelScalars.Select(s => $"{c.T} {s}")) + ")";
-        w.Line($"/// <summary>{Xml(c.Spec.ClassName)}'s update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>");
-        using (w.Block($"file readonly struct {c.UpdateStruct}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
+        for (int i = 0; i < c.Variants.Count; i++)
         {
-            w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
-            if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+            VariantContext v = c.Variants[i];
+            string fields = v.KernelScalars.Count == 0 ? string.Empty : "(" + string.Join(", ", v.KernelScalars.Select(s => $"{c.T} {s}")) + ")";
+            if (i > 0)
             {
                 w.Line();
-                w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
             }
 
-            w.Line();
-            WriteStepEntry(w, c);
-            if (c.ScalarStates.Count > 0)
+            w.Line(c.Variants.Count == 1
+                ? $"/// <summary>{Xml(c.Spec.ClassName)}'s update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>"
+                : $"/// <summary>{Xml(c.Spec.ClassName)}'s update on steps where {Xml(PathText(v.Variant, ReadableStyle.Double, " and ", "not "))}, written once for every width.</summary>");
+            using (w.Block($"file readonly struct {v.StructName}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
             {
-                w.Line();
-                WriteAdvance(w, c);
-            }
+                w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
+                if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+                {
+                    w.Line();
+                    w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
+                }
 
-            w.Line();
-            WriteInvoke(w, c);
+                if (i == 0)
+                {
+                    w.Line();
+                    WriteStepEntry(w, c);
+                    if (c.ScalarStates.Count > 0)
+                    {
+                        w.Line();
+                        WriteAdvance(w, c);
+                    }
+                }
+
+                w.Line();
+                WriteInvoke(w, c, v);
+            }
         }
     }
+
+    /// <summary>The conditions of <paramref name="variant"/>'s path joined by <paramref name="and"/>, negated ones prefixed with <paramref name="not"/>.</summary>
+    private static string PathText(BodyVariant variant, ExprStyle style, string and, string not) =>
+        string.Join(and, variant.Path.Select(c =>
+        {
+            string text = ExprPrinter.Print(c.Condition, style);
+            return c.Holds ? text : c.Condition.Kind is ExprKind.Local ? not + text : $"{not}({text})";
+        }));
 
     private static void WriteStepEntry(CodeWriter w, EmitContext c)
     {
@@ -258,9 +280,26 @@ internal static class Emitter
 
             WriteScalars(w, c, c.UsesStep, c.LiveScalarStates, c.Scalars);
 
-            string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";
+            // The body is chosen here, once per step: each has its own loop, with no test inside it.
             string spans = string.Concat(c.States.Select(state => ", " + state.Name));
-            w.Line($"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});");
+            for (int i = 0; i < c.Variants.Count; i++)
+            {
+                VariantContext v = c.Variants[i];
+                string update = $"new {v.StructName}({string.Join(", ", v.KernelScalars.Select(s => $"({c.T}){s}"))})";
+                string run = $"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});";
+                if (i == c.Variants.Count - 1)
+                {
+                    w.Line(run);
+                    continue;
+                }
+
+                using (w.Block($"if ({PathText(v.Variant, DoubleStyle.Instance, " && ", "!")})"))
+                {
+                    w.Line(run);
+                }
+
+                w.Line();
+            }
         }
     }
 
@@ -297,7 +336,7 @@ internal static class Emitter
         }
     }
 
-    private static void WriteInvoke(CodeWriter w, EmitContext c)
+    private static void WriteInvoke(CodeWriter w, EmitContext c, VariantContext v)
     {
         const string lanes = LanesTarget.Lanes;
         var parameters = new List<string> { $"ref {lanes} {RuleProgram.ParametersStream}", $"{lanes} {RuleProgram.GradientsStream}" };
@@ -312,14 +351,14 @@ internal static class Emitter
         w.Line($"public void Invoke<{lanes}>({string.Join(", ", parameters)})");
         using (w.Block($"    where {lanes} : struct, global::OptGen.ILanes<{lanes}, {c.T}>"))
         {
-            foreach (Expr constant in c.ElementConstants)
+            foreach (Expr constant in v.ElementConstants)
             {
                 w.Line($"{lanes} {constant.Name} = {lanes}.Create({c.Literal(constant.Value)});");
             }
 
-            var style = new LanesTarget(c.IsBodyLocal);
+            var style = new LanesTarget(v.IsBodyLocal);
             var declared = new HashSet<string>(StringComparer.Ordinal);
-            foreach (Statement statement in c.Program.Body)
+            foreach (Statement statement in v.Variant.Statements)
             {
                 if (statement.Kind == StatementKind.Store)
                 {

@@ -148,13 +148,22 @@ internal enum StatementKind
 {
     Let,
     Store,
+
+    /// <summary>
+    /// Element body only: <see cref="Statement.Then"/> on steps where the per-step condition <see cref="Statement.Value"/>
+    /// holds, else <see cref="Statement.Else"/>. Chosen once per step, outside the element loop.
+    /// </summary>
+    Branch,
 }
 
 /// <summary>
 /// <c>Target = Value</c>: a local (re)definition, or a store to stream <see cref="Target"/> at the current index (in the
 /// element body) or to persistent per-step scalar <see cref="Target"/> (among the per-step scalars).
 /// </summary>
-internal sealed record Statement(StatementKind Kind, string Target, Expr Value);
+internal sealed record Statement(StatementKind Kind, string Target, Expr Value, EquatableArray<Statement> Then = default, EquatableArray<Statement> Else = default);
+
+/// <summary>One straight-line element body: the statements of the steps on which every condition of <see cref="Path"/> is as given.</summary>
+internal sealed record BodyVariant(EquatableArray<(Expr Condition, bool Holds)> Path, EquatableArray<Statement> Statements);
 
 /// <summary>What a stream holds.</summary>
 internal enum StreamRole
@@ -196,6 +205,47 @@ internal sealed record RuleProgram(
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";
+
+    /// <summary>
+    /// The element body once per combination of per-step conditions, each straight-line: one without branches. The
+    /// emitter writes one update per variant and chooses among them once per step.
+    /// </summary>
+    public System.Collections.Generic.List<BodyVariant> Variants() => Flatten(Body, new System.Collections.Generic.List<(Expr, bool)>());
+
+    private static System.Collections.Generic.List<BodyVariant> Flatten(System.Collections.Generic.IReadOnlyList<Statement> statements, System.Collections.Generic.List<(Expr, bool)> path)
+    {
+        for (int i = 0; i < statements.Count; i++)
+        {
+            if (statements[i].Kind != StatementKind.Branch)
+            {
+                continue;
+            }
+
+            // Each arm, followed by what comes after the branch.
+            var variants = new System.Collections.Generic.List<BodyVariant>();
+            Statement branch = statements[i];
+            foreach ((bool holds, EquatableArray<Statement> arm) in new[] { (true, branch.Then), (false, branch.Else) })
+            {
+                var rest = new System.Collections.Generic.List<Statement>();
+                for (int k = 0; k < i; k++)
+                {
+                    rest.Add(statements[k]);
+                }
+
+                rest.AddRange(arm);
+                for (int k = i + 1; k < statements.Count; k++)
+                {
+                    rest.Add(statements[k]);
+                }
+
+                variants.AddRange(Flatten(rest, new System.Collections.Generic.List<(Expr, bool)>(path) { (branch.Value, holds) }));
+            }
+
+            return variants;
+        }
+
+        return [new BodyVariant(path.ToEquatableArray(), statements.ToEquatableArray())];
+    }
 
     /// <summary>The state buffers, in declaration order (the order of <c>GetStateBuffer</c> and of checkpoints).</summary>
     /// <remarks>A method, not a property: pipeline models expose only their stored values.</remarks>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace OptGen.Generator.Ir;
 
@@ -58,6 +59,8 @@ internal static class Interpreter
             scalarState![value.Key] = value.Value;
         }
 
+        // Branches are chosen once per step, from the per-step scalars.
+        BodyVariant body = program.Variants().First(v => v.Path.All(c => (EvaluateScalar(c.Condition, scalars, step) != 0) == c.Holds));
         int length = streams[RuleProgram.ParametersStream].Length;
         var original = new Dictionary<string, double>(StringComparer.Ordinal);
         var locals = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -70,7 +73,7 @@ internal static class Interpreter
                 original[stream.Key] = stream.Value[i];
             }
 
-            foreach (Statement statement in program.Body)
+            foreach (Statement statement in body.Statements)
             {
                 double value = EvaluateElement(statement.Value, original, locals, scalars, singlePrecision);
                 if (statement.Kind == StatementKind.Let)

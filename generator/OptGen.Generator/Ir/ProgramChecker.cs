@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using OptGen.Generator.Model;
 
 namespace OptGen.Generator.Ir;
 
@@ -28,7 +29,7 @@ internal sealed class ProgramChecker
     private ProgramChecker(IReadOnlyList<StreamDecl> streams, IReadOnlyList<Statement> body)
     {
         _streams = streams;
-        _bodyLocals = new HashSet<string>(body.Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
+        _bodyLocals = new HashSet<string>(AllStatements(body).Where(s => s.Kind == StatementKind.Let).Select(s => s.Target), StringComparer.Ordinal);
     }
 
     /// <exception cref="InvalidOperationException">The program breaks a rule; the message names it.</exception>
@@ -50,11 +51,43 @@ internal sealed class ProgramChecker
             }
         }
 
-        checker.CheckBody(body);
+        List<BodyVariant> variants = new RuleProgram(string.Empty, default, default, body.ToEquatableArray()).Variants();
+        if (variants.Count > MaxBodyVariants)
+        {
+            throw new InvalidOperationException($"The element body has {variants.Count} variants (combinations of per-step conditions); at most {MaxBodyVariants} are supported.");
+        }
+
+        checker.CheckConditions(body);
+        foreach (BodyVariant variant in variants)
+        {
+            checker.CheckBody(variant.Statements);
+        }
+    }
+
+    /// <summary>The most straight-line bodies a program's branches may make: each is an update struct and a set of loops.</summary>
+    public const int MaxBodyVariants = 4;
+
+    /// <summary>Every branch condition is a per-step comparison: the choice is made once per step, outside the element loop.</summary>
+    private void CheckConditions(IReadOnlyList<Statement> statements)
+    {
+        foreach (Statement statement in statements.Where(s => s.Kind == StatementKind.Branch))
+        {
+            if (!Type(statement.Value, "a branch condition", element: null))
+            {
+                throw new InvalidOperationException("A branch condition must be a per-step comparison, not a number.");
+            }
+
+            CheckConditions(statement.Then);
+            CheckConditions(statement.Else);
+        }
     }
 
     /// <summary>Whether <paramref name="e"/> is a mask, given which names are: for the emitter's declarations.</summary>
     public static bool IsMask(Expr e, Func<string, bool> isMaskName) => e.Kind == ExprKind.Local ? isMaskName(e.Name) : Expr.IsComparison(e.Kind);
+
+    /// <summary>The statements of <paramref name="statements"/> and of every branch arm in them.</summary>
+    public static IEnumerable<Statement> AllStatements(IEnumerable<Statement> statements) =>
+        statements.SelectMany(s => s.Kind == StatementKind.Branch ? AllStatements(s.Then).Concat(AllStatements(s.Else)) : new[] { s });
 
     private static bool IsInput(string name) => name is Expr.StepInput or Expr.LearningRateInput;
 

@@ -12,9 +12,14 @@ internal sealed class RuleBuilder
     private readonly List<Statement> _scalars = new();
     private readonly List<Statement> _body = new();
     private readonly List<ScalarStateDecl> _scalarStates = new();
+    private readonly HashSet<string> _elementLocals = new(StringComparer.Ordinal);
+
+    // Where element statements go: the body, or an arm of the branch being written.
+    private List<Statement> _current;
 
     public RuleBuilder()
     {
+        _current = _body;
         _streams.Add(new StreamDecl(RuleProgram.ParametersStream, StreamRole.Parameters, "params", 0, "Parameters, updated in place."));
         _streams.Add(new StreamDecl(RuleProgram.GradientsStream, StreamRole.Gradients, "grad", 0, "Gradients of the objective."));
     }
@@ -52,20 +57,39 @@ internal sealed class RuleBuilder
     /// <summary>Defines (or redefines) an element local.</summary>
     public Expr Let(string name, Expr value)
     {
-        _body.Add(new Statement(StatementKind.Let, name, value));
+        _current.Add(new Statement(StatementKind.Let, name, value));
+        _elementLocals.Add(name);
         return Expr.Local(name);
+    }
+
+    /// <summary>
+    /// Element statements that differ by step: <paramref name="then"/>'s on steps where the per-step condition
+    /// <paramref name="condition"/> holds, <paramref name="otherwise"/>'s on the others (RAdam's rectified and
+    /// un-rectified updates). The choice is made once per step; a local used after the branch must be defined in both arms.
+    /// </summary>
+    public void If(Expr condition, Action then, Action otherwise)
+    {
+        List<Statement> outer = _current;
+        var thenArm = new List<Statement>();
+        var elseArm = new List<Statement>();
+        _current = thenArm;
+        then();
+        _current = elseArm;
+        otherwise();
+        _current = outer;
+        outer.Add(new Statement(StatementKind.Branch, string.Empty, condition, thenArm.ToEquatableArray(), elseArm.ToEquatableArray()));
     }
 
     /// <summary>Writes the element local <paramref name="value"/> to the element of <paramref name="stream"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="value"/> is not an element local: kernels store locals, so a program is checked when built.</exception>
     public void Store(string stream, Expr value)
     {
-        if (value.Kind != ExprKind.Local || !_body.Any(s => s.Kind == StatementKind.Let && s.Target == value.Name))
+        if (value.Kind != ExprKind.Local || !_elementLocals.Contains(value.Name))
         {
             throw new ArgumentException($"The value stored to '{stream}' must be an element local defined before it (Let), not {value.Kind}.", nameof(value));
         }
 
-        _body.Add(new Statement(StatementKind.Store, stream, value));
+        _current.Add(new Statement(StatementKind.Store, stream, value));
     }
 
     /// <summary>The most state buffers a program may declare: the runtime's <c>ElementLoop.MaxStateCount</c>, so every <c>Invoke</c> takes that many state references.</summary>

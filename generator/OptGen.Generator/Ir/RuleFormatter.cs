@@ -14,11 +14,33 @@ internal static class RuleFormatter
             ? $"{s.Target} = {Format(s.Value, ElementKind.Double)}"
             : $"{s.Target} ← {Format(s.Value, ElementKind.Double)}");
 
-    /// <summary>One line per element statement; stores are written <c>stream ← value</c>.</summary>
-    public static IEnumerable<string> BodyLines(RuleProgram program, ElementKind element) =>
-        program.Body.Select(s => s.Kind == StatementKind.Let
-            ? $"{s.Target} = {Format(s.Value, element)}"
-            : $"{s.Target} ← {Format(s.Value, element)}");
+    /// <summary>One line per element statement; stores are written <c>stream ← value</c>, branch arms indented under their condition.</summary>
+    public static IEnumerable<string> BodyLines(RuleProgram program, ElementKind element) => BodyLines(program.Body, element, string.Empty);
+
+    private static IEnumerable<string> BodyLines(IEnumerable<Statement> statements, ElementKind element, string indent)
+    {
+        foreach (Statement s in statements)
+        {
+            if (s.Kind == StatementKind.Branch)
+            {
+                yield return $"{indent}on steps where {Format(s.Value, ElementKind.Double)}:";
+                foreach (string line in BodyLines(s.Then, element, indent + "  "))
+                {
+                    yield return line;
+                }
+
+                yield return $"{indent}on the other steps:";
+                foreach (string line in BodyLines(s.Else, element, indent + "  "))
+                {
+                    yield return line;
+                }
+
+                continue;
+            }
+
+            yield return indent + (s.Kind == StatementKind.Let ? $"{s.Target} = {Format(s.Value, element)}" : $"{s.Target} ← {Format(s.Value, element)}");
+        }
+    }
 
     public static string Format(Expr e, ElementKind element) =>
         ExprPrinter.Print(e, element == ElementKind.Single ? ReadableStyle.Single : ReadableStyle.Double);
