@@ -105,6 +105,23 @@ public sealed class LanesTests
     }
 
     [Fact]
+    public void StepMath_is_the_lanes_sign_and_clamp_for_per_step_scalars()
+    {
+        // Generated Step methods call these for per-step scalars; they must agree with the element operations.
+        foreach (double x in DoubleEdges)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarDouble(Op.Sign, x, 0, 0)), BitConverter.DoubleToInt64Bits(StepMath.Sign(x)));
+            foreach (double low in DoubleEdges)
+            {
+                foreach (double high in DoubleEdges)
+                {
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarDouble(Op.Clamp, x, low, high)), BitConverter.DoubleToInt64Bits(StepMath.Clamp(x, low, high)));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Comparisons_give_whole_lane_masks()
     {
         foreach (Func<Op, double[], double[], double[], double[]> lanes in Double.Lanes)
