@@ -13,8 +13,10 @@ namespace OptGen;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Format version 1 (also described in <c>docs/checkpoint-format.md</c>). All integers and floating-point values are
-/// little-endian; "CRC-64" is <see cref="Crc64"/> (ECMA-182), which detects every single-bit error.
+/// Format versions 1 and 2 (also described in <c>docs/checkpoint-format.md</c>). All integers and floating-point values
+/// are little-endian; "CRC-64" is <see cref="Crc64"/> (ECMA-182), which detects every single-bit error. Version 2 adds
+/// the persistent per-step scalars at the end of the header; a checkpoint without any is written as version 1, so
+/// that readers of version 1 still read it, and a version-1 checkpoint reads as one without any.
 /// </para>
 /// <list type="table">
 /// <listheader><term>Offset: field (type)</term><description>Meaning</description></listheader>
@@ -30,7 +32,8 @@ namespace OptGen;
 /// <item><term>then: skipped step count (i64)</term><description>≥ 0.</description></item>
 /// <item><term>then: base learning rate (f64)</term><description>Finite, &gt; 0.</description></item>
 /// <item><term>then: has plateau (u8)</term><description>0 or 1; if 1, four fields follow: learning rate (f64, finite, ≥ 0), best (f64, not NaN), bad reports (i32, ≥ 0), cooldown remaining (i32, ≥ 0).</description></item>
-/// <item><term>then: buffer count N (u32)</term><description>Followed by N names, each a u32 byte length and UTF-8 text. The header fields end here, at 20+H.</description></item>
+/// <item><term>then: buffer count N (u32)</term><description>Followed by N names, each a u32 byte length and UTF-8 text. In version 1 the header fields end here, at 20+H.</description></item>
+/// <item><term>then (version 2): scalar count S (u32)</term><description>Followed by S persistent per-step scalars, each a name (u32 byte length and UTF-8 text) and its value (f64, any). The header fields end here, at 20+H.</description></item>
 /// <item><term>20+H: header checksum (u64)</term><description>CRC-64 of bytes [0, 20+H).</description></item>
 /// <item><term>28+H: buffer data</term><description>N × length × element size bytes: each buffer's elements in order, raw IEEE 754.</description></item>
 /// <item><term>end − 8: file checksum (u64)</term><description>CRC-64 of everything before it. The checkpoint ends here: its size follows from the header, so it can be embedded in a longer stream, and a reader leaves the stream just after it.</description></item>
@@ -42,8 +45,11 @@ namespace OptGen;
 /// </remarks>
 public static class Checkpoint
 {
-    /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The newest format version this library writes and reads.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The version written when there are no persistent per-step scalars, which version 1 cannot hold.</summary>
+    private const int FormatVersionWithoutScalars = 1;
 
     // Magic, version, header length and its complement.
     private const int PrefixSize = 20;
@@ -91,6 +97,18 @@ public static class Checkpoint
             headerLength += 4L + names[i].Length;
         }
 
+        bool withScalars = content.ScalarStateNames.Count > 0;
+        var scalarNames = new byte[content.ScalarStateNames.Count][];
+        if (withScalars)
+        {
+            headerLength += 4;
+            for (int i = 0; i < scalarNames.Length; i++)
+            {
+                scalarNames[i] = Encode(content.ScalarStateNames[i], $"Scalar state name {i}", nameof(content));
+                headerLength += 4L + scalarNames[i].Length + 8;
+            }
+        }
+
         if (headerLength > MaxHeaderLength)
         {
             throw new ArgumentException($"The header is {headerLength} bytes, more than the {MaxHeaderLength} a checkpoint holds; shorten the buffer names.", nameof(content));
@@ -99,7 +117,7 @@ public static class Checkpoint
         byte[] header = new byte[PrefixSize + headerLength];
         var writer = new HeaderWriter(header);
         writer.Bytes(Magic);
-        writer.UInt32(FormatVersion);
+        writer.UInt32(withScalars ? (uint)FormatVersion : FormatVersionWithoutScalars);
         writer.UInt32((uint)headerLength);
         writer.UInt32(~(uint)headerLength);
         writer.UInt32((uint)fingerprint.Length);
@@ -123,6 +141,17 @@ public static class Checkpoint
         {
             writer.UInt32((uint)name.Length);
             writer.Bytes(name);
+        }
+
+        if (withScalars)
+        {
+            writer.UInt32((uint)scalarNames.Length);
+            for (int i = 0; i < scalarNames.Length; i++)
+            {
+                writer.UInt32((uint)scalarNames[i].Length);
+                writer.Bytes(scalarNames[i]);
+                writer.Double(content.ScalarStateValues[i]);
+            }
         }
 
         var fileCrc = new Crc64();
@@ -155,16 +184,17 @@ public static class Checkpoint
     /// <param name="expectedLength">The loading optimizer's parameter count.</param>
     /// <param name="expectedBufferNames">The loading optimizer's state buffer names, in order.</param>
     /// <param name="expectPlateau">Whether the loading optimizer has a plateau schedule.</param>
+    /// <param name="expectedScalarStateNames">The loading optimizer's persistent per-step scalar names, in order; none if null.</param>
     /// <returns>The saved state, in freshly allocated buffers.</returns>
     /// <exception cref="CheckpointException">The data is not an intact checkpoint of the current format that matches the expectations; <see cref="CheckpointException.Error"/> says why.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is big-endian.</exception>
     public static CheckpointContent<T> Read<T>(
-        Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau)
+        Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau, IReadOnlyList<string>? expectedScalarStateNames = null)
         where T : unmanaged
     {
         var input = new Input(source);
-        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau);
+        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau, expectedScalarStateNames ?? []);
         var buffers = new T[saved.Names.Count][];
         for (int b = 0; b < buffers.Length; b++)
         {
@@ -189,6 +219,7 @@ public static class Checkpoint
     /// <param name="expectedBufferNames">The loading optimizer's state buffer names, in order.</param>
     /// <param name="expectPlateau">Whether the loading optimizer has a plateau schedule.</param>
     /// <param name="destinations">The buffers to fill, one per name, each <paramref name="expectedLength"/> long.</param>
+    /// <param name="expectedScalarStateNames">The loading optimizer's persistent per-step scalar names, in order; none if null.</param>
     /// <returns>The saved state; its <see cref="CheckpointContent{T}.Buffers"/> are <paramref name="destinations"/>.</returns>
     /// <exception cref="CheckpointException">
     /// The data is not an intact checkpoint of the current format that matches the expectations; nothing was written.
@@ -197,7 +228,13 @@ public static class Checkpoint
     /// </exception>
     /// <exception cref="ArgumentException">The destinations do not match the expected names and length.</exception>
     public static CheckpointContent<T> ReadInto<T>(
-        Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau, IReadOnlyList<T[]> destinations)
+        Stream source,
+        string expectedFingerprint,
+        int expectedLength,
+        IReadOnlyList<string> expectedBufferNames,
+        bool expectPlateau,
+        IReadOnlyList<T[]> destinations,
+        IReadOnlyList<string>? expectedScalarStateNames = null)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(destinations);
@@ -216,7 +253,7 @@ public static class Checkpoint
         }
 
         var input = new Input(source);
-        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau);
+        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau, expectedScalarStateNames ?? []);
         if (source.CanSeek)
         {
             long dataStart = source.Position;
@@ -239,7 +276,13 @@ public static class Checkpoint
 
     /// <summary>Reads, checks and compares the header; leaves <paramref name="input"/> at the first byte of buffer data.</summary>
     private static SavedHeader ReadHeader<T>(
-        Input input, Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau)
+        Input input,
+        Stream source,
+        string expectedFingerprint,
+        int expectedLength,
+        IReadOnlyList<string> expectedBufferNames,
+        bool expectPlateau,
+        IReadOnlyList<string> expectedScalarStateNames)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -331,9 +374,21 @@ public static class Checkpoint
             names.Add(Decode(reader.Bytes(reader.UInt32()), $"buffer name {i}"));
         }
 
+        var scalarNames = new List<string>();
+        var scalarValues = new List<double>();
+        if (version >= 2)
+        {
+            uint scalarCount = reader.UInt32();
+            for (uint i = 0; i < scalarCount; i++)
+            {
+                scalarNames.Add(Decode(reader.Bytes(reader.UInt32()), $"scalar state name {i}"));
+                scalarValues.Add(reader.Double());
+            }
+        }
+
         if (!reader.AtEnd)
         {
-            throw Corrupt("the header has bytes after the last buffer name");
+            throw Corrupt(version >= 2 ? "the header has bytes after the last scalar state" : "the header has bytes after the last buffer name");
         }
 
         if (savedElementSize is not (4 or 8))
@@ -389,9 +444,16 @@ public static class Checkpoint
                 $"The checkpoint holds the state buffers [{string.Join(", ", names)}] but this optimizer has [{string.Join(", ", expectedBufferNames)}]. Load it into an optimizer with the same update rule.");
         }
 
+        if (!SameNames(scalarNames, expectedScalarStateNames))
+        {
+            throw new CheckpointException(
+                CheckpointError.StateMismatch,
+                $"The checkpoint holds the persistent per-step scalars [{string.Join(", ", scalarNames)}] but this optimizer has [{string.Join(", ", expectedScalarStateNames)}]. Load it into an optimizer with the same update rule.");
+        }
+
         // Everything the header says is now known to be intact and expected, so the data is of the caller's own size.
         input.RequireRemaining(((long)length * elementSize * names.Count) + 8, "the buffer data");
-        return new SavedHeader(header, fingerprint, elementSize, length, stepCount, skippedStepCount, baseLearningRate, plateau, names);
+        return new SavedHeader(header, fingerprint, elementSize, length, stepCount, skippedStepCount, baseLearningRate, plateau, names, scalarNames, scalarValues);
     }
 
     /// <summary>Reads the buffer data and the file checksum into <paramref name="buffers"/> (the data's size is the header's).</summary>
@@ -663,11 +725,21 @@ public static class Checkpoint
 
     /// <summary>A header that has been read, checked and compared with the loading optimizer.</summary>
     private sealed record SavedHeader(
-        byte[] Header, string Fingerprint, int ElementSize, int Length, long StepCount, long SkippedStepCount, double BaseLearningRate, PlateauState? Plateau, List<string> Names)
+        byte[] Header,
+        string Fingerprint,
+        int ElementSize,
+        int Length,
+        long StepCount,
+        long SkippedStepCount,
+        double BaseLearningRate,
+        PlateauState? Plateau,
+        List<string> Names,
+        List<string> ScalarNames,
+        List<double> ScalarValues)
     {
         public CheckpointContent<T> Content<T>(IReadOnlyList<T[]> buffers)
             where T : unmanaged
-            => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, Names, buffers);
+            => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, Names, buffers, ScalarNames, ScalarValues);
 
         /// <summary>The file checksum as it stands after the header: the data that follows is appended to it.</summary>
         public Crc64 StartChecksum()

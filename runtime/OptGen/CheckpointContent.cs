@@ -26,8 +26,10 @@ public sealed class CheckpointContent<T>
     /// <param name="plateau">The plateau-schedule state, or null if the optimizer has no such schedule.</param>
     /// <param name="bufferNames">The state buffers' names, in order.</param>
     /// <param name="buffers">The state buffers, in the order of <paramref name="bufferNames"/>, each <paramref name="length"/> long.</param>
+    /// <param name="scalarStateNames">The persistent per-step scalars' names, in order; none if null.</param>
+    /// <param name="scalarStateValues">Their values, in the same order; copied.</param>
     /// <exception cref="ArgumentNullException">An argument, a name or a buffer is null.</exception>
-    /// <exception cref="ArgumentException">A count is negative, the two lists differ in length, or a buffer's length is not <paramref name="length"/>.</exception>
+    /// <exception cref="ArgumentException">A count is negative, two lists that pair up differ in length, or a buffer's length is not <paramref name="length"/>.</exception>
     public CheckpointContent(
         string fingerprint,
         int length,
@@ -36,8 +38,28 @@ public sealed class CheckpointContent<T>
         double baseLearningRate,
         PlateauState? plateau,
         IReadOnlyList<string> bufferNames,
-        IReadOnlyList<T[]> buffers)
+        IReadOnlyList<T[]> buffers,
+        IReadOnlyList<string>? scalarStateNames = null,
+        IReadOnlyList<double>? scalarStateValues = null)
     {
+        scalarStateNames ??= [];
+        scalarStateValues ??= [];
+        if (scalarStateValues.Count != scalarStateNames.Count)
+        {
+            throw new ArgumentException($"There are {scalarStateValues.Count} scalar state values but {scalarStateNames.Count} scalar state names.", nameof(scalarStateValues));
+        }
+
+        var scalarNames = new string[scalarStateNames.Count];
+        var scalarValues = new double[scalarStateValues.Count];
+        for (int i = 0; i < scalarNames.Length; i++)
+        {
+            scalarNames[i] = scalarStateNames[i] ?? throw new ArgumentNullException(nameof(scalarStateNames), $"Scalar state name {i} is null.");
+            scalarValues[i] = scalarStateValues[i];
+        }
+
+        ScalarStateNames = scalarNames;
+        ScalarStateValues = scalarValues;
+
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(bufferNames);
         ArgumentNullException.ThrowIfNull(buffers);
@@ -107,4 +129,10 @@ public sealed class CheckpointContent<T>
 
     /// <summary>The state buffers, in the order of <see cref="BufferNames"/>.</summary>
     public IReadOnlyList<T[]> Buffers { get; }
+
+    /// <summary>The persistent per-step scalars' names, in order (empty for most rules, and in format-1 checkpoints).</summary>
+    public IReadOnlyList<string> ScalarStateNames { get; }
+
+    /// <summary>The persistent per-step scalars' values, in the order of <see cref="ScalarStateNames"/>.</summary>
+    public IReadOnlyList<double> ScalarStateValues { get; }
 }

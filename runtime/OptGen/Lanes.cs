@@ -62,6 +62,41 @@ public interface ILanes<TSelf, T>
 
     /// <summary>Lanewise <paramref name="left"/> · <paramref name="right"/> + <paramref name="addend"/>, rounded once.</summary>
     static abstract TSelf FusedMultiplyAdd(TSelf left, TSelf right, TSelf addend);
+
+    /// <summary>Lanewise sign as <c>torch.sign</c>: 1 above zero, −1 below, +0 otherwise (±0 and NaN give +0).</summary>
+    /// <remarks>PyTorch computes <c>(0 &lt; x) − (x &lt; 0)</c>, so NaN and −0 give +0, never NaN or −0.</remarks>
+    static abstract TSelf Sign(TSelf value);
+
+    /// <summary>
+    /// Lanewise <c>torch.clamp(value, min, max)</c> with scalar bounds: <paramref name="min"/> where
+    /// <paramref name="value"/> &lt; <paramref name="min"/>, then <paramref name="max"/> where that is above
+    /// <paramref name="max"/> (so <paramref name="max"/> wins when <paramref name="min"/> &gt; <paramref name="max"/>);
+    /// otherwise <paramref name="value"/> itself, which keeps −0 against a bound of +0 and a NaN value's bits. A NaN bound
+    /// gives the positive quiet NaN in every lane (PyTorch fills the result with NaN).
+    /// </summary>
+    static abstract TSelf Clamp(TSelf value, TSelf min, TSelf max);
+
+    /// <summary>Lanewise <paramref name="left"/> &lt; <paramref name="right"/> as a mask: all bits set where true, zero where false (false if either is NaN).</summary>
+    static abstract TSelf LessThan(TSelf left, TSelf right);
+
+    /// <summary>Lanewise <paramref name="left"/> ≤ <paramref name="right"/> as a mask (false if either is NaN).</summary>
+    static abstract TSelf LessThanOrEqual(TSelf left, TSelf right);
+
+    /// <summary>Lanewise <paramref name="left"/> &gt; <paramref name="right"/> as a mask (false if either is NaN).</summary>
+    static abstract TSelf GreaterThan(TSelf left, TSelf right);
+
+    /// <summary>Lanewise <paramref name="left"/> ≥ <paramref name="right"/> as a mask (false if either is NaN).</summary>
+    static abstract TSelf GreaterThanOrEqual(TSelf left, TSelf right);
+
+    /// <summary>Lanewise <paramref name="left"/> = <paramref name="right"/> as a mask (−0 equals +0; NaN equals nothing).</summary>
+    static abstract TSelf Equal(TSelf left, TSelf right);
+
+    /// <summary>Lanewise <paramref name="left"/> ≠ <paramref name="right"/> as a mask: the complement of <see cref="Equal"/> (true if either is NaN).</summary>
+    static abstract TSelf NotEqual(TSelf left, TSelf right);
+
+    /// <summary>Lanewise blend: the bits of <paramref name="whenTrue"/> where <paramref name="mask"/>'s bits are set, of <paramref name="whenFalse"/> where clear.</summary>
+    /// <remarks>Masks come from the comparisons, so each lane is all ones or all zeros and picks one operand whole.</remarks>
+    static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenTrue, TSelf whenFalse);
 }
 
 /// <summary>One element: <see cref="MathF"/>'s operations for <see cref="float"/>, <see cref="Math"/>'s for <see cref="double"/>.</summary>
@@ -124,6 +159,75 @@ internal readonly struct ScalarLanes<T>(T value) : ILanes<ScalarLanes<T>, T>
             ? Of(MathF.FusedMultiplyAdd(Single(left), Single(right), Single(addend)))
             : Of(Math.FusedMultiplyAdd(Double(left), Double(right), Double(addend)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Sign(ScalarLanes<T> value) =>
+        typeof(T) == typeof(float)
+            ? Of((Single(value) > 0 ? 1f : 0f) - (Single(value) < 0 ? 1f : 0f))
+            : Of((Double(value) > 0 ? 1d : 0d) - (Double(value) < 0 ? 1d : 0d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Clamp(ScalarLanes<T> value, ScalarLanes<T> min, ScalarLanes<T> max)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float x = Single(value), low = Single(min), high = Single(max);
+            float raised = x < low ? low : x;
+            return Of(float.IsNaN(low) || float.IsNaN(high) ? BitConverter.Int32BitsToSingle(0x7FC0_0000) : high < raised ? high : raised);
+        }
+        else
+        {
+            double x = Double(value), low = Double(min), high = Double(max);
+            double raised = x < low ? low : x;
+            return Of(double.IsNaN(low) || double.IsNaN(high) ? BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000) : high < raised ? high : raised);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> LessThan(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) < Single(right) : Double(left) < Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> LessThanOrEqual(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) <= Single(right) : Double(left) <= Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> GreaterThan(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) > Single(right) : Double(left) > Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> GreaterThanOrEqual(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) >= Single(right) : Double(left) >= Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> Equal(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) == Single(right) : Double(left) == Double(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> NotEqual(ScalarLanes<T> left, ScalarLanes<T> right) =>
+        Mask(typeof(T) == typeof(float) ? Single(left) != Single(right) : Double(left) != Double(right));
+
+    // Bitwise, as the vectors' ConditionalSelect, so every width picks the same bits for any mask.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLanes<T> ConditionalSelect(ScalarLanes<T> mask, ScalarLanes<T> whenTrue, ScalarLanes<T> whenFalse)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            int m = Unsafe.BitCast<T, int>(mask._value);
+            return new(Unsafe.BitCast<int, T>((Unsafe.BitCast<T, int>(whenTrue._value) & m) | (Unsafe.BitCast<T, int>(whenFalse._value) & ~m)));
+        }
+        else
+        {
+            long m = Unsafe.BitCast<T, long>(mask._value);
+            return new(Unsafe.BitCast<long, T>((Unsafe.BitCast<T, long>(whenTrue._value) & m) | (Unsafe.BitCast<T, long>(whenFalse._value) & ~m)));
+        }
+    }
+
+    // A mask lane: all bits set for true, as the vector comparisons give.
+    private static ScalarLanes<T> Mask(bool condition) =>
+        typeof(T) == typeof(float)
+            ? new(Unsafe.BitCast<int, T>(condition ? -1 : 0))
+            : new(Unsafe.BitCast<long, T>(condition ? -1L : 0L));
+
     // T is float or double (ElementLoop checks): these reinterpret, and the JIT removes the branch on typeof(T).
     private static float Single(ScalarLanes<T> lanes) => Unsafe.BitCast<T, float>(lanes._value);
 
@@ -181,6 +285,47 @@ internal readonly struct Vector128Lanes<T>(Vector128<T> value) : ILanes<Vector12
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128Lanes<T> Abs(Vector128Lanes<T> value) => new(Vector128.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Sign(Vector128Lanes<T> value)
+    {
+        // torch.sign's vector form: (0 < x) − (x < 0), each comparison masked onto 1.
+        Vector128<T> one = Vector128<T>.One;
+        return new((Vector128.GreaterThan(value._value, Vector128<T>.Zero) & one) - (Vector128.LessThan(value._value, Vector128<T>.Zero) & one));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Clamp(Vector128Lanes<T> value, Vector128Lanes<T> min, Vector128Lanes<T> max)
+    {
+        Vector128<T> raised = Vector128.ConditionalSelect(Vector128.LessThan(value._value, min._value), min._value, value._value);
+        Vector128<T> clamped = Vector128.ConditionalSelect(Vector128.LessThan(max._value, raised), max._value, raised);
+        return new(Vector128.ConditionalSelect(Vector128.IsNaN(min._value) | Vector128.IsNaN(max._value), QuietNaN, clamped));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> LessThan(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.LessThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> LessThanOrEqual(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.LessThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> GreaterThan(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.GreaterThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> GreaterThanOrEqual(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.GreaterThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> Equal(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(Vector128.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> NotEqual(Vector128Lanes<T> left, Vector128Lanes<T> right) => new(~Vector128.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128Lanes<T> ConditionalSelect(Vector128Lanes<T> mask, Vector128Lanes<T> whenTrue, Vector128Lanes<T> whenFalse) => new(Vector128.ConditionalSelect(mask._value, whenTrue._value, whenFalse._value));
+
+    // The positive quiet NaN that torch.clamp fills in for a NaN bound.
+    private static Vector128<T> QuietNaN =>
+        typeof(T) == typeof(float) ? Vector128.Create(0x7FC0_0000).As<int, T>() : Vector128.Create(0x7FF8_0000_0000_0000L).As<long, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128Lanes<T> FusedMultiplyAdd(Vector128Lanes<T> left, Vector128Lanes<T> right, Vector128Lanes<T> addend)
@@ -245,6 +390,47 @@ internal readonly struct Vector256Lanes<T>(Vector256<T> value) : ILanes<Vector25
     public static Vector256Lanes<T> Abs(Vector256Lanes<T> value) => new(Vector256.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Sign(Vector256Lanes<T> value)
+    {
+        // torch.sign's vector form: (0 < x) − (x < 0), each comparison masked onto 1.
+        Vector256<T> one = Vector256<T>.One;
+        return new((Vector256.GreaterThan(value._value, Vector256<T>.Zero) & one) - (Vector256.LessThan(value._value, Vector256<T>.Zero) & one));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Clamp(Vector256Lanes<T> value, Vector256Lanes<T> min, Vector256Lanes<T> max)
+    {
+        Vector256<T> raised = Vector256.ConditionalSelect(Vector256.LessThan(value._value, min._value), min._value, value._value);
+        Vector256<T> clamped = Vector256.ConditionalSelect(Vector256.LessThan(max._value, raised), max._value, raised);
+        return new(Vector256.ConditionalSelect(Vector256.IsNaN(min._value) | Vector256.IsNaN(max._value), QuietNaN, clamped));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> LessThan(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.LessThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> LessThanOrEqual(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.LessThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> GreaterThan(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.GreaterThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> GreaterThanOrEqual(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.GreaterThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> Equal(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(Vector256.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> NotEqual(Vector256Lanes<T> left, Vector256Lanes<T> right) => new(~Vector256.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256Lanes<T> ConditionalSelect(Vector256Lanes<T> mask, Vector256Lanes<T> whenTrue, Vector256Lanes<T> whenFalse) => new(Vector256.ConditionalSelect(mask._value, whenTrue._value, whenFalse._value));
+
+    // The positive quiet NaN that torch.clamp fills in for a NaN bound.
+    private static Vector256<T> QuietNaN =>
+        typeof(T) == typeof(float) ? Vector256.Create(0x7FC0_0000).As<int, T>() : Vector256.Create(0x7FF8_0000_0000_0000L).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256Lanes<T> FusedMultiplyAdd(Vector256Lanes<T> left, Vector256Lanes<T> right, Vector256Lanes<T> addend)
     {
         if (typeof(T) == typeof(float))
@@ -305,6 +491,47 @@ internal readonly struct Vector512Lanes<T>(Vector512<T> value) : ILanes<Vector51
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512Lanes<T> Abs(Vector512Lanes<T> value) => new(Vector512.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Sign(Vector512Lanes<T> value)
+    {
+        // torch.sign's vector form: (0 < x) − (x < 0), each comparison masked onto 1.
+        Vector512<T> one = Vector512<T>.One;
+        return new((Vector512.GreaterThan(value._value, Vector512<T>.Zero) & one) - (Vector512.LessThan(value._value, Vector512<T>.Zero) & one));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Clamp(Vector512Lanes<T> value, Vector512Lanes<T> min, Vector512Lanes<T> max)
+    {
+        Vector512<T> raised = Vector512.ConditionalSelect(Vector512.LessThan(value._value, min._value), min._value, value._value);
+        Vector512<T> clamped = Vector512.ConditionalSelect(Vector512.LessThan(max._value, raised), max._value, raised);
+        return new(Vector512.ConditionalSelect(Vector512.IsNaN(min._value) | Vector512.IsNaN(max._value), QuietNaN, clamped));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> LessThan(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.LessThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> LessThanOrEqual(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.LessThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> GreaterThan(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.GreaterThan(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> GreaterThanOrEqual(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.GreaterThanOrEqual(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> Equal(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(Vector512.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> NotEqual(Vector512Lanes<T> left, Vector512Lanes<T> right) => new(~Vector512.Equals(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512Lanes<T> ConditionalSelect(Vector512Lanes<T> mask, Vector512Lanes<T> whenTrue, Vector512Lanes<T> whenFalse) => new(Vector512.ConditionalSelect(mask._value, whenTrue._value, whenFalse._value));
+
+    // The positive quiet NaN that torch.clamp fills in for a NaN bound.
+    private static Vector512<T> QuietNaN =>
+        typeof(T) == typeof(float) ? Vector512.Create(0x7FC0_0000).As<int, T>() : Vector512.Create(0x7FF8_0000_0000_0000L).As<long, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512Lanes<T> FusedMultiplyAdd(Vector512Lanes<T> left, Vector512Lanes<T> right, Vector512Lanes<T> addend)
@@ -385,6 +612,41 @@ internal readonly struct Unrolled2<TLanes, T>(TLanes first, TLanes second) : ILa
     public static Unrolled2<TLanes, T> Abs(Unrolled2<TLanes, T> value) => new(TLanes.Abs(value._first), TLanes.Abs(value._second));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Sign(Unrolled2<TLanes, T> value) => new(TLanes.Sign(value._first), TLanes.Sign(value._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Clamp(Unrolled2<TLanes, T> value, Unrolled2<TLanes, T> min, Unrolled2<TLanes, T> max) =>
+        new(TLanes.Clamp(value._first, min._first, max._first), TLanes.Clamp(value._second, min._second, max._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> LessThan(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.LessThan(left._first, right._first), TLanes.LessThan(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> LessThanOrEqual(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.LessThanOrEqual(left._first, right._first), TLanes.LessThanOrEqual(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> GreaterThan(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.GreaterThan(left._first, right._first), TLanes.GreaterThan(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> GreaterThanOrEqual(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.GreaterThanOrEqual(left._first, right._first), TLanes.GreaterThanOrEqual(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> Equal(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.Equal(left._first, right._first), TLanes.Equal(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> NotEqual(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right) =>
+        new(TLanes.NotEqual(left._first, right._first), TLanes.NotEqual(left._second, right._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled2<TLanes, T> ConditionalSelect(Unrolled2<TLanes, T> mask, Unrolled2<TLanes, T> whenTrue, Unrolled2<TLanes, T> whenFalse) =>
+        new(TLanes.ConditionalSelect(mask._first, whenTrue._first, whenFalse._first), TLanes.ConditionalSelect(mask._second, whenTrue._second, whenFalse._second));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Unrolled2<TLanes, T> FusedMultiplyAdd(Unrolled2<TLanes, T> left, Unrolled2<TLanes, T> right, Unrolled2<TLanes, T> addend) =>
         new(TLanes.FusedMultiplyAdd(left._first, right._first, addend._first), TLanes.FusedMultiplyAdd(left._second, right._second, addend._second));
 }
@@ -454,6 +716,41 @@ internal readonly struct Unrolled4<TLanes, T>(TLanes a, TLanes b, TLanes c, TLan
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Unrolled4<TLanes, T> Abs(Unrolled4<TLanes, T> x) => new(TLanes.Abs(x._a), TLanes.Abs(x._b), TLanes.Abs(x._c), TLanes.Abs(x._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Sign(Unrolled4<TLanes, T> x) => new(TLanes.Sign(x._a), TLanes.Sign(x._b), TLanes.Sign(x._c), TLanes.Sign(x._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Clamp(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> min, Unrolled4<TLanes, T> max) =>
+        new(TLanes.Clamp(x._a, min._a, max._a), TLanes.Clamp(x._b, min._b, max._b), TLanes.Clamp(x._c, min._c, max._c), TLanes.Clamp(x._d, min._d, max._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> LessThan(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.LessThan(x._a, y._a), TLanes.LessThan(x._b, y._b), TLanes.LessThan(x._c, y._c), TLanes.LessThan(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> LessThanOrEqual(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.LessThanOrEqual(x._a, y._a), TLanes.LessThanOrEqual(x._b, y._b), TLanes.LessThanOrEqual(x._c, y._c), TLanes.LessThanOrEqual(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> GreaterThan(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.GreaterThan(x._a, y._a), TLanes.GreaterThan(x._b, y._b), TLanes.GreaterThan(x._c, y._c), TLanes.GreaterThan(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> GreaterThanOrEqual(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.GreaterThanOrEqual(x._a, y._a), TLanes.GreaterThanOrEqual(x._b, y._b), TLanes.GreaterThanOrEqual(x._c, y._c), TLanes.GreaterThanOrEqual(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> Equal(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.Equal(x._a, y._a), TLanes.Equal(x._b, y._b), TLanes.Equal(x._c, y._c), TLanes.Equal(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> NotEqual(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.NotEqual(x._a, y._a), TLanes.NotEqual(x._b, y._b), TLanes.NotEqual(x._c, y._c), TLanes.NotEqual(x._d, y._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Unrolled4<TLanes, T> ConditionalSelect(Unrolled4<TLanes, T> m, Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y) =>
+        new(TLanes.ConditionalSelect(m._a, x._a, y._a), TLanes.ConditionalSelect(m._b, x._b, y._b), TLanes.ConditionalSelect(m._c, x._c, y._c), TLanes.ConditionalSelect(m._d, x._d, y._d));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Unrolled4<TLanes, T> FusedMultiplyAdd(Unrolled4<TLanes, T> x, Unrolled4<TLanes, T> y, Unrolled4<TLanes, T> z) =>

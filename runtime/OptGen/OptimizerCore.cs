@@ -15,6 +15,14 @@ public interface ILearningRateSchedule
     double LearningRateAt(long stepCount, double baseLearningRate);
 }
 
+/// <summary>
+/// Computes a rule's persistent per-step scalars for step <paramref name="step"/> (1-based) at rate
+/// <paramref name="learningRate"/>: reads their values before the step from <paramref name="state"/> and overwrites them
+/// with the values after it.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void ScalarStateAdvance(long step, double learningRate, Span<double> state);
+
 /// <summary>What is fixed for every instance of one generated optimizer class: shared, so an instance allocates none of it.</summary>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -27,7 +35,18 @@ public sealed class OptimizerDescription<T>
     /// <param name="bufferNames">The state buffers' names (PyTorch's state keys), in order.</param>
     /// <param name="initialValues">Each state buffer's initial value, in the same order.</param>
     /// <param name="skipNonFiniteSteps">Whether a step with a NaN or infinite gradient is skipped (<see cref="NonFiniteGradientPolicy.SkipStep"/>).</param>
-    public OptimizerDescription(string fingerprint, double defaultLearningRate, string[] bufferNames, T[] initialValues, bool skipNonFiniteSteps)
+    /// <param name="scalarStateNames">The persistent per-step scalars' names, as checkpoints record them, in order; none if null.</param>
+    /// <param name="scalarStateInitialValues">Each persistent per-step scalar's initial value, in the same order.</param>
+    /// <param name="advanceScalarState">Computes the persistent per-step scalars' values after a step; required exactly when there are some.</param>
+    public OptimizerDescription(
+        string fingerprint,
+        double defaultLearningRate,
+        string[] bufferNames,
+        T[] initialValues,
+        bool skipNonFiniteSteps,
+        string[]? scalarStateNames = null,
+        double[]? scalarStateInitialValues = null,
+        ScalarStateAdvance? advanceScalarState = null)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(bufferNames);
@@ -36,6 +55,22 @@ public sealed class OptimizerDescription<T>
         {
             throw new ArgumentException($"There are {initialValues.Length} initial values but {bufferNames.Length} buffer names.", nameof(initialValues));
         }
+
+        scalarStateNames ??= [];
+        scalarStateInitialValues ??= [];
+        if (scalarStateInitialValues.Length != scalarStateNames.Length)
+        {
+            throw new ArgumentException($"There are {scalarStateInitialValues.Length} initial scalar values but {scalarStateNames.Length} scalar state names.", nameof(scalarStateInitialValues));
+        }
+
+        if ((advanceScalarState is null) != (scalarStateNames.Length == 0))
+        {
+            throw new ArgumentException("A rule with persistent per-step scalars needs their advance function, and only such a rule has one.", nameof(advanceScalarState));
+        }
+
+        ScalarStateNames = Array.AsReadOnly((string[])scalarStateNames.Clone());
+        ScalarStateInitialValues = (double[])scalarStateInitialValues.Clone();
+        AdvanceScalarState = advanceScalarState;
 
         Fingerprint = fingerprint;
         DefaultLearningRate = defaultLearningRate;
@@ -58,6 +93,15 @@ public sealed class OptimizerDescription<T>
 
     /// <summary>Whether a step with a non-finite gradient is skipped.</summary>
     public bool SkipNonFiniteSteps { get; }
+
+    /// <summary>The persistent per-step scalars' names, in order (empty for most rules).</summary>
+    public ReadOnlyCollection<string> ScalarStateNames { get; }
+
+    /// <summary>Each persistent per-step scalar's initial value.</summary>
+    internal double[] ScalarStateInitialValues { get; }
+
+    /// <summary>Computes the persistent per-step scalars after a step; null if there are none.</summary>
+    internal ScalarStateAdvance? AdvanceScalarState { get; }
 }
 
 /// <summary>
@@ -73,6 +117,7 @@ public sealed class OptimizerCore<T>
 {
     private readonly OptimizerDescription<T> _description;
     private readonly T[][] _buffers;
+    private readonly double[] _scalarState;
     private readonly ILearningRateSchedule? _schedule;
     private readonly PlateauTracker? _plateau;
     private readonly int _length;
@@ -104,6 +149,7 @@ public sealed class OptimizerCore<T>
         }
 
         FillInitialValues(skipZeros: true); // new arrays are already zero
+        _scalarState = (double[])description.ScalarStateInitialValues.Clone();
     }
 
     /// <summary>Number of parameters.</summary>
@@ -164,6 +210,20 @@ public sealed class OptimizerCore<T>
     /// <summary>The state buffers' names, in order.</summary>
     public IReadOnlyList<string> StateBufferNames => _description.BufferNames;
 
+    /// <summary>The persistent per-step scalars' names, in order (checkpoints record them by these names).</summary>
+    public IReadOnlyList<string> ScalarStateNames => _description.ScalarStateNames;
+
+    /// <summary>
+    /// The persistent per-step scalars' values before the next step: the ranges of a step read these (every range the
+    /// same), and they advance once when every range has run.
+    /// </summary>
+    public ReadOnlySpan<double> ScalarState => _scalarState;
+
+    /// <summary>Persistent per-step scalar <paramref name="index"/>, for inspection.</summary>
+    public double GetScalarState(int index) => (uint)index < (uint)_scalarState.Length
+        ? _scalarState[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"This optimizer has {_scalarState.Length} persistent per-step scalars.");
+
     /// <summary>The plateau schedule's tracker, or null.</summary>
     public PlateauTracker? Plateau => _plateau;
 
@@ -184,7 +244,8 @@ public sealed class OptimizerCore<T>
     /// <summary>
     /// One step: checks the lengths (nothing changes if one is wrong), enters exclusive use, refuses a step past
     /// <see cref="OptimizerLimits.MaxStepCount"/>, skips the step if the policy says so and a gradient is not finite,
-    /// then runs <paramref name="ranges"/> over all elements (split across threads) and counts the step.
+    /// then runs <paramref name="ranges"/> over all elements (split across threads), advances the persistent per-step
+    /// scalars once and counts the step.
     /// </summary>
     /// <returns>False if the step was skipped for a non-finite gradient.</returns>
     public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients)
@@ -215,12 +276,15 @@ public sealed class OptimizerCore<T>
             RangeStep = _stepCount + 1;
             RangeLearningRate = LearningRate;
             _lastKernelPath = ParallelStep.Run(ranges, parameters, gradients, _threadCount);
+
+            // Once per step, after every range read the values before it (not once per range).
+            _description.AdvanceScalarState?.Invoke(RangeStep, RangeLearningRate, _scalarState);
             _stepCount++;
             return true;
         }
     }
 
-    /// <summary>Step counts to 0, the schedule to its start and every buffer to its initial value.</summary>
+    /// <summary>Step counts to 0, the schedule to its start and every buffer and persistent per-step scalar to its initial value.</summary>
     public void Reset()
     {
         using (ExclusiveUse.Acquire(ref _inUse))
@@ -229,6 +293,7 @@ public sealed class OptimizerCore<T>
             _skippedStepCount = 0;
             _plateau?.Reset(_baseLearningRate);
             FillInitialValues(skipZeros: false);
+            _description.ScalarStateInitialValues.CopyTo(_scalarState, 0);
         }
     }
 
@@ -251,7 +316,7 @@ public sealed class OptimizerCore<T>
         {
             PlateauState? plateau = _plateau is { } p ? new PlateauState(p.LearningRate, p.Best, p.BadReports, p.CooldownRemaining) : null;
             Checkpoint.Write(destination, new CheckpointContent<T>(
-                _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, _description.BufferNames, _buffers));
+                _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, _description.BufferNames, _buffers, _description.ScalarStateNames, _scalarState));
         }
     }
 
@@ -264,12 +329,18 @@ public sealed class OptimizerCore<T>
         ArgumentNullException.ThrowIfNull(source);
         using (ExclusiveUse.Acquire(ref _inUse))
         {
-            CheckpointContent<T> checkpoint = Checkpoint.ReadInto(source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers);
+            CheckpointContent<T> checkpoint = Checkpoint.ReadInto(
+                source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers, _description.ScalarStateNames);
 
             // Verified in full before the buffers were overwritten: only now does the rest change.
             if (_plateau is not null && checkpoint.Plateau is PlateauState plateau)
             {
                 _plateau.Restore(plateau.LearningRate, plateau.Best, plateau.BadReports, plateau.CooldownRemaining);
+            }
+
+            for (int i = 0; i < _scalarState.Length; i++)
+            {
+                _scalarState[i] = checkpoint.ScalarStateValues[i];
             }
 
             _stepCount = checkpoint.StepCount;

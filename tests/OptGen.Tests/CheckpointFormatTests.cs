@@ -131,17 +131,96 @@ public sealed class CheckpointFormatTests
     public void A_newer_format_version_is_unsupported_and_version_zero_is_corrupt()
     {
         byte[] newer = SampleFile();
-        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), 3);
         FixChecksums(newer);
         CheckpointException e = Assert.Throws<CheckpointException>(() => Load<float>(newer));
         Assert.Equal(CheckpointError.UnsupportedVersion, e.Error);
+        Assert.Contains("format 3", e.Message, StringComparison.Ordinal);
         Assert.Contains("format 2", e.Message, StringComparison.Ordinal);
-        Assert.Contains("format 1", e.Message, StringComparison.Ordinal);
 
         byte[] zero = SampleFile();
         BinaryPrimitives.WriteUInt32LittleEndian(zero.AsSpan(8), 0);
         FixChecksums(zero);
         Assert.Equal(CheckpointError.Corrupt, Assert.Throws<CheckpointException>(() => Load<float>(zero)).Error);
+    }
+
+    [Fact]
+    public void A_format_1_checkpoint_written_field_by_field_loads_and_is_what_a_rule_without_scalars_writes()
+    {
+        // Format 1 as documented, built here without the writer: checkpoints saved before persistent per-step scalars
+        // existed must still load, and a rule without any still writes format 1, which older readers read.
+        byte[] fingerprint = Encoding.UTF8.GetBytes(Fingerprint);
+        var header = new MemoryStream();
+        var w = new BinaryWriter(header);
+        w.Write(fingerprint.Length);
+        w.Write(fingerprint);
+        w.Write((byte)4);
+        w.Write(2); // length
+        w.Write(9L); // steps
+        w.Write(3L); // skipped steps
+        w.Write(0.001);
+        w.Write((byte)0); // no plateau
+        w.Write(1); // one buffer
+        w.Write(7);
+        w.Write(Encoding.UTF8.GetBytes("exp_avg"));
+        byte[] fields = header.ToArray();
+        var file = new MemoryStream();
+        file.Write("OPTGCKPT"u8);
+        var f = new BinaryWriter(file);
+        f.Write(1);
+        f.Write(fields.Length);
+        f.Write(~fields.Length);
+        f.Write(fields);
+        f.Write(Crc64.HashToUInt64(file.ToArray()));
+        f.Write(1.5f);
+        f.Write(-0f);
+        f.Write(Crc64.HashToUInt64(file.ToArray()));
+        byte[] bytes = file.ToArray();
+
+        CheckpointContent<float> read = Checkpoint.Read<float>(new MemoryStream(bytes), Fingerprint, 2, ["exp_avg"], expectPlateau: false);
+        Assert.Equal((9L, 3L, 0.001), (read.StepCount, read.SkippedStepCount, read.BaseLearningRate));
+        Assert.Equal([1.5f, -0f], read.Buffers[0]);
+        Assert.Empty(read.ScalarStateNames);
+        Assert.Equal(bytes, Save(new CheckpointContent<float>(Fingerprint, 2, 9, 3, 0.001, null, ["exp_avg"], [[1.5f, -0f]])));
+
+        // An optimizer that keeps persistent per-step scalars cannot take it: they would be missing.
+        CheckpointException e = Assert.Throws<CheckpointException>(
+            () => Checkpoint.Read<float>(new MemoryStream(bytes), Fingerprint, 2, ["exp_avg"], expectPlateau: false, ["mu_product"]));
+        Assert.Equal(CheckpointError.StateMismatch, e.Error);
+        Assert.Contains("[mu_product]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Persistent_scalars_round_trip_bit_exactly_in_format_2_and_must_match()
+    {
+        double nanWithPayload = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_BEEF);
+        string[] scalarNames = ["mu_product", "weight_sum", "lr_max"];
+        double[] scalarValues = [0.25, -0d, nanWithPayload];
+        var content = new CheckpointContent<float>(Fingerprint, 5, 42, 1, 0.001, Plateau, Names, [new float[5], [1, 2, 3, 4, 5]], scalarNames, scalarValues);
+        byte[] file = Save(content);
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(8)));
+
+        CheckpointContent<float> read = Checkpoint.Read<float>(new MemoryStream(file), Fingerprint, 5, Names, expectPlateau: true, scalarNames);
+        Assert.Equal(scalarNames, read.ScalarStateNames);
+        Assert.Equal(scalarValues.Select(BitConverter.DoubleToInt64Bits), read.ScalarStateValues.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal([1f, 2, 3, 4, 5], read.Buffers[1]);
+
+        // Into an optimizer without them, or with others: the state would not be the saved one.
+        foreach (string[] expected in new[] { [], ["mu_product", "weight_sum"], new[] { "mu_product", "weight_sum", "lr" } })
+        {
+            CheckpointException e = Assert.Throws<CheckpointException>(
+                () => Checkpoint.Read<float>(new MemoryStream(file), Fingerprint, 5, Names, expectPlateau: true, expected));
+            Assert.Equal(CheckpointError.StateMismatch, e.Error);
+            Assert.Contains("[mu_product, weight_sum, lr_max]", e.Message, StringComparison.Ordinal);
+        }
+
+        // Every single-bit flip in the header (the scalars included) is caught.
+        for (int bit = 0; bit < HeaderEnd(file) * 8; bit += 7)
+        {
+            Assert.Throws<CheckpointException>(() => Checkpoint.Read<float>(new MemoryStream(Flip(file, bit)), Fingerprint, 5, Names, expectPlateau: true, scalarNames));
+        }
+
+        Assert.Throws<ArgumentException>(() => new CheckpointContent<float>(Fingerprint, 0, 0, 0, 0.001, null, [], [], ["a"], []));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 
 namespace OptGen.Tests;
 
@@ -99,6 +100,88 @@ public sealed class OptimizerCoreTests
         Assert.Equal([3f, 3, 3, 3, 3, 3], other.Core.Buffer(0).ToArray());
     }
 
+    [Fact]
+    public void Persistent_scalars_advance_once_per_applied_step_whatever_the_ranges()
+    {
+        var rule = new ScalarRule(ParallelStep.MinimumParallelLength * 2);
+        Assert.Equal(["steps_seen", "rate_sum"], rule.Core.ScalarStateNames);
+        Assert.Equal([0.0, 1.0], rule.Core.ScalarState.ToArray());
+
+        // Split across threads: every range reads the values before the step, and they advance once. (A step runs as
+        // one range while the shared pool serves another optimizer's step, so it steps until one was split, for at
+        // most 10 s.)
+        rule.Core.ThreadCount = 4;
+        float[] parameters = new float[rule.Core.Length];
+        float[] gradients = new float[rule.Core.Length];
+        bool split = false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int step = 0; !split && clock.Elapsed < TimeSpan.FromSeconds(10); step++)
+        {
+            Assert.True(rule.Core.Step(rule, parameters, gradients));
+            split = rule.Ranges > 1;
+            Assert.Equal([(double)step], rule.Seen);
+            Assert.Equal([step + 1.0, 1.0 + (0.5 * (step + 1))], rule.Core.ScalarState.ToArray());
+        }
+
+        Assert.True(split, "No step was split into ranges.");
+        double steps = rule.Core.StepCount;
+
+        // A skipped step changes none of them.
+        gradients[17] = float.NaN;
+        Assert.False(rule.Core.Step(rule, parameters, gradients));
+        Assert.Equal([steps, 1.0 + (0.5 * steps)], rule.Core.ScalarState.ToArray());
+        Assert.Equal(1.0 + (0.5 * steps), rule.Core.GetScalarState(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rule.Core.GetScalarState(2));
+
+        rule.Core.Reset();
+        Assert.Equal([0.0, 1.0], rule.Core.ScalarState.ToArray());
+    }
+
+    [Fact]
+    public void Persistent_scalars_are_saved_restored_and_must_match()
+    {
+        var saved = new ScalarRule(8);
+        saved.Core.Step(saved, new float[8], new float[8]);
+        saved.Core.Step(saved, new float[8], new float[8]);
+        var stream = new MemoryStream();
+        saved.Core.SaveCheckpoint(stream);
+
+        var loaded = new ScalarRule(8);
+        loaded.Core.Step(loaded, new float[8], new float[8]);
+        loaded.Core.Step(loaded, new float[8], new float[8]);
+        loaded.Core.Step(loaded, new float[8], new float[8]);
+        _ = loaded.Seen;
+        stream.Position = 0;
+        loaded.Core.LoadCheckpoint(stream);
+        Assert.Equal([2.0, 2.0], loaded.Core.ScalarState.ToArray());
+        Assert.Equal(2, loaded.Core.StepCount);
+
+        // The next step continues from the restored values.
+        loaded.Core.Step(loaded, new float[8], new float[8]);
+        Assert.Equal([2.0], loaded.Seen);
+        Assert.Equal([3.0, 2.5], loaded.Core.ScalarState.ToArray());
+
+        // The same rule without them (same fingerprint and buffers) refuses the checkpoint, and the rule with them
+        // refuses one without: nothing changes.
+        var without = new CountingRule(8);
+        stream.Position = 0;
+        Assert.Equal(CheckpointError.StateMismatch, Assert.Throws<CheckpointException>(() => without.Core.LoadCheckpoint(stream)).Error);
+        Assert.Equal(0, without.Core.StepCount);
+        var plain = new MemoryStream();
+        without.Core.SaveCheckpoint(plain);
+        plain.Position = 0;
+        Assert.Equal(CheckpointError.StateMismatch, Assert.Throws<CheckpointException>(() => loaded.Core.LoadCheckpoint(plain)).Error);
+        Assert.Equal([3.0, 2.5], loaded.Core.ScalarState.ToArray());
+    }
+
+    [Fact]
+    public void A_description_pairs_names_values_and_the_advance_function()
+    {
+        Assert.Throws<ArgumentException>(() => new OptimizerDescription<float>("r", 0.1, [], [], false, ["a"], [1.0], advanceScalarState: null));
+        Assert.Throws<ArgumentException>(() => new OptimizerDescription<float>("r", 0.1, [], [], false, ["a"], [], ScalarRule.Advance));
+        Assert.Throws<ArgumentException>(() => new OptimizerDescription<float>("r", 0.1, [], [], false, null, null, ScalarRule.Advance));
+    }
+
     /// <summary>p ← p − lr·g; the state buffer counts visits. Optionally lr₀/(k + 1) as its schedule, or a plateau schedule.</summary>
     private sealed class CountingRule : IPartitionedStep<float>, ILearningRateSchedule
     {
@@ -127,6 +210,46 @@ public sealed class OptimizerCoreTests
                 visits[i]++;
             }
 
+            return KernelPath.Scalar;
+        }
+    }
+
+    /// <summary>Keeps two persistent scalars: the steps seen and 1 + the sum of the rates; every range records the first as it read it.</summary>
+    private sealed class ScalarRule : IPartitionedStep<float>
+    {
+        // CountingRule's fingerprint and buffers: only the persistent scalars differ.
+        public static readonly OptimizerDescription<float> Description = new(
+            "test-rule float", 0.5, ["visits"], [2f], skipNonFiniteSteps: true, ["steps_seen", "rate_sum"], [0.0, 1.0], Advance);
+
+        public ScalarRule(int length) => Core = new OptimizerCore<float>(length, Description);
+
+        public OptimizerCore<float> Core { get; }
+
+        /// <summary>The distinct values of the first scalar the ranges read since the last look.</summary>
+        public double[] Seen
+        {
+            get
+            {
+                double[] seen = [.. _seen.Distinct()];
+                _seen.Clear();
+                return seen;
+            }
+        }
+
+        /// <summary>The ranges run since the last look at <see cref="Seen"/>.</summary>
+        public int Ranges => _seen.Count;
+
+        private readonly System.Collections.Concurrent.ConcurrentBag<double> _seen = [];
+
+        public static void Advance(long step, double learningRate, Span<double> state)
+        {
+            state[0] += 1;
+            state[1] += learningRate;
+        }
+
+        public KernelPath StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start)
+        {
+            _seen.Add(Core.ScalarState[0]);
             return KernelPath.Scalar;
         }
     }

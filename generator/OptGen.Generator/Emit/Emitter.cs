@@ -74,6 +74,11 @@ internal static class Emitter
         w.Line("//");
         w.Line("// Learning rate of step k = StepCount (lr₀ = BaseLearningRate), evaluated once per step:");
         w.Line("//   learningRate = " + ScheduleEmitter.Formula(c.Spec.Schedule));
+        foreach (ScalarStateDecl state in c.ScalarStates)
+        {
+            w.Line($"// Kept across steps: {state.Name} (checkpoint name {state.CheckpointName}), initially {Literal.Readable(state.InitialValue)}; x ← y sets its value after the step.");
+        }
+
         w.Line("// Once per step (t = k + 1):");
         foreach (string line in RuleFormatter.ScalarLines(c.Program))
         {
@@ -96,7 +101,10 @@ internal static class Emitter
         string names = string.Join(", ", c.States.Select(s => $"\"{s.TorchName}\""));
         string initialValues = string.Join(", ", c.States.Select(s => c.Literal(s.InitialValue)));
         w.Line($"private static readonly global::OptGen.OptimizerDescription<{c.T}> s_description = new(");
-        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")});");
+        string scalarState = c.ScalarStates.Count == 0 ? string.Empty
+            : $", scalarStateNames: [{string.Join(", ", c.ScalarStates.Select(s => Literal.String(s.CheckpointName)))}], scalarStateInitialValues: [{string.Join(", ", c.ScalarStates.Select(s => Literal.Double(s.InitialValue)))}]"
+                + $", advanceScalarState: global::{KernelNamespace}.{c.UpdateStruct}.AdvanceScalarState";
+        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState});");
         w.Line();
         w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");
         w.Line($"private readonly global::OptGen.OptimizerCore<{c.T}> _core;");
@@ -140,6 +148,14 @@ internal static class Emitter
             w.Line();
             w.Line($"/// <summary>{state.Description} PyTorch's <c>{state.TorchName}</c>; initially {Literal.Double(state.InitialValue)}.</summary>");
             w.Line($"public global::System.Span<{c.T}> {Pascal(state.Name)} => _core.Buffer({Literal.Integer(i)});");
+        }
+
+        for (int i = 0; i < c.ScalarStates.Count; i++)
+        {
+            ScalarStateDecl state = c.ScalarStates[i];
+            w.Line();
+            w.Line($"/// <summary>{Xml(state.Description)} Kept across steps (checkpoint name <c>{Xml(state.CheckpointName)}</c>); initially {Literal.Double(state.InitialValue)}; its value before the next step.</summary>");
+            w.Line($"public double {Pascal(state.Name)} => _core.GetScalarState({Literal.Integer(i)});");
         }
 
         w.Line();
@@ -196,58 +212,130 @@ internal static class Emitter
         using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
         {
             string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
-            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate);");
+            string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", _core.ScalarState";
+            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate{scalarState});");
         }
     }
 
     private static void WriteUpdate(CodeWriter w, EmitContext c)
     {
-        string fields = c.KernelScalars.Count == 0 ? string.Empty : "(" + string.Join(", ", c.KernelScalars.Select(s => $"{c.T} {s}")) + ")";
-        w.Line($"/// <summary>{Xml(c.Spec.ClassName)}'s update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>");
-        using (w.Block($"file readonly struct {c.UpdateStruct}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
+        for (int i = 0; i < c.Variants.Count; i++)
         {
-            w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
-            if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+            VariantContext v = c.Variants[i];
+            string fields = v.KernelScalars.Count == 0 ? string.Empty : "(" + string.Join(", ", v.KernelScalars.Select(s => $"{c.T} {s}")) + ")";
+            if (i > 0)
             {
                 w.Line();
-                w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
             }
 
-            w.Line();
-            WriteStepEntry(w, c);
-            w.Line();
-            WriteInvoke(w, c);
+            w.Line(c.Variants.Count == 1
+                ? $"/// <summary>{Xml(c.Spec.ClassName)}'s update of one element and of one vector of each width, written once; the runtime's element loop applies it to every element.</summary>"
+                : $"/// <summary>{Xml(c.Spec.ClassName)}'s update on steps where {Xml(PathText(v.Variant, ReadableStyle.Double, " and ", "not "))}, written once for every width.</summary>");
+            using (w.Block($"file readonly struct {v.StructName}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
+            {
+                w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
+                if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+                {
+                    w.Line();
+                    w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
+                }
+
+                if (i == 0)
+                {
+                    w.Line();
+                    WriteStepEntry(w, c);
+                    if (c.ScalarStates.Count > 0)
+                    {
+                        w.Line();
+                        WriteAdvance(w, c);
+                    }
+                }
+
+                w.Line();
+                WriteInvoke(w, c, v);
+            }
         }
     }
+
+    /// <summary>The conditions of <paramref name="variant"/>'s path joined by <paramref name="and"/>, negated ones prefixed with <paramref name="not"/>.</summary>
+    private static string PathText(BodyVariant variant, ExprStyle style, string and, string not) =>
+        string.Join(and, variant.Path.Select(c =>
+        {
+            string text = ExprPrinter.Print(c.Condition, style);
+            return c.Holds ? text : c.Condition.Kind is ExprKind.Local ? not + text : $"{not}({text})";
+        }));
 
     private static void WriteStepEntry(CodeWriter w, EmitContext c)
     {
         string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
-        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate)"))
+        string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", ReadOnlySpan<double> scalarState";
+        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate{scalarState})"))
         {
-            if (c.Scalars.Count > 0 || c.UsesStep)
+            if (c.Scalars.Count > 0 || c.UsesStep || c.LiveScalarStates.Count > 0)
             {
                 w.Line("// Per-step scalars, in double precision, once per call.");
             }
 
-            if (c.UsesStep)
-            {
-                w.Line("double t = step;");
-            }
+            WriteScalars(w, c, c.UsesStep, c.LiveScalarStates, c.Scalars);
 
-            foreach (Statement scalar in c.Scalars)
-            {
-                w.Line($"double {scalar.Target} = {ScalarExpression(scalar.Value)};");
-            }
-
-            string update = $"new {c.UpdateStruct}({string.Join(", ", c.KernelScalars.Select(s => $"({c.T}){s}"))})";
+            // The body is chosen here, once per step: each has its own loop, with no test inside it.
             string spans = string.Concat(c.States.Select(state => ", " + state.Name));
-            w.Line($"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});");
+            for (int i = 0; i < c.Variants.Count; i++)
+            {
+                VariantContext v = c.Variants[i];
+                string update = $"new {v.StructName}({string.Join(", ", v.KernelScalars.Select(s => $"({c.T}){s}"))})";
+                string run = $"return global::OptGen.ElementLoop.Run({update}, parameters, gradients{spans});";
+                if (i == c.Variants.Count - 1)
+                {
+                    w.Line(run);
+                    continue;
+                }
+
+                using (w.Block($"if ({PathText(v.Variant, DoubleStyle.Instance, " && ", "!")})"))
+                {
+                    w.Line(run);
+                }
+
+                w.Line();
+            }
         }
     }
 
-    private static void WriteInvoke(CodeWriter w, EmitContext c)
+    /// <summary>Declares <c>t</c> if used, the persistent scalars' values before the step, then the scalars.</summary>
+    private static void WriteScalars(CodeWriter w, EmitContext c, bool usesStep, List<ScalarStateDecl> states, List<Statement> scalars)
+    {
+        if (usesStep)
+        {
+            w.Line("double t = step;");
+        }
+
+        foreach (ScalarStateDecl state in states)
+        {
+            w.Line($"double {state.Name} = scalarState[{Literal.Integer(c.ScalarStates.IndexOf(state))}];");
+        }
+
+        foreach (Statement scalar in scalars)
+        {
+            w.Line($"{c.ScalarType(scalar.Target)} {scalar.Target} = {ExprPrinter.Print(scalar.Value, DoubleStyle.Instance)};");
+        }
+    }
+
+    private static void WriteAdvance(CodeWriter w, EmitContext c)
+    {
+        w.Line("/// <summary>The persistent per-step scalars after step <paramref name=\"step\"/>, from their values before it in <paramref name=\"scalarState\"/>; the optimizer calls this once per applied step.</summary>");
+        using (w.Block("public static void AdvanceScalarState(long step, double learningRate, Span<double> scalarState)"))
+        {
+            WriteScalars(w, c, c.AdvanceUsesStep, c.AdvanceScalarStates, c.AdvanceScalars);
+            foreach (Statement store in c.ScalarStores)
+            {
+                int index = c.ScalarStates.FindIndex(s => s.Name == store.Target);
+                w.Line($"scalarState[{Literal.Integer(index)}] = {ExprPrinter.Print(store.Value, DoubleStyle.Instance)};");
+            }
+        }
+    }
+
+    private static void WriteInvoke(CodeWriter w, EmitContext c, VariantContext v)
     {
         const string lanes = LanesTarget.Lanes;
         var parameters = new List<string> { $"ref {lanes} {RuleProgram.ParametersStream}", $"{lanes} {RuleProgram.GradientsStream}" };
@@ -262,13 +350,14 @@ internal static class Emitter
         w.Line($"public void Invoke<{lanes}>({string.Join(", ", parameters)})");
         using (w.Block($"    where {lanes} : struct, global::OptGen.ILanes<{lanes}, {c.T}>"))
         {
-            foreach (Expr constant in c.ElementConstants)
+            foreach (Expr constant in v.ElementConstants)
             {
                 w.Line($"{lanes} {constant.Name} = {lanes}.Create({c.Literal(constant.Value)});");
             }
 
+            var style = new LanesTarget(v.IsBodyLocal);
             var declared = new HashSet<string>(StringComparer.Ordinal);
-            foreach (Statement statement in c.Program.Body)
+            foreach (Statement statement in v.Variant.Statements)
             {
                 if (statement.Kind == StatementKind.Store)
                 {
@@ -276,36 +365,11 @@ internal static class Emitter
                     continue;
                 }
 
-                string value = Precedence.Render(statement.Value, c);
+                string value = ExprPrinter.Print(statement.Value, style);
                 w.Line(declared.Add(statement.Target) ? $"{lanes} {statement.Target} = {value};" : $"{statement.Target} = {value};");
             }
         }
     }
-
-    private static string ScalarExpression(Expr e) => e.Kind switch
-    {
-        ExprKind.Constant => Literal.Double(e.Value),
-        ExprKind.Input or ExprKind.Local => e.Name,
-        ExprKind.Negate => "-" + ScalarOperand(e[0]),
-        ExprKind.SquareRoot => $"Math.Sqrt({ScalarExpression(e[0])})",
-        ExprKind.Power => $"Math.Pow({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Maximum => $"Math.Max({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Minimum => $"Math.Min({ScalarExpression(e[0])}, {ScalarExpression(e[1])})",
-        ExprKind.Absolute => $"Math.Abs({ScalarExpression(e[0])})",
-        ExprKind.MultiplyAdd => $"Math.FusedMultiplyAdd({ScalarExpression(e[0])}, {ScalarExpression(e[1])}, {ScalarExpression(e[2])})",
-        ExprKind.FirstStepSelect => $"t == 1 ? {ScalarExpression(e[0])} : {ScalarExpression(e[1])}",
-        ExprKind.Add => $"{ScalarOperand(e[0])} + {ScalarOperand(e[1])}",
-        ExprKind.Subtract => $"{ScalarOperand(e[0])} - {ScalarOperand(e[1])}",
-        ExprKind.Multiply => $"{ScalarOperand(e[0])} * {ScalarOperand(e[1])}",
-        ExprKind.Divide => $"{ScalarOperand(e[0])} / {ScalarOperand(e[1])}",
-        _ => throw new InvalidOperationException($"{e.Kind} cannot appear in a per-step scalar."),
-    };
-
-    private static string ScalarOperand(Expr e) =>
-        e.Kind is ExprKind.Constant or ExprKind.Input or ExprKind.Local or ExprKind.SquareRoot or ExprKind.Power or ExprKind.Maximum or ExprKind.Minimum or ExprKind.Absolute or ExprKind.MultiplyAdd
-            && !(e.Kind == ExprKind.Constant && e.Value < 0)
-            ? ScalarExpression(e)
-            : "(" + ScalarExpression(e) + ")";
 
     internal static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 

@@ -39,6 +39,11 @@ internal static class GeneratedMembers
             members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
         }
 
+        foreach (ScalarStateDecl state in program.ScalarStates)
+        {
+            members[Emitter.Pascal(state.Name)] = $"the generated persistent scalar property ({state.CheckpointName})";
+        }
+
         if (spec.Schedule.IsPlateau)
         {
             members["ReportMetric"] = "the generated plateau metric method";

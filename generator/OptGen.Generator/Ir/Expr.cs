@@ -40,8 +40,42 @@ internal enum ExprKind
     /// <summary>Fused <c>a·b + c</c> with one rounding.</summary>
     MultiplyAdd,
 
-    /// <summary>Per-step scalars only: the first operand on step t = 1, the second on later steps.</summary>
-    FirstStepSelect,
+    /// <summary>
+    /// <c>torch.sign</c>: 1 above zero, −1 below, +0 otherwise. PyTorch 1.13 computes <c>(0 &lt; x) − (x &lt; 0)</c>, so
+    /// NaN and −0 both give +0 (checked against its float and double kernels, scalar and vectorised).
+    /// </summary>
+    Sign,
+
+    /// <summary>
+    /// <c>torch.clamp(x, min, max)</c> with scalar bounds: <c>min</c> where x &lt; min, then <c>max</c> where that is
+    /// above max (max wins when min &gt; max), else x itself, so −0 stays −0 against a bound of +0 and a NaN x stays
+    /// that NaN; a NaN bound gives NaN (PyTorch fills the result with NaN).
+    /// </summary>
+    Clamp,
+
+    /// <summary>A mask: operand 0 &lt; operand 1 (false if either is NaN). Masks are only conditions of <see cref="Select"/>.</summary>
+    LessThan,
+
+    /// <summary>A mask: operand 0 ≤ operand 1 (false if either is NaN).</summary>
+    LessThanOrEqual,
+
+    /// <summary>A mask: operand 0 &gt; operand 1 (false if either is NaN).</summary>
+    GreaterThan,
+
+    /// <summary>A mask: operand 0 ≥ operand 1 (false if either is NaN).</summary>
+    GreaterThanOrEqual,
+
+    /// <summary>A mask: operand 0 = operand 1 (−0 equals +0; NaN equals nothing).</summary>
+    Equal,
+
+    /// <summary>A mask: operand 0 ≠ operand 1 (true if either is NaN).</summary>
+    NotEqual,
+
+    /// <summary>
+    /// Operand 1 where the mask operand 0 holds, else operand 2: a per-lane blend in the element body (both operands are
+    /// computed), a conditional expression in per-step scalars.
+    /// </summary>
+    Select,
 }
 
 /// <summary>A node of an elementwise expression graph. Value-equatable, so programs built from it cache in the pipeline.</summary>
@@ -70,7 +104,29 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
 
     public static Expr MultiplyAdd(Expr a, Expr b, Expr c) => Op(ExprKind.MultiplyAdd, a, b, c);
 
-    public static Expr FirstStepSelect(Expr onFirstStep, Expr later) => Op(ExprKind.FirstStepSelect, onFirstStep, later);
+    /// <summary><paramref name="onFirstStep"/> on step t = 1, <paramref name="later"/> on later steps.</summary>
+    public static Expr FirstStepSelect(Expr onFirstStep, Expr later) => Select(Equal(Input(StepInput), Constant("one", 1)), onFirstStep, later);
+
+    public static Expr Sign(Expr x) => Op(ExprKind.Sign, x);
+
+    public static Expr Clamp(Expr x, Expr min, Expr max) => Op(ExprKind.Clamp, x, min, max);
+
+    public static Expr LessThan(Expr a, Expr b) => Op(ExprKind.LessThan, a, b);
+
+    public static Expr LessThanOrEqual(Expr a, Expr b) => Op(ExprKind.LessThanOrEqual, a, b);
+
+    public static Expr GreaterThan(Expr a, Expr b) => Op(ExprKind.GreaterThan, a, b);
+
+    public static Expr GreaterThanOrEqual(Expr a, Expr b) => Op(ExprKind.GreaterThanOrEqual, a, b);
+
+    public static Expr Equal(Expr a, Expr b) => Op(ExprKind.Equal, a, b);
+
+    public static Expr NotEqual(Expr a, Expr b) => Op(ExprKind.NotEqual, a, b);
+
+    public static Expr Select(Expr condition, Expr whenTrue, Expr whenFalse) => Op(ExprKind.Select, condition, whenTrue, whenFalse);
+
+    /// <summary>Whether <paramref name="kind"/> yields a mask (a condition) rather than a number.</summary>
+    public static bool IsComparison(ExprKind kind) => kind is >= ExprKind.LessThan and <= ExprKind.NotEqual;
 
     public static Expr operator -(Expr x) => Op(ExprKind.Negate, x);
 
@@ -92,10 +148,22 @@ internal enum StatementKind
 {
     Let,
     Store,
+
+    /// <summary>
+    /// Element body only: <see cref="Statement.Then"/> on steps where the per-step condition <see cref="Statement.Value"/>
+    /// holds, else <see cref="Statement.Else"/>. Chosen once per step, outside the element loop.
+    /// </summary>
+    Branch,
 }
 
-/// <summary><c>Target = Value</c>: a local (re)definition, or a store to stream <see cref="Target"/> at the current index.</summary>
-internal sealed record Statement(StatementKind Kind, string Target, Expr Value);
+/// <summary>
+/// <c>Target = Value</c>: a local (re)definition, or a store to stream <see cref="Target"/> at the current index (in the
+/// element body) or to persistent per-step scalar <see cref="Target"/> (among the per-step scalars).
+/// </summary>
+internal sealed record Statement(StatementKind Kind, string Target, Expr Value, EquatableArray<Statement> Then = default, EquatableArray<Statement> Else = default);
+
+/// <summary>One straight-line element body: the statements of the steps on which every condition of <see cref="Path"/> is as given.</summary>
+internal sealed record BodyVariant(EquatableArray<(Expr Condition, bool Holds)> Path, EquatableArray<Statement> Statements);
 
 /// <summary>What a stream holds.</summary>
 internal enum StreamRole
@@ -113,6 +181,17 @@ internal enum StreamRole
 internal sealed record StreamDecl(string Name, StreamRole Role, string TorchName, double InitialValue, string Description);
 
 /// <summary>
+/// A per-step scalar that lives across steps (NAdam's product of momentum factors, Schedule-Free's weight sum): read as
+/// a per-step local holding its value before the step, written by a per-step store; the optimizer advances it once per
+/// applied step, checkpoints and resets it.
+/// </summary>
+/// <param name="Name">Identifier used in generated code (camelCase), e.g. <c>muProduct</c>.</param>
+/// <param name="CheckpointName">Its name in checkpoints, e.g. <c>mu_product</c>.</param>
+/// <param name="InitialValue">Its value after construction and <c>Reset</c>.</param>
+/// <param name="Description">One-line description for documentation.</param>
+internal sealed record ScalarStateDecl(string Name, string CheckpointName, double InitialValue, string Description);
+
+/// <summary>
 /// An update rule as data: per-step scalar definitions (double precision, evaluated once per step from the inputs
 /// <c>t</c> and <c>learningRate</c>) and an elementwise body over the streams. Every preset is one of these; one emitter
 /// lowers any of them to SIMD code.
@@ -121,10 +200,52 @@ internal sealed record RuleProgram(
     string Title,
     EquatableArray<StreamDecl> Streams,
     EquatableArray<Statement> Scalars,
-    EquatableArray<Statement> Body)
+    EquatableArray<Statement> Body,
+    EquatableArray<ScalarStateDecl> ScalarStates = default)
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";
+
+    /// <summary>
+    /// The element body once per combination of per-step conditions, each straight-line: one without branches. The
+    /// emitter writes one update per variant and chooses among them once per step.
+    /// </summary>
+    public System.Collections.Generic.List<BodyVariant> Variants() => Flatten(Body, new System.Collections.Generic.List<(Expr, bool)>());
+
+    private static System.Collections.Generic.List<BodyVariant> Flatten(System.Collections.Generic.IReadOnlyList<Statement> statements, System.Collections.Generic.List<(Expr, bool)> path)
+    {
+        for (int i = 0; i < statements.Count; i++)
+        {
+            if (statements[i].Kind != StatementKind.Branch)
+            {
+                continue;
+            }
+
+            // Each arm, followed by what comes after the branch.
+            var variants = new System.Collections.Generic.List<BodyVariant>();
+            Statement branch = statements[i];
+            foreach ((bool holds, EquatableArray<Statement> arm) in new[] { (true, branch.Then), (false, branch.Else) })
+            {
+                var rest = new System.Collections.Generic.List<Statement>();
+                for (int k = 0; k < i; k++)
+                {
+                    rest.Add(statements[k]);
+                }
+
+                rest.AddRange(arm);
+                for (int k = i + 1; k < statements.Count; k++)
+                {
+                    rest.Add(statements[k]);
+                }
+
+                variants.AddRange(Flatten(rest, new System.Collections.Generic.List<(Expr, bool)>(path) { (branch.Value, holds) }));
+            }
+
+            return variants;
+        }
+
+        return [new BodyVariant(path.ToEquatableArray(), statements.ToEquatableArray())];
+    }
 
     /// <summary>The state buffers, in declaration order (the order of <c>GetStateBuffer</c> and of checkpoints).</summary>
     /// <remarks>A method, not a property: pipeline models expose only their stored values.</remarks>

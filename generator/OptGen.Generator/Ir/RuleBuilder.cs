@@ -11,9 +11,15 @@ internal sealed class RuleBuilder
     private readonly List<StreamDecl> _streams = new();
     private readonly List<Statement> _scalars = new();
     private readonly List<Statement> _body = new();
+    private readonly List<ScalarStateDecl> _scalarStates = new();
+    private readonly HashSet<string> _elementLocals = new(StringComparer.Ordinal);
+
+    // Where element statements go: the body, or an arm of the branch being written.
+    private List<Statement> _current;
 
     public RuleBuilder()
     {
+        _current = _body;
         _streams.Add(new StreamDecl(RuleProgram.ParametersStream, StreamRole.Parameters, "params", 0, "Parameters, updated in place."));
         _streams.Add(new StreamDecl(RuleProgram.GradientsStream, StreamRole.Gradients, "grad", 0, "Gradients of the objective."));
     }
@@ -31,6 +37,16 @@ internal sealed class RuleBuilder
         return Expr.Load(name);
     }
 
+    /// <summary>Declares a persistent per-step scalar; returns its value before this step (a per-step scalar).</summary>
+    public Expr ScalarState(string name, string checkpointName, string description, double initialValue)
+    {
+        _scalarStates.Add(new ScalarStateDecl(name, checkpointName, initialValue, description));
+        return Expr.Local(name);
+    }
+
+    /// <summary>Sets persistent per-step scalar <paramref name="name"/>'s value after this step (reads still see the value before it).</summary>
+    public void StoreScalarState(string name, Expr value) => _scalars.Add(new Statement(StatementKind.Store, name, value));
+
     /// <summary>Defines a per-step scalar (double precision, once per step).</summary>
     public Expr Scalar(string name, Expr value)
     {
@@ -41,20 +57,39 @@ internal sealed class RuleBuilder
     /// <summary>Defines (or redefines) an element local.</summary>
     public Expr Let(string name, Expr value)
     {
-        _body.Add(new Statement(StatementKind.Let, name, value));
+        _current.Add(new Statement(StatementKind.Let, name, value));
+        _elementLocals.Add(name);
         return Expr.Local(name);
+    }
+
+    /// <summary>
+    /// Element statements that differ by step: <paramref name="then"/>'s on steps where the per-step condition
+    /// <paramref name="condition"/> holds, <paramref name="otherwise"/>'s on the others (RAdam's rectified and
+    /// un-rectified updates). The choice is made once per step; a local used after the branch must be defined in both arms.
+    /// </summary>
+    public void If(Expr condition, Action then, Action otherwise)
+    {
+        List<Statement> outer = _current;
+        var thenArm = new List<Statement>();
+        var elseArm = new List<Statement>();
+        _current = thenArm;
+        then();
+        _current = elseArm;
+        otherwise();
+        _current = outer;
+        outer.Add(new Statement(StatementKind.Branch, string.Empty, condition, thenArm.ToEquatableArray(), elseArm.ToEquatableArray()));
     }
 
     /// <summary>Writes the element local <paramref name="value"/> to the element of <paramref name="stream"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="value"/> is not an element local: kernels store locals, so a program is checked when built.</exception>
     public void Store(string stream, Expr value)
     {
-        if (value.Kind != ExprKind.Local || !_body.Any(s => s.Kind == StatementKind.Let && s.Target == value.Name))
+        if (value.Kind != ExprKind.Local || !_elementLocals.Contains(value.Name))
         {
             throw new ArgumentException($"The value stored to '{stream}' must be an element local defined before it (Let), not {value.Kind}.", nameof(value));
         }
 
-        _body.Add(new Statement(StatementKind.Store, stream, value));
+        _current.Add(new Statement(StatementKind.Store, stream, value));
     }
 
     /// <summary>The most state buffers a program may declare: the runtime's <c>ElementLoop.MaxStateCount</c>, so every <c>Invoke</c> takes that many state references.</summary>
@@ -69,49 +104,7 @@ internal sealed class RuleBuilder
             throw new InvalidOperationException($"The program declares {states} state buffers; at most {MaxStates} are supported.");
         }
 
-        // Kernels name their stream parameters after the streams and their fields after the per-step scalars, so a name
-        // means one thing: a stream, a per-step scalar (or input), or an element local.
-        var scalarNames = new HashSet<string>(_scalars.Select(s => s.Target), StringComparer.Ordinal) { Expr.StepInput, Expr.LearningRateInput };
-        foreach (Statement statement in _body.Concat(_scalars))
-        {
-            if (statement.Kind == StatementKind.Let && _streams.Any(s => s.Name == statement.Target))
-            {
-                throw new InvalidOperationException($"Local '{statement.Target}' has the name of a stream.");
-            }
-        }
-
-        foreach (Statement statement in _body.Where(s => s.Kind == StatementKind.Let))
-        {
-            if (scalarNames.Contains(statement.Target))
-            {
-                throw new InvalidOperationException($"Element local '{statement.Target}' has the name of a per-step scalar.");
-            }
-        }
-
-        // Streams hold the values before the step: a stream read after it was written would see the new value in
-        // one kernel and the old one in another.
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Statement statement in _body)
-        {
-            foreach (Expr e in Emit.EmitContext.Walk(statement.Value))
-            {
-                if (e.Kind == ExprKind.Load && stored.Contains(e.Name))
-                {
-                    throw new InvalidOperationException($"Stream '{e.Name}' is read after it is written.");
-                }
-            }
-
-            if (statement.Kind == StatementKind.Store && !_streams.Any(s => s.Name == statement.Target && s.Role != StreamRole.Gradients))
-            {
-                throw new InvalidOperationException($"'{statement.Target}' is not a stream that can be written.");
-            }
-
-            if (statement.Kind == StatementKind.Store && !stored.Add(statement.Target))
-            {
-                throw new InvalidOperationException($"Stream '{statement.Target}' is written twice.");
-            }
-        }
-
-        return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray());
+        ProgramChecker.Check(_streams, _scalarStates, _scalars, _body);
+        return new(title, _streams.ToEquatableArray(), _scalars.ToEquatableArray(), _body.ToEquatableArray(), _scalarStates.ToEquatableArray());
     }
 }

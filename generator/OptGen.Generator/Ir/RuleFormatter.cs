@@ -10,73 +10,38 @@ internal static class RuleFormatter
 {
     /// <summary>One line per per-step scalar definition.</summary>
     public static IEnumerable<string> ScalarLines(RuleProgram program) =>
-        program.Scalars.Select(s => $"{s.Target} = {Format(s.Value, ElementKind.Double)}");
+        program.Scalars.Select(s => s.Kind == StatementKind.Let
+            ? $"{s.Target} = {Format(s.Value, ElementKind.Double)}"
+            : $"{s.Target} ← {Format(s.Value, ElementKind.Double)}");
 
-    /// <summary>One line per element statement; stores are written <c>stream ← value</c>.</summary>
-    public static IEnumerable<string> BodyLines(RuleProgram program, ElementKind element) =>
-        program.Body.Select(s => s.Kind == StatementKind.Let
-            ? $"{s.Target} = {Format(s.Value, element)}"
-            : $"{s.Target} ← {Format(s.Value, element)}");
+    /// <summary>One line per element statement; stores are written <c>stream ← value</c>, branch arms indented under their condition.</summary>
+    public static IEnumerable<string> BodyLines(RuleProgram program, ElementKind element) => BodyLines(program.Body, element, string.Empty);
 
-    public static string Format(Expr e, ElementKind element) => Format(e, element, out _);
-
-    // Precedence: 1 additive, 2 multiplicative, 3 unary, 4 atom.
-    private static string Format(Expr e, ElementKind element, out int precedence)
+    private static IEnumerable<string> BodyLines(IEnumerable<Statement> statements, ElementKind element, string indent)
     {
-        switch (e.Kind)
+        foreach (Statement s in statements)
         {
-            case ExprKind.Constant:
-                precedence = e.Value < 0 ? 3 : 4;
-                return ConstantText(e.Value, element);
-            case ExprKind.Input:
-            case ExprKind.Local:
-            case ExprKind.Load:
-                precedence = 4;
-                return e.Name;
-            case ExprKind.Negate:
-                precedence = 3;
-                return "-" + Operand(e[0], element, 3);
-            case ExprKind.SquareRoot:
-                precedence = 4;
-                return "√(" + Format(e[0], element) + ")";
-            case ExprKind.Maximum:
-                precedence = 4;
-                return $"max({Format(e[0], element)}, {Format(e[1], element)})";
-            case ExprKind.Minimum:
-                precedence = 4;
-                return $"min({Format(e[0], element)}, {Format(e[1], element)})";
-            case ExprKind.Absolute:
-                precedence = 4;
-                return $"|{Format(e[0], element)}|";
-            case ExprKind.Power:
-                precedence = 4;
-                return $"{Operand(e[0], element, 4)}^{Operand(e[1], element, 4)}";
-            case ExprKind.FirstStepSelect:
-                precedence = 4;
-                return $"(t = 1 ? {Format(e[0], element)} : {Format(e[1], element)})";
-            case ExprKind.Add:
-                precedence = 1;
-                return $"{Operand(e[0], element, 1)} + {Operand(e[1], element, 2)}";
-            case ExprKind.Subtract:
-                precedence = 1;
-                return $"{Operand(e[0], element, 1)} - {Operand(e[1], element, 2)}";
-            case ExprKind.Multiply:
-                precedence = 2;
-                return $"{Operand(e[0], element, 2)}·{Operand(e[1], element, 3)}";
-            case ExprKind.Divide:
-                precedence = 2;
-                return $"{Operand(e[0], element, 2)} / {Operand(e[1], element, 3)}";
-            default:
-                precedence = 1;
-                return $"{Operand(e[0], element, 2)}·{Operand(e[1], element, 3)} + {Operand(e[2], element, 2)}";
+            if (s.Kind == StatementKind.Branch)
+            {
+                yield return $"{indent}on steps where {Format(s.Value, ElementKind.Double)}:";
+                foreach (string line in BodyLines(s.Then, element, indent + "  "))
+                {
+                    yield return line;
+                }
+
+                yield return $"{indent}on the other steps:";
+                foreach (string line in BodyLines(s.Else, element, indent + "  "))
+                {
+                    yield return line;
+                }
+
+                continue;
+            }
+
+            yield return indent + (s.Kind == StatementKind.Let ? $"{s.Target} = {Format(s.Value, element)}" : $"{s.Target} ← {Format(s.Value, element)}");
         }
     }
 
-    private static string Operand(Expr e, ElementKind element, int minimumPrecedence)
-    {
-        string text = Format(e, element, out int precedence);
-        return precedence < minimumPrecedence ? "(" + text + ")" : text;
-    }
-
-    private static string ConstantText(double value, ElementKind element) => Literal.Readable(value, element == ElementKind.Single);
+    public static string Format(Expr e, ElementKind element) =>
+        ExprPrinter.Print(e, element == ElementKind.Single ? ReadableStyle.Single : ReadableStyle.Double);
 }

@@ -129,7 +129,7 @@ namespace OptGen.Generated
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
-            double decayedLearningRate = learningRate / (1.0 + ((t - 1.0) * 0.001));
+            double decayedLearningRate = learningRate / (1.0 + (t - 1.0) * 0.001);
             double negativeLearningRate = -decayedLearningRate;
             return global::OptGen.ElementLoop.Run(new AdaGradDecayedUpdate((double)negativeLearningRate), parameters, gradients, sum);
         }

@@ -137,7 +137,7 @@ namespace OptGen.Generated
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
-            double weightDecayFactor = 1.0 - (learningRate * 0.05);
+            double weightDecayFactor = 1.0 - learningRate * 0.05;
             double negativeStepSize = -learningRate;
             return global::OptGen.ElementLoop.Run(new AdamPlainUpdate((float)weightDecayFactor, (float)negativeStepSize), parameters, gradients, expAvg, expAvgSq);
         }

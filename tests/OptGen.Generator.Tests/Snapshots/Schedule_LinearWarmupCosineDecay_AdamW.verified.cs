@@ -149,7 +149,7 @@ namespace OptGen.Generated
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
-            double weightDecayFactor = 1.0 - (learningRate * 0.01);
+            double weightDecayFactor = 1.0 - learningRate * 0.01;
             double biasCorrection1 = 1.0 - Math.Pow(0.9, t);
             double biasCorrection2 = 1.0 - Math.Pow(0.999, t);
             double negativeStepSize = -(learningRate / biasCorrection1);

@@ -129,8 +129,8 @@ namespace OptGen.Generated
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
-            double bufferDecay = t == 1 ? 0.0 : 0.9;
-            double gradientScale = t == 1 ? 1.0 : 0.9;
+            double bufferDecay = t == 1.0 ? 0.0 : 0.9;
+            double gradientScale = t == 1.0 ? 1.0 : 0.9;
             double negativeLearningRate = -learningRate;
             return global::OptGen.ElementLoop.Run(new SgdDampenedUpdate((double)gradientScale, (double)bufferDecay, (double)negativeLearningRate), parameters, gradients, momentumBuffer);
         }

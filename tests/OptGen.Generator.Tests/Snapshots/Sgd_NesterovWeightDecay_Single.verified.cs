@@ -131,7 +131,7 @@ namespace OptGen.Generated
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
-            double bufferDecay = t == 1 ? 0.0 : 0.9;
+            double bufferDecay = t == 1.0 ? 0.0 : 0.9;
             double negativeLearningRate = -learningRate;
             return global::OptGen.ElementLoop.Run(new SgdNesterovUpdate((float)bufferDecay, (float)negativeLearningRate), parameters, gradients, momentumBuffer);
         }
