@@ -92,6 +92,8 @@ public sealed class ExprPrinterTests
         Assert.Equal("(a + b)·c + d", ExprPrinter.Print(Expr.MultiplyAdd(A + B, C, D), ReadableStyle.Double));
         Assert.Equal("|a - b| / max(c, d)", ExprPrinter.Print(Expr.Absolute(A - B) / Expr.Maximum(C, D), ReadableStyle.Double));
         Assert.Equal("Math.Pow(a, t)", ExprPrinter.Print(Expr.Power(A, Expr.Input("t")), DoubleStyle.Instance));
+        Assert.Equal("(double)(float)(a * b)", ExprPrinter.Print(Expr.RoundToSingle(A * B), DoubleStyle.Instance));
+        Assert.Equal("float32(a·b)", ExprPrinter.Print(Expr.RoundToSingle(A * B), ReadableStyle.Double));
         Assert.Equal("(t = 1 ? a : b)", ExprPrinter.Print(Expr.FirstStepSelect(A, B), ReadableStyle.Double));
         Assert.Equal("t == 1.0 ? a : b", ExprPrinter.Print(Expr.FirstStepSelect(A, B), DoubleStyle.Instance));
     }

@@ -99,7 +99,8 @@ public sealed class HandWrittenProgramTests
         Expr rateMax = rule.ScalarState("rateMax", "lr_max", "Largest rate so far.", -1);
         Expr beta = RuleBuilder.Constant("beta1", 0.9);
         Expr mu = rule.Scalar("mu", beta * (one - RuleBuilder.Constant("half", 0.5) * Expr.Power(RuleBuilder.Constant("decayBase", 0.96), RuleBuilder.Step * RuleBuilder.Constant("momentumDecay", 0.004))));
-        Expr newMuProduct = rule.Scalar("newMuProduct", muProduct * mu);
+        // PyTorch keeps the product in a 0-d float32 tensor whatever the parameters' type.
+        Expr newMuProduct = rule.Scalar("newMuProduct", Expr.RoundToSingle(muProduct * mu));
         rule.StoreScalarState("muProduct", newMuProduct);
         Expr rateSquared = rule.Scalar("rateSquared", RuleBuilder.LearningRate * RuleBuilder.LearningRate);
         Expr newWeightSum = rule.Scalar("newWeightSum", weightSum + rateSquared);
@@ -378,6 +379,7 @@ public sealed class HandWrittenProgramTests
 
         // Lanes have no power: it belongs in a per-step scalar.
         Assert.Contains("Power is a per-step operation", Refused(rule => rule.Let("x", Expr.Power(parameter, RuleBuilder.Step))).Message, StringComparison.Ordinal);
+        Assert.Contains("RoundToSingle is a per-step operation", Refused(rule => rule.Let("x", Expr.RoundToSingle(parameter))).Message, StringComparison.Ordinal);
 
         // Conditions: a per-step condition cannot reach the body (lanes hold numbers), a Select's condition is a
         // comparison and its operands are numbers, and a condition is no number.

@@ -149,6 +149,7 @@ internal sealed class ReadableStyle(bool single) : ExprStyle
         ExprKind.SquareRoot => new Form(FormKind.Wrap, "√(", Close: ")"),
         ExprKind.Absolute => new Form(FormKind.Wrap, "|", Close: "|"),
         ExprKind.Power => new Form(FormKind.Power, "^"),
+        ExprKind.RoundToSingle => Form.Call("float32"),
         ExprKind.MultiplyAdd => new Form(FormKind.MultiplyAdd, "·", ExprPrinter.Additive),
         ExprKind.Maximum => Form.Call("max"),
         ExprKind.Minimum => Form.Call("min"),
@@ -189,6 +190,7 @@ internal sealed class DoubleStyle : ExprStyle
     {
         ExprKind.SquareRoot => Form.Call("Math.Sqrt"),
         ExprKind.Power => Form.Call("Math.Pow"),
+        ExprKind.RoundToSingle => Form.Call("(double)(float)"),
 
         // Math.Max and Math.Min propagate NaN and order −0 below +0, as the lanes do.
         ExprKind.Maximum => Form.Call("Math.Max"),

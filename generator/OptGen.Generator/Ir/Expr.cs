@@ -37,6 +37,12 @@ internal enum ExprKind
     /// <summary>Per-step scalars only: first operand raised to the second.</summary>
     Power,
 
+    /// <summary>
+    /// Per-step scalars only: the operand rounded to float32 (and kept as a double), for values PyTorch keeps in 0-d
+    /// float32 tensors whatever the parameters' type (ASGD's η and μ, NAdam's μ-product, the step count).
+    /// </summary>
+    RoundToSingle,
+
     /// <summary>Fused <c>a·b + c</c> with one rounding.</summary>
     MultiplyAdd,
 
@@ -101,6 +107,8 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
     public static Expr Absolute(Expr x) => Op(ExprKind.Absolute, x);
 
     public static Expr Power(Expr a, Expr b) => Op(ExprKind.Power, a, b);
+
+    public static Expr RoundToSingle(Expr x) => Op(ExprKind.RoundToSingle, x);
 
     public static Expr MultiplyAdd(Expr a, Expr b, Expr c) => Op(ExprKind.MultiplyAdd, a, b, c);
 
