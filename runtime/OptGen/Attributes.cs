@@ -135,6 +135,47 @@ public sealed class InitialAccumulatorAttribute(double value) : Attribute
     public double Value { get; } = value;
 }
 
+/// <summary>ASGD: the step-size decay and the averaging of <c>torch.optim.ASGD</c> (its <c>lambd</c>, <c>alpha</c> and <c>t0</c>).</summary>
+/// <remarks>
+/// Step t uses η, with η = lr on the first step and η ← lr / (1 + λ·lr·t)^α after step t (lr: that step's rate), and the
+/// averaging weight μ, with μ = 1 on the first step and μ ← 1 / max(1, t − t₀) after step t. Both are kept in float32,
+/// as PyTorch keeps them in 0-d float32 tensors, also for double parameters.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class AveragingAttribute : Attribute
+{
+    /// <summary>Decay term λ (PyTorch's <c>lambd</c>), finite and ≥ 0. Default 1e-4.</summary>
+    public double Lambda { get; set; } = 1e-4;
+
+    /// <summary>Power α of the step-size decay (PyTorch's <c>alpha</c>), finite and ≥ 0. Default 0.75.</summary>
+    public double Power { get; set; } = 0.75;
+
+    /// <summary>Step t₀ after which averaging starts (PyTorch's <c>t0</c>), finite and ≥ 0. Default 1e6.</summary>
+    public double StartStep { get; set; } = 1e6;
+}
+
+/// <summary>Rprop: how the per-element step sizes of <c>torch.optim.Rprop</c> adapt (its <c>etas</c> and <c>step_sizes</c>).</summary>
+/// <remarks>
+/// Where the gradient keeps its sign (g·g_prev &gt; 0) the step size is multiplied by <see cref="Increase"/>, where it
+/// flips (&lt; 0) by <see cref="Decrease"/>, then clamped to [<see cref="Minimum"/>, <see cref="Maximum"/>]. The
+/// learning rate is the initial step size.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class StepSizeAdaptationAttribute : Attribute
+{
+    /// <summary>Factor η⁻ where the gradient's sign flips (PyTorch's <c>etas[0]</c>), greater than 0 and less than 1. Default 0.5.</summary>
+    public double Decrease { get; set; } = 0.5;
+
+    /// <summary>Factor η⁺ where the gradient keeps its sign (PyTorch's <c>etas[1]</c>), finite and greater than 1. Default 1.2.</summary>
+    public double Increase { get; set; } = 1.2;
+
+    /// <summary>Smallest step size (PyTorch's <c>step_sizes[0]</c>), finite, ≥ 0 and at most <see cref="Maximum"/>. Default 1e-6.</summary>
+    public double Minimum { get; set; } = 1e-6;
+
+    /// <summary>Largest step size (PyTorch's <c>step_sizes[1]</c>), finite and ≥ <see cref="Minimum"/>. Default 50.</summary>
+    public double Maximum { get; set; } = 50;
+}
+
 /// <summary>
 /// What <c>Step</c> does when a gradient is NaN or infinite. Without this attribute the policy is
 /// <see cref="NonFiniteGradientPolicy.Propagate"/>, PyTorch's behaviour.

@@ -23,6 +23,18 @@ public enum UpdateRule
 
     /// <summary>Adam with decoupled weight decay (default 0.01), as <c>torch.optim.AdamW</c>.</summary>
     AdamW,
+
+    /// <summary>
+    /// Averaged SGD, as <c>torch.optim.ASGD</c>: a decaying step size η and, after <see cref="AveragingAttribute.StartStep"/>,
+    /// a running average of the parameters (the <c>Ax</c> state buffer).
+    /// </summary>
+    Asgd,
+
+    /// <summary>
+    /// Resilient backpropagation, as <c>torch.optim.Rprop</c>: a step size per element, grown while the gradient keeps its
+    /// sign and shrunk when it flips; only the gradient's sign moves the parameter.
+    /// </summary>
+    Rprop,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>

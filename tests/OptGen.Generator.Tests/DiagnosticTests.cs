@@ -77,6 +77,11 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(double.NaN)]\npublic partial class Opt;", "OPTG013", "double.NaN" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[LearningRateDecay(-1)]\npublic partial class Opt;", "OPTG013", "-1" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[InitialAccumulator(double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "double.PositiveInfinity" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(Lambda = -1e-4)]\npublic partial class Opt;", "OPTG013", "Lambda = -1e-4" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(Power = -0.5)]\npublic partial class Opt;", "OPTG013", "Power = -0.5" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(StartStep = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "StartStep = double.PositiveInfinity" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = -1e-6)]\npublic partial class Opt;", "OPTG013", "Minimum = -1e-6" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = double.NaN)]\npublic partial class Opt;", "OPTG013", "Maximum = double.NaN" },
 
         // OPTG015: Nesterov without momentum or with dampening.
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0.1, Nesterov = true)]\npublic partial class Opt;", "OPTG015", "Nesterov = true" },
@@ -94,6 +99,10 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[LearningRateDecay(0.1)]\npublic partial class Opt;", "OPTG016", "LearningRateDecay(0.1)" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[InitialAccumulator(0.1)]\npublic partial class Opt;", "OPTG016", "InitialAccumulator(0.1)" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Dampening = 0.5)]\npublic partial class Opt;", "OPTG016", "Dampening = 0.5" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[WeightDecay(0.01)]\npublic partial class Opt;", "OPTG016", "WeightDecay(0.01)" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[WeightDecay(0.01, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[StepSizeAdaptation(Increase = 1.5)]\npublic partial class Opt;", "OPTG016", "StepSizeAdaptation(Increase = 1.5)" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[Averaging(StartStep = 10)]\npublic partial class Opt;", "OPTG016", "Averaging(StartStep = 10)" },
 
         // OPTG017: element type.
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
@@ -178,6 +187,14 @@ public sealed class DiagnosticTests
         // OPTG039: a warm-up before a plateau schedule, reported at the [LinearWarmup].
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039", "LinearWarmup" },
         { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Mode = PlateauMode.Maximize)]\n[LinearWarmup(Steps = 3)]\npublic partial class Opt;", "OPTG039", "LinearWarmup(Steps = 3)" },
+
+        // OPTG045: Rprop's step-size adaptation outside its ranges (0 < Decrease < 1 < Increase, Minimum ≤ Maximum).
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = 1)]\npublic partial class Opt;", "OPTG045", "Decrease = 1" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = 0)]\npublic partial class Opt;", "OPTG045", "Decrease = 0" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Increase = 1)]\npublic partial class Opt;", "OPTG045", "Increase = 1" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Increase = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG045", "Increase = double.PositiveInfinity" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0.1, Maximum = 0.05)]\npublic partial class Opt;", "OPTG045", "Maximum = 0.05" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = 1e-7)]\npublic partial class Opt;", "OPTG045", "Maximum = 1e-7" },
     };
 
     /// <summary>Declarations close to a trigger that are valid: no diagnostic at all, and code that compiles.</summary>
@@ -199,11 +216,15 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(double.Epsilon)]\npublic partial class Opt;", "OPTG012" },
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[LearningRateDecay(0.5)]\n[InitialAccumulator(0.5)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(Lambda = 0, Power = 0, StartStep = 0)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0, Maximum = 0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9)]\n[Centered]\n[MomentDecay(Second = 0.95)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.1, Decoupled = true)]\n[AmsGrad]\n[BiasCorrection]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Asgd)]\n[WeightDecay(0.01, Decoupled = false)]\n[Averaging(StartStep = 10)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Rprop, Maximize = true)]\n[StepSizeAdaptation(Increase = 1.5)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(double))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(System.Single))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer((UpdateRule)3)]\npublic partial class Opt;", "OPTG018" },
@@ -239,6 +260,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Sgd)]\n[LinearWarmup]\npublic partial class Opt;", "OPTG038" },
         { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039" },
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[InverseSquareRootDecay(WarmupSteps = 4000)]\npublic partial class Opt;", "OPTG039" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = 0.999, Increase = 1.001, Minimum = 1, Maximum = 1)]\npublic partial class Opt;", "OPTG045" },
+        { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = double.Epsilon, Increase = 1e300, Maximum = 1e-6)]\npublic partial class Opt;", "OPTG045" },
     };
 
     [Theory]

@@ -43,6 +43,8 @@ public sealed class RuleCatalogTests
     [InlineData("RMSprop")]
     [InlineData("Adam")]
     [InlineData("AdamW")]
+    [InlineData("Asgd")]
+    [InlineData("Rprop")]
     public void The_fingerprint_changes_with_every_option_the_rule_accepts(string rule)
     {
         RuleDefinition definition = RuleCatalog.All.Single(d => d.Rule.ToString() == rule);

@@ -141,6 +141,31 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Asgd_AveragingWeightDecay_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Asgd, ElementType = typeof(double))]
+        [Averaging(Lambda = 1e-3, Power = 0.5, StartStep = 100)]
+        [WeightDecay(1e-2)]
+        public partial class AveragedSgd;
+        """);
+
+    [Fact]
+    public void Rprop_StepSizeAdaptationMaximize_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Rprop, Maximize = true)]
+        [StepSizeAdaptation(Decrease = 0.4, Increase = 1.3, Minimum = 1e-5, Maximum = 1)]
+        public partial class ResilientBackprop;
+        """);
+
+    [Fact]
     public void Adam_NoBiasCorrectionDecoupledEpsilonInside_Single() => Verify(
         """
         using OptGen;

@@ -132,6 +132,11 @@ internal static class DiagnosticDescriptors
         "Warm-up cannot precede a plateau schedule",
         "[LinearWarmup] cannot be combined with [ReduceOnPlateau], whose rate is driven by reported metrics: remove one of them");
 
+    public static readonly DiagnosticDescriptor OptionOutOfRange = Error(
+        "OPTG045",
+        "Option value out of range",
+        "{0} is {1}, but must be {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "OPTG099",
         "OptGen could not generate this optimizer",
