@@ -39,6 +39,31 @@ internal sealed class PyTorchFixture
     /// <summary>PyTorch's parameters after each step of the float64 run: Steps × Length.</summary>
     public static double[] DoubleTrajectory(string name) => Read<double>($"{name}.f64.bin");
 
+    /// <summary>PyTorch's state buffer <paramref name="buffer"/> after each step of the float32 run: Steps × Length.</summary>
+    public static float[] SingleStateTrajectory(string name, string buffer) => Read<float>($"{name}.{buffer}.f32.bin");
+
+    /// <summary>PyTorch's state buffer <paramref name="buffer"/> after each step of the float64 run: Steps × Length.</summary>
+    public static double[] DoubleStateTrajectory(string name, string buffer) => Read<double>($"{name}.{buffer}.f64.bin");
+
+    /// <summary>The (config, state buffer) pairs whose state the fixtures record after each step (manifest's <c>state</c>).</summary>
+    public static (string Name, string Buffer)[] RecordedStates()
+    {
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        var pairs = new System.Collections.Generic.List<(string, string)>();
+        foreach (JsonElement config in manifest.RootElement.GetProperty("configs").EnumerateArray())
+        {
+            if (config.TryGetProperty("state", out JsonElement buffers))
+            {
+                foreach (JsonElement buffer in buffers.EnumerateArray())
+                {
+                    pairs.Add((config.GetProperty("name").GetString()!, buffer.GetString()!));
+                }
+            }
+        }
+
+        return pairs.ToArray();
+    }
+
     private static PyTorchFixture Load()
     {
         using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));

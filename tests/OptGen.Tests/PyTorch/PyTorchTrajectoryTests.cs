@@ -48,6 +48,53 @@ public sealed class PyTorchTrajectoryTests(ITestOutputHelper output)
             Ulps.Between);
     }
 
+    public static TheoryData<string, string> RecordedStates
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach ((string name, string buffer) in PyTorchFixture.RecordedStates())
+            {
+                data.Add(name, buffer);
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>A state buffer the parameters never read back (ASGD's averaged parameters) is compared step by step too.</summary>
+    [Theory]
+    [MemberData(nameof(RecordedStates))]
+    public void Float_state_buffer_matches_PyTorch_at_every_step(string name, string buffer)
+    {
+        PyTorchFixture fixture = PyTorchFixture.Instance;
+        output.WriteLine(Trajectory.AssertStateMatches(
+            $"{name} {buffer} float",
+            PyTorchFixtureOptimizers.CreateSingle(name, fixture.Length),
+            buffer,
+            Array.ConvertAll(fixture.InitialParameters, x => (float)x),
+            step => Array.ConvertAll(fixture.GradientsOfStep(step).ToArray(), x => (float)x),
+            PyTorchFixture.SingleStateTrajectory(name, buffer),
+            Ulps.Between,
+            MaxUlps));
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordedStates))]
+    public void Double_state_buffer_matches_PyTorch_at_every_step(string name, string buffer)
+    {
+        PyTorchFixture fixture = PyTorchFixture.Instance;
+        output.WriteLine(Trajectory.AssertStateMatches(
+            $"{name} {buffer} double",
+            PyTorchFixtureOptimizers.CreateDouble(name, fixture.Length),
+            buffer,
+            fixture.InitialParameters.ToArray(),
+            step => fixture.GradientsOfStep(step).ToArray(),
+            PyTorchFixture.DoubleStateTrajectory(name, buffer),
+            Ulps.Between,
+            MaxUlps));
+    }
+
     private void AssertTrajectory<T>(string label, IOptimizer<T> optimizer, T[] parameters, Func<int, T[]> gradientsOfStep, T[] expected, Func<T, T, long> ulpsBetween)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         output.WriteLine(Trajectory.AssertMatches(label, optimizer, parameters, gradientsOfStep, expected, ulpsBetween, MaxUlps));

@@ -47,4 +47,44 @@ internal static class Trajectory
         Assert.Equal(fixture.Steps, optimizer.StepCount);
         return $"{label}: worst {worstUlps} ulps, worst absolute error {worstAbsolute:E2}, worst relative error {worstRelative:E2} over {fixture.Steps} steps.";
     }
+
+    /// <summary>
+    /// Steps <paramref name="optimizer"/> like <see cref="AssertMatches"/> and compares its state buffer
+    /// <paramref name="buffer"/> after every step, within <paramref name="maxUlps"/>; returns a summary line.
+    /// </summary>
+    public static string AssertStateMatches<T>(
+        string label,
+        IOptimizer<T> optimizer,
+        string buffer,
+        T[] parameters,
+        Func<int, T[]> gradientsOfStep,
+        T[] expected,
+        Func<T, T, long> ulpsBetween,
+        long maxUlps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        PyTorchFixture fixture = PyTorchFixture.Instance;
+        int index = -1;
+        for (int i = 0; i < optimizer.StateBufferNames.Count; i++)
+        {
+            index = optimizer.StateBufferNames[i] == buffer ? i : index;
+        }
+
+        Assert.True(index >= 0, $"{label}: the optimizer has no state buffer '{buffer}'.");
+        long worstUlps = 0;
+        for (int step = 0; step < fixture.Steps; step++)
+        {
+            optimizer.Step(parameters, gradientsOfStep(step));
+            ReadOnlySpan<T> state = optimizer.GetStateBuffer(index);
+            for (int i = 0; i < state.Length; i++)
+            {
+                T reference = expected[(step * fixture.Length) + i];
+                long ulps = ulpsBetween(state[i], reference);
+                Assert.True(ulps <= maxUlps, $"{label} step {step + 1} element {i}: OptGen {state[i]:R}, PyTorch {reference:R} ({ulps} ulps).");
+                worstUlps = Math.Max(worstUlps, ulps);
+            }
+        }
+
+        return $"{label}: worst {worstUlps} ulps over {fixture.Steps} steps.";
+    }
 }

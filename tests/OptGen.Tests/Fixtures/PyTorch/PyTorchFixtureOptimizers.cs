@@ -230,6 +230,68 @@ internal sealed partial class AdamWMaximizeSingle;
 [WeightDecay(0.05)]
 internal sealed partial class AdamWMaximizeDouble;
 
+[Optimizer(UpdateRule.Asgd)]
+internal sealed partial class AsgdDefaultSingle;
+
+[Optimizer(UpdateRule.Asgd, ElementType = typeof(double))]
+internal sealed partial class AsgdDefaultDouble;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.05)]
+[Averaging(Lambda = 0.001, Power = 0.6, StartStep = 10.0)]
+internal sealed partial class AsgdAveragingSingle;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.05, ElementType = typeof(double))]
+[Averaging(Lambda = 0.001, Power = 0.6, StartStep = 10.0)]
+internal sealed partial class AsgdAveragingDouble;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.02)]
+[WeightDecay(0.05)]
+[Averaging(Lambda = 0.01, Power = 1.0, StartStep = 20.5)]
+internal sealed partial class AsgdWeightDecayFractionalStartSingle;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.02, ElementType = typeof(double))]
+[WeightDecay(0.05)]
+[Averaging(Lambda = 0.01, Power = 1.0, StartStep = 20.5)]
+internal sealed partial class AsgdWeightDecayFractionalStartDouble;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.03, Maximize = true)]
+[Averaging(StartStep = 5.0)]
+internal sealed partial class AsgdMaximizeSingle;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.03, Maximize = true, ElementType = typeof(double))]
+[Averaging(StartStep = 5.0)]
+internal sealed partial class AsgdMaximizeDouble;
+
+[Optimizer(UpdateRule.Rprop)]
+internal sealed partial class RpropDefaultSingle;
+
+[Optimizer(UpdateRule.Rprop, ElementType = typeof(double))]
+internal sealed partial class RpropDefaultDouble;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.05)]
+[StepSizeAdaptation(Decrease = 0.3, Increase = 1.5)]
+internal sealed partial class RpropEtasSingle;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.05, ElementType = typeof(double))]
+[StepSizeAdaptation(Decrease = 0.3, Increase = 1.5)]
+internal sealed partial class RpropEtasDouble;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.01)]
+[StepSizeAdaptation(Minimum = 0.002, Maximum = 0.03)]
+internal sealed partial class RpropStepSizesSingle;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.01, ElementType = typeof(double))]
+[StepSizeAdaptation(Minimum = 0.002, Maximum = 0.03)]
+internal sealed partial class RpropStepSizesDouble;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.003, Maximize = true)]
+[StepSizeAdaptation(Decrease = 0.45, Increase = 1.25, Minimum = 0.001, Maximum = 0.005)]
+internal sealed partial class RpropAllSingle;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.003, Maximize = true, ElementType = typeof(double))]
+[StepSizeAdaptation(Decrease = 0.45, Increase = 1.25, Minimum = 0.001, Maximum = 0.005)]
+internal sealed partial class RpropAllDouble;
+
 internal static class PyTorchFixtureOptimizers
 {
     public static IReadOnlyList<string> Names { get; } =
@@ -262,6 +324,14 @@ internal static class PyTorchFixtureOptimizers
         "AdamWDefault",
         "AdamWWeightDecayAmsGrad",
         "AdamWMaximize",
+        "AsgdDefault",
+        "AsgdAveraging",
+        "AsgdWeightDecayFractionalStart",
+        "AsgdMaximize",
+        "RpropDefault",
+        "RpropEtas",
+        "RpropStepSizes",
+        "RpropAll",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -294,6 +364,14 @@ internal static class PyTorchFixtureOptimizers
         "AdamWDefault" => new AdamWDefaultSingle(length),
         "AdamWWeightDecayAmsGrad" => new AdamWWeightDecayAmsGradSingle(length),
         "AdamWMaximize" => new AdamWMaximizeSingle(length),
+        "AsgdDefault" => new AsgdDefaultSingle(length),
+        "AsgdAveraging" => new AsgdAveragingSingle(length),
+        "AsgdWeightDecayFractionalStart" => new AsgdWeightDecayFractionalStartSingle(length),
+        "AsgdMaximize" => new AsgdMaximizeSingle(length),
+        "RpropDefault" => new RpropDefaultSingle(length),
+        "RpropEtas" => new RpropEtasSingle(length),
+        "RpropStepSizes" => new RpropStepSizesSingle(length),
+        "RpropAll" => new RpropAllSingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -327,6 +405,14 @@ internal static class PyTorchFixtureOptimizers
         "AdamWDefault" => new AdamWDefaultDouble(length),
         "AdamWWeightDecayAmsGrad" => new AdamWWeightDecayAmsGradDouble(length),
         "AdamWMaximize" => new AdamWMaximizeDouble(length),
+        "AsgdDefault" => new AsgdDefaultDouble(length),
+        "AsgdAveraging" => new AsgdAveragingDouble(length),
+        "AsgdWeightDecayFractionalStart" => new AsgdWeightDecayFractionalStartDouble(length),
+        "AsgdMaximize" => new AsgdMaximizeDouble(length),
+        "RpropDefault" => new RpropDefaultDouble(length),
+        "RpropEtas" => new RpropEtasDouble(length),
+        "RpropStepSizes" => new RpropStepSizesDouble(length),
+        "RpropAll" => new RpropAllDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }

@@ -9,7 +9,9 @@ It rewrites, in this folder:
 * ``inputs.f64.bin``  - float64 LE: the N initial parameters, then STEPS x N gradients (step by step);
 * ``{Name}.f32.bin``  - float32 LE: STEPS x N parameters after each step, float32 run of config ``Name``;
 * ``{Name}.f64.bin``  - float64 LE: the same for the float64 run;
-* ``manifest.json``   - torch version, N, STEPS, and every config's torch call and C# attributes;
+* ``{Name}.{buffer}.f32.bin`` / ``.f64.bin`` - the same for each state buffer a config names in ``state``
+  (ASGD's output-only averaged parameters ``ax``), after each step;
+* ``manifest.json``   - torch version, N, STEPS, and every config's torch call, C# attributes and recorded state buffers;
 * ``PyTorchFixtureOptimizers.cs`` - the matching OptGen optimizer declarations and a factory.
 
 The outputs are committed test fixtures: the C# tests read them and never run Python. Rerun this
@@ -75,6 +77,21 @@ CONFIGS = [
     dict(name="AdamWDefault", rule="AdamW", cls="AdamW", kwargs=dict()),
     dict(name="AdamWWeightDecayAmsGrad", rule="AdamW", cls="AdamW", kwargs=dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
     dict(name="AdamWMaximize", rule="AdamW", cls="AdamW", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.05)),
+    # ASGD and Rprop. ASGD's averaged parameters (state "ax", output only) are recorded too ({Name}.ax.f32.bin, ...).
+    # t0 = 10 and 20.5 start the averaging within the 60 steps (mu < 1 from step t0 + 3 on: 1.13 updates mu after using
+    # it); the default t0 = 1e6 never does. Rprop's configs with narrow step_sizes reach both bounds (checked below).
+    dict(name="AsgdDefault", rule="Asgd", cls="ASGD", kwargs=dict(), state=["ax"]),
+    dict(name="AsgdAveraging", rule="Asgd", cls="ASGD", kwargs=dict(lr=0.05, lambd=1e-3, alpha=0.6, t0=10.0),
+         state=["ax"]),
+    dict(name="AsgdWeightDecayFractionalStart", rule="Asgd", cls="ASGD",
+         kwargs=dict(lr=0.02, lambd=0.01, alpha=1.0, t0=20.5, weight_decay=0.05), state=["ax"]),
+    dict(name="AsgdMaximize", rule="Asgd", cls="ASGD", kwargs=dict(lr=0.03, t0=5.0, maximize=True), state=["ax"]),
+    dict(name="RpropDefault", rule="Rprop", cls="Rprop", kwargs=dict()),
+    dict(name="RpropEtas", rule="Rprop", cls="Rprop", kwargs=dict(lr=0.05, etas=(0.3, 1.5))),
+    dict(name="RpropStepSizes", rule="Rprop", cls="Rprop", kwargs=dict(lr=0.01, step_sizes=(0.002, 0.03)),
+         clamps=True),
+    dict(name="RpropAll", rule="Rprop", cls="Rprop",
+         kwargs=dict(lr=0.003, etas=(0.45, 1.25), step_sizes=(0.001, 0.005), maximize=True), clamps=True),
 ]
 
 
@@ -120,7 +137,7 @@ def cs_attributes(cfg, double):
     if "betas" in kw:
         b1, b2 = kw["betas"]
         attrs.append(f"[MomentDecay(First = {cs_literal(b1)}, Second = {cs_literal(b2)})]")
-    if "alpha" in kw:  # RMSprop's alpha is the second-moment decay
+    if "alpha" in kw and cfg["rule"] == "RMSprop":  # RMSprop's alpha is the second-moment decay
         attrs.append(f"[MomentDecay(Second = {cs_literal(kw['alpha'])})]")
     if "eps" in kw:
         attrs.append(f"[Epsilon({cs_literal(kw['eps'])})]")
@@ -141,6 +158,16 @@ def cs_attributes(cfg, double):
         attrs.append(f"[LearningRateDecay({cs_literal(kw['lr_decay'])})]")
     if "initial_accumulator_value" in kw:
         attrs.append(f"[InitialAccumulator({cs_literal(kw['initial_accumulator_value'])})]")
+    averaging = [(key, name) for key, name in (("lambd", "Lambda"), ("alpha", "Power"), ("t0", "StartStep")) if key in kw]
+    if averaging and cfg["rule"] == "Asgd":  # ASGD's alpha is the power of its step-size decay
+        attrs.append("[Averaging(" + ", ".join(f"{name} = {cs_literal(kw[key])}" for key, name in averaging) + ")]")
+    adaptation = []
+    if "etas" in kw:
+        adaptation += [f"Decrease = {cs_literal(kw['etas'][0])}", f"Increase = {cs_literal(kw['etas'][1])}"]
+    if "step_sizes" in kw:
+        adaptation += [f"Minimum = {cs_literal(kw['step_sizes'][0])}", f"Maximum = {cs_literal(kw['step_sizes'][1])}"]
+    if adaptation:
+        attrs.append("[StepSizeAdaptation(" + ", ".join(adaptation) + ")]")
     return attrs
 
 
@@ -151,16 +178,32 @@ def torch_call_text(cfg):
 
 
 def run(cfg, params0, grads, dtype):
-    """Runs the torch optimizer for STEPS steps; returns the STEPS x N parameters after each step."""
+    """
+    Runs the torch optimizer for STEPS steps; returns the STEPS x N parameters after each step and, for each state
+    buffer the config names in "state", its STEPS x N values after each step.
+    """
     p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
     opt = getattr(torch.optim, cfg["cls"])([p], **cfg["kwargs"], foreach=False)
-    out = np.empty((STEPS, N), dtype=np.float64 if dtype == torch.float64 else np.float32)
+    numpy_type = np.float64 if dtype == torch.float64 else np.float32
+    out = np.empty((STEPS, N), dtype=numpy_type)
+    states = {name: np.empty((STEPS, N), dtype=numpy_type) for name in cfg.get("state", [])}
+    clamped = {"min": 0, "max": 0}
     for t in range(STEPS):
         p.grad = torch.tensor(grads[t], dtype=torch.float64).to(dtype)
         opt.step()
         out[t] = p.detach().numpy()
+        for name, values in states.items():
+            values[t] = opt.state[p][name].numpy()
+        if cfg["cls"] == "Rprop":
+            low, high = (torch.tensor(b, dtype=dtype).item() for b in cfg["kwargs"].get("step_sizes", (1e-6, 50)))
+            sizes = opt.state[p]["step_size"].numpy()
+            clamped["min"] += int(np.sum(sizes == low))
+            clamped["max"] += int(np.sum(sizes == high))
     assert np.all(np.isfinite(out)), cfg["name"]
-    return out
+    if cfg.get("clamps"):
+        # The step sizes reach both bounds (and the random gradients flip signs and give zero products throughout).
+        assert clamped["min"] > 0 and clamped["max"] > 0, (cfg["name"], clamped)
+    return out, states
 
 
 def write_cs(path):
@@ -211,15 +254,19 @@ def main():
     np.concatenate([params0, grads.ravel()]).astype("<f8").tofile(os.path.join(HERE, "inputs.f64.bin"))
 
     for cfg in CONFIGS:
-        run(cfg, params0, grads, torch.float32).astype("<f4").tofile(os.path.join(HERE, cfg["name"] + ".f32.bin"))
-        run(cfg, params0, grads, torch.float64).astype("<f8").tofile(os.path.join(HERE, cfg["name"] + ".f64.bin"))
+        for dtype, suffix, layout in ((torch.float32, "f32", "<f4"), (torch.float64, "f64", "<f8")):
+            out, states = run(cfg, params0, grads, dtype)
+            out.astype(layout).tofile(os.path.join(HERE, f"{cfg['name']}.{suffix}.bin"))
+            for name, values in states.items():
+                values.astype(layout).tofile(os.path.join(HERE, f"{cfg['name']}.{name}.{suffix}.bin"))
 
     manifest = {
         "torch_version": torch.__version__,
         "length": N,
         "steps": STEPS,
         "configs": [
-            {"name": c["name"], "torch": torch_call_text(c), "attributes": " ".join(cs_attributes(c, False))}
+            dict({"name": c["name"], "torch": torch_call_text(c), "attributes": " ".join(cs_attributes(c, False))},
+                 **({"state": c["state"]} if "state" in c else {}))
             for c in CONFIGS
         ],
     }
