@@ -180,6 +180,26 @@ internal sealed partial class AdamWarmupCosineSingle;
 [CosineDecay(TotalSteps = 40)]
 internal sealed partial class AdamWarmupCosineDouble;
 
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.05)]
+[Averaging(Lambda = 0.001, StartStep = 10.0)]
+[StepDecay(StepSize = 10, Gamma = 0.5)]
+internal sealed partial class AsgdStepDecayAveragingSingle;
+
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.05, ElementType = typeof(double))]
+[Averaging(Lambda = 0.001, StartStep = 10.0)]
+[StepDecay(StepSize = 10, Gamma = 0.5)]
+internal sealed partial class AsgdStepDecayAveragingDouble;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.05)]
+[StepSizeAdaptation(Minimum = 0.0001, Maximum = 0.1)]
+[LinearWarmup(Steps = 10, StartFactor = 0.1)]
+internal sealed partial class RpropLinearWarmupSingle;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.05, ElementType = typeof(double))]
+[StepSizeAdaptation(Minimum = 0.0001, Maximum = 0.1)]
+[LinearWarmup(Steps = 10, StartFactor = 0.1)]
+internal sealed partial class RpropLinearWarmupDouble;
+
 internal static class PyTorchScheduleOptimizers
 {
     public static IReadOnlyList<string> ScheduleNames { get; } =
@@ -252,6 +272,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup",
         "SgdMultiStepDecay",
         "AdamWarmupCosine",
+        "AsgdStepDecayAveraging",
+        "RpropLinearWarmup",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -263,6 +285,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup" => new SgdNesterovLinearWarmupSingle(length),
         "SgdMultiStepDecay" => new SgdMultiStepDecaySingle(length),
         "AdamWarmupCosine" => new AdamWarmupCosineSingle(length),
+        "AsgdStepDecayAveraging" => new AsgdStepDecayAveragingSingle(length),
+        "RpropLinearWarmup" => new RpropLinearWarmupSingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -275,6 +299,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup" => new SgdNesterovLinearWarmupDouble(length),
         "SgdMultiStepDecay" => new SgdMultiStepDecayDouble(length),
         "AdamWarmupCosine" => new AdamWarmupCosineDouble(length),
+        "AsgdStepDecayAveraging" => new AsgdStepDecayAveragingDouble(length),
+        "RpropLinearWarmup" => new RpropLinearWarmupDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

@@ -357,6 +357,12 @@ TRAJECTORIES = [
          schedule=[("MultiStepDecay", [("Milestones", [15, 30, 45]), ("Gamma", 0.3)])]),
     dict(name="AdamWarmupCosine", rule="Adam", cls="Adam", kwargs=dict(lr=0.01),
          schedule=[("LinearWarmup", [("Steps", 5), ("StartFactor", 0.1)]), ("CosineDecay", [("TotalSteps", 40)])]),
+    # ASGD computes each step's eta from the rate of the step before it; Rprop reads the rate only at its first step
+    # (its initial step sizes), so a warm-up's first rate is the one that counts and later rates change nothing.
+    dict(name="AsgdStepDecayAveraging", rule="Asgd", cls="ASGD", kwargs=dict(lr=0.05, lambd=1e-3, t0=10.0),
+         schedule=[("StepDecay", [("StepSize", 10), ("Gamma", 0.5)])]),
+    dict(name="RpropLinearWarmup", rule="Rprop", cls="Rprop", kwargs=dict(lr=0.05, step_sizes=(1e-4, 0.1)),
+         schedule=[("LinearWarmup", [("Steps", 10), ("StartFactor", 0.1)])]),
 ]
 
 
