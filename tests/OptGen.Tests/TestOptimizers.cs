@@ -24,10 +24,20 @@ internal sealed partial class TestAdaGrad;
 [Momentum(0.5)]
 internal sealed partial class TestCenteredRmsProp;
 
+/// <summary>Averages from step 4 on (μ = 1/(t − 2)), so short runs take both of ASGD's bodies.</summary>
+[Optimizer(UpdateRule.Asgd, LearningRate = 0.05)]
+[Averaging(Lambda = 1e-3, StartStep = 1)]
+[WeightDecay(0.01)]
+internal sealed partial class TestAsgd;
+
+[Optimizer(UpdateRule.Rprop, LearningRate = 0.02, ElementType = typeof(double))]
+[StepSizeAdaptation(Minimum = 1e-3, Maximum = 0.05)]
+internal sealed partial class TestRpropDouble;
+
 public static class TestOptimizerFactory
 {
     /// <summary>One optimizer of each rule, covering every kind of state and option.</summary>
-    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp");
+    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Asgd", "RpropDouble");
 
     internal static IOptimizer Create(string name, int length) => name switch
     {
@@ -36,6 +46,8 @@ public static class TestOptimizerFactory
         "Nesterov" => new TestNesterov(length),
         "AdaGrad" => new TestAdaGrad(length),
         "CenteredRmsProp" => new TestCenteredRmsProp(length),
+        "Asgd" => new TestAsgd(length),
+        "RpropDouble" => new TestRpropDouble(length),
         _ => throw new System.ArgumentOutOfRangeException(nameof(name)),
     };
 }
