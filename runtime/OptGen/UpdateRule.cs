@@ -23,6 +23,9 @@ public enum UpdateRule
 
     /// <summary>Adam with decoupled weight decay (default 0.01), as <c>torch.optim.AdamW</c>.</summary>
     AdamW,
+
+    /// <summary>Adam with the infinity norm, as <c>torch.optim.Adamax</c>.</summary>
+    Adamax,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>
