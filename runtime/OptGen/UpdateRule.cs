@@ -26,6 +26,15 @@ public enum UpdateRule
 
     /// <summary>Adam with the infinity norm, as <c>torch.optim.Adamax</c>.</summary>
     Adamax,
+
+    /// <summary>Adapts the step from running averages of squared gradients and squared updates, as <c>torch.optim.Adadelta</c>.</summary>
+    Adadelta,
+
+    /// <summary>Adam with Nesterov momentum and a momentum schedule, as <c>torch.optim.NAdam</c> (with later PyTorch's corrected μ-product).</summary>
+    NAdam,
+
+    /// <summary>Adam with its adaptive rate rectified once the variance estimate is reliable, as <c>torch.optim.RAdam</c>.</summary>
+    RAdam,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>
