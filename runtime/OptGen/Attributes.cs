@@ -21,7 +21,8 @@ public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
 
     /// <summary>
     /// Initial base learning rate (settable at run time through <c>BaseLearningRate</c>). Defaults to PyTorch's:
-    /// SGD 1e-3, AdaGrad 1e-2, RMSprop 1e-2, Adam 1e-3, AdamW 1e-3.
+    /// SGD 1e-3, AdaGrad 1e-2, RMSprop 1e-2, Adam 1e-3, AdamW 1e-3, Adamax 2e-3, Adadelta 1.0, NAdam 2e-3,
+    /// RAdam 1e-3.
     /// </summary>
     public double LearningRate { get; set; }
 
@@ -35,7 +36,9 @@ public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
 /// <summary>Exponential decay rates of the moment estimates.</summary>
 /// <remarks>
 /// Adam/AdamW: <see cref="First"/> and <see cref="Second"/> are PyTorch's <c>betas</c> (defaults 0.9, 0.999).
+/// Adamax, NAdam, RAdam: the same <c>betas</c> (0.9, 0.999).
 /// RMSprop: <see cref="Second"/> is PyTorch's <c>alpha</c> (default 0.99); <see cref="First"/> does not apply.
+/// Adadelta: <see cref="Second"/> is PyTorch's <c>rho</c> (default 0.9, in [0, 1]); <see cref="First"/> does not apply.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class MomentDecayAttribute : Attribute
@@ -48,7 +51,7 @@ public sealed class MomentDecayAttribute : Attribute
 }
 
 /// <summary>The term added to the denominator for numerical stability (PyTorch's <c>eps</c>).</summary>
-/// <param name="value">Epsilon, finite and &gt; 0. Defaults: Adam/AdamW/RMSprop 1e-8, AdaGrad 1e-10.</param>
+/// <param name="value">Epsilon, finite and &gt; 0. Defaults: 1e-8, AdaGrad 1e-10, Adadelta 1e-6.</param>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class EpsilonAttribute(double value) : Attribute
 {
@@ -72,7 +75,9 @@ public sealed class BiasCorrectionAttribute(bool enabled = true) : Attribute
 /// <param name="value">Decay coefficient, ≥ 0. Default 0, except AdamW's 0.01.</param>
 /// <remarks>
 /// Coupled (default except for AdamW): L2 regularisation, <c>g ← g + λ·p</c> before the rule, as PyTorch's SGD, Adagrad,
-/// RMSprop and Adam. Decoupled: <c>p ← p·(1 − lr·λ)</c> before the rule, as PyTorch's AdamW, for any rule.
+/// RMSprop, Adam, Adamax, Adadelta, NAdam and RAdam. Decoupled: <c>p ← p·(1 − lr·λ)</c> before the rule, as PyTorch's AdamW
+/// (and later PyTorch's NAdam and RAdam <c>decoupled_weight_decay</c>), for SGD, AdaGrad, RMSprop, Adam, NAdam and RAdam;
+/// Adamax and Adadelta follow PyTorch, which has only L2 for them.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class WeightDecayAttribute(double value) : Attribute
@@ -174,6 +179,15 @@ public sealed class StepSizeAdaptationAttribute : Attribute
 
     /// <summary>Largest step size (PyTorch's <c>step_sizes[1]</c>), finite and ≥ <see cref="Minimum"/>. Default 50.</summary>
     public double Maximum { get; set; } = 50;
+}
+
+/// <summary>NAdam: the momentum schedule's decay ψ (PyTorch's <c>momentum_decay</c>), μₜ = β₁·(1 − ½·0.96^(t·ψ)).</summary>
+/// <param name="value">ψ, finite and ≥ 0. Default 4e-3.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class MomentumDecayAttribute(double value) : Attribute
+{
+    /// <summary>ψ.</summary>
+    public double Value { get; } = value;
 }
 
 /// <summary>

@@ -24,6 +24,17 @@ public enum UpdateRule
     /// <summary>Adam with decoupled weight decay (default 0.01), as <c>torch.optim.AdamW</c>.</summary>
     AdamW,
 
+    /// <summary>Adam with the infinity norm, as <c>torch.optim.Adamax</c>.</summary>
+    Adamax,
+
+    /// <summary>Adapts the step from running averages of squared gradients and squared updates, as <c>torch.optim.Adadelta</c>.</summary>
+    Adadelta,
+
+    /// <summary>Adam with Nesterov momentum and a momentum schedule, as <c>torch.optim.NAdam</c> (with later PyTorch's corrected μ-product).</summary>
+    NAdam,
+
+    /// <summary>Adam with its adaptive rate rectified once the variance estimate is reliable, as <c>torch.optim.RAdam</c>.</summary>
+    RAdam,
     /// <summary>
     /// Averaged SGD, as <c>torch.optim.ASGD</c>: a decaying step size η and, after <see cref="AveragingAttribute.StartStep"/>,
     /// a running average of the parameters (the <c>Ax</c> state buffer).

@@ -66,6 +66,9 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.RMSprop)]\n[MomentDecay(Second = -0.1)]\npublic partial class Opt;", "OPTG011", "Second = -0.1" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(1)]\npublic partial class Opt;", "OPTG011", "1" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 1.5)]\npublic partial class Opt;", "OPTG011", "Dampening = 1.5" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = 1.01)]\npublic partial class Opt;", "OPTG011", "Second = 1.01" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = -1e-9)]\npublic partial class Opt;", "OPTG011", "Second = -1e-9" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 1.0)]\npublic partial class Opt;", "OPTG011", "First = 1.0" },
 
         // OPTG012: epsilon.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0)]\npublic partial class Opt;", "OPTG012", "0" },
@@ -82,6 +85,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(StartStep = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "StartStep = double.PositiveInfinity" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = -1e-6)]\npublic partial class Opt;", "OPTG013", "Minimum = -1e-6" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = double.NaN)]\npublic partial class Opt;", "OPTG013", "Maximum = double.NaN" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(-4e-3)]\npublic partial class Opt;", "OPTG013", "-4e-3" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "double.PositiveInfinity" },
 
         // OPTG015: Nesterov without momentum or with dampening.
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0.1, Nesterov = true)]\npublic partial class Opt;", "OPTG015", "Nesterov = true" },
@@ -103,6 +108,12 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Asgd)]\n[WeightDecay(0.01, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
         { "[Optimizer(UpdateRule.Asgd)]\n[StepSizeAdaptation(Increase = 1.5)]\npublic partial class Opt;", "OPTG016", "StepSizeAdaptation(Increase = 1.5)" },
         { "[Optimizer(UpdateRule.Rprop)]\n[Averaging(StartStep = 10)]\npublic partial class Opt;", "OPTG016", "Averaging(StartStep = 10)" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(First = 0.9)]\npublic partial class Opt;", "OPTG016", "First = 0.9" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
+        { "[Optimizer(UpdateRule.Adamax)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
+        { "[Optimizer(UpdateRule.Adam)]\n[MomentumDecay(4e-3)]\npublic partial class Opt;", "OPTG016", "MomentumDecay(4e-3)" },
+        { "[Optimizer(UpdateRule.RAdam)]\n[Epsilon(1e-8, Placement = EpsilonPlacement.InsideSquareRoot)]\npublic partial class Opt;", "OPTG016", "Placement = EpsilonPlacement.InsideSquareRoot" },
+        { "[Optimizer(UpdateRule.RAdam)]\n[AmsGrad]\npublic partial class Opt;", "OPTG016", "AmsGrad" },
 
         // OPTG017: element type.
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
@@ -117,6 +128,8 @@ public sealed class DiagnosticTests
         // OPTG020 (warning): β₂ < β₁.
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
         { "[Optimizer(UpdateRule.AdamW)]\n[MomentDecay(Second = 0.8)]\npublic partial class Opt;", "OPTG020", "Second = 0.8" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
+        { "[Optimizer(UpdateRule.RAdam)]\n[MomentDecay(Second = 0.8)]\npublic partial class Opt;", "OPTG020", "Second = 0.8" },
 
         // OPTG021 (warning): epsilon above 1e-3.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0.1)]\npublic partial class Opt;", "OPTG021", "0.1" },
@@ -212,12 +225,17 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.0, Second = 0.999999)]\npublic partial class Opt;", "OPTG011" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.99, Dampening = 1)]\npublic partial class Opt;", "OPTG011" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[MomentDecay(Second = 0.0)]\npublic partial class Opt;", "OPTG011" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = 1.0)]\npublic partial class Opt;", "OPTG011" },
+        { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = 0.0)]\npublic partial class Opt;", "OPTG011" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 0.0, Second = 0.999999)]\npublic partial class Opt;", "OPTG011" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(1e-12)]\npublic partial class Opt;", "OPTG012" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(double.Epsilon)]\npublic partial class Opt;", "OPTG012" },
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[LearningRateDecay(0.5)]\n[InitialAccumulator(0.5)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Asgd)]\n[Averaging(Lambda = 0, Power = 0, StartStep = 0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0, Maximum = 0)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(0)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(1e300)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9)]\n[Centered]\n[MomentDecay(Second = 0.95)]\npublic partial class Opt;", "OPTG016" },
@@ -225,10 +243,16 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Asgd)]\n[WeightDecay(0.01, Decoupled = false)]\n[Averaging(StartStep = 10)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Rprop, Maximize = true)]\n[StepSizeAdaptation(Increase = 1.5)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Adadelta, Maximize = true)]\n[MomentDecay(Second = 0.95)]\n[Epsilon(1e-5)]\n[WeightDecay(0.1)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Adamax, Maximize = true)]\n[MomentDecay(First = 0.8, Second = 0.99)]\n[WeightDecay(0.1)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.NAdam, Maximize = true)]\n[MomentumDecay(0.01)]\n[Epsilon(1e-6)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.RAdam, Maximize = true)]\n[WeightDecay(0.1, Decoupled = true)]\n[MomentDecay(First = 0.5, Second = 0.6)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(double))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(System.Single))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer((UpdateRule)3)]\npublic partial class Opt;", "OPTG018" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
+        { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
+        { "[Optimizer(UpdateRule.Adamax)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(1e-3)]\npublic partial class Opt;", "OPTG021" },
         { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 1)]\npublic partial class Opt;", "OPTG030" },
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 1)]\n[CosineDecay(TotalSteps = 1)]\npublic partial class Opt;", "OPTG030" },

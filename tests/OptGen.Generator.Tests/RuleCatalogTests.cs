@@ -45,6 +45,10 @@ public sealed class RuleCatalogTests
     [InlineData("AdamW")]
     [InlineData("Asgd")]
     [InlineData("Rprop")]
+    [InlineData("Adamax")]
+    [InlineData("Adadelta")]
+    [InlineData("NAdam")]
+    [InlineData("RAdam")]
     public void The_fingerprint_changes_with_every_option_the_rule_accepts(string rule)
     {
         RuleDefinition definition = RuleCatalog.All.Single(d => d.Rule.ToString() == rule);
@@ -71,7 +75,7 @@ public sealed class RuleCatalogTests
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("OPTG016", diagnostic.Id);
         Assert.Equal(
-            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam and UpdateRule.AdamW; remove it",
+            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW, UpdateRule.Adamax, UpdateRule.Adadelta, UpdateRule.NAdam and UpdateRule.RAdam; remove it",
             diagnostic.GetMessage(CultureInfo.InvariantCulture));
 
         run = GeneratorHarness.Run("using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;\n");

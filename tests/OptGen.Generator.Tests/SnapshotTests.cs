@@ -141,6 +141,53 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Adamax_WeightDecayMaximize_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adamax, Maximize = true)]
+        [WeightDecay(0.01)]
+        public partial class AdamaxOptimizer;
+        """);
+
+    [Fact]
+    public void Adadelta_Default_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adadelta, ElementType = typeof(double))]
+        public partial class AdadeltaOptimizer;
+        """);
+
+    [Fact]
+    public void NAdam_DecoupledWeightDecay_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.NAdam)]
+        [MomentumDecay(4e-3)]
+        [WeightDecay(0.01, Decoupled = true)]
+        public partial class NAdamOptimizer;
+        """);
+
+    [Fact]
+    public void RAdam_Default_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.RAdam)]
+        public partial class RAdamOptimizer;
+        """);
+
+    [Fact]
     public void Asgd_AveragingWeightDecay_Double() => Verify(
         """
         using OptGen;

@@ -34,10 +34,30 @@ internal sealed partial class TestAsgd;
 [StepSizeAdaptation(Minimum = 1e-3, Maximum = 0.05)]
 internal sealed partial class TestRpropDouble;
 
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class TestAdamax;
+
+[Optimizer(UpdateRule.Adadelta)]
+[MomentDecay(Second = 0.95)]
+[WeightDecay(1e-3)]
+internal sealed partial class TestAdadelta;
+
+// The persistent μ-product (checkpointed, resumed, reset) and decoupled weight decay.
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentumDecay(0.01)]
+[WeightDecay(0.01, Decoupled = true)]
+internal sealed partial class TestNAdamDouble;
+
+// Both arms of the per-step branch: steps 1–5 un-rectified, then rectified.
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[WeightDecay(0.01)]
+internal sealed partial class TestRAdam;
+
 public static class TestOptimizerFactory
 {
     /// <summary>One optimizer of each rule, covering every kind of state and option.</summary>
-    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Asgd", "RpropDouble");
+    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Adamax", "Adadelta", "NAdamDouble", "RAdam", "Asgd", "RpropDouble");
 
     internal static IOptimizer Create(string name, int length) => name switch
     {
@@ -46,6 +66,10 @@ public static class TestOptimizerFactory
         "Nesterov" => new TestNesterov(length),
         "AdaGrad" => new TestAdaGrad(length),
         "CenteredRmsProp" => new TestCenteredRmsProp(length),
+        "Adamax" => new TestAdamax(length),
+        "Adadelta" => new TestAdadelta(length),
+        "NAdamDouble" => new TestNAdamDouble(length),
+        "RAdam" => new TestRAdam(length),
         "Asgd" => new TestAsgd(length),
         "RpropDouble" => new TestRpropDouble(length),
         _ => throw new System.ArgumentOutOfRangeException(nameof(name)),

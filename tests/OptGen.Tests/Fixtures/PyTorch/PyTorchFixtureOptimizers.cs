@@ -292,6 +292,190 @@ internal sealed partial class RpropAllSingle;
 [StepSizeAdaptation(Decrease = 0.45, Increase = 1.25, Minimum = 0.001, Maximum = 0.005)]
 internal sealed partial class RpropAllDouble;
 
+[Optimizer(UpdateRule.Adadelta)]
+internal sealed partial class AdadeltaDefaultSingle;
+
+[Optimizer(UpdateRule.Adadelta, ElementType = typeof(double))]
+internal sealed partial class AdadeltaDefaultDouble;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.5)]
+[MomentDecay(Second = 0.95)]
+[Epsilon(1e-05)]
+internal sealed partial class AdadeltaRhoEpsSingle;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.5, ElementType = typeof(double))]
+[MomentDecay(Second = 0.95)]
+[Epsilon(1e-05)]
+internal sealed partial class AdadeltaRhoEpsDouble;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.1)]
+[MomentDecay(Second = 0.0)]
+internal sealed partial class AdadeltaRhoZeroSingle;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.1, ElementType = typeof(double))]
+[MomentDecay(Second = 0.0)]
+internal sealed partial class AdadeltaRhoZeroDouble;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.01)]
+[MomentDecay(Second = 1.0)]
+internal sealed partial class AdadeltaRhoOneSingle;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(Second = 1.0)]
+internal sealed partial class AdadeltaRhoOneDouble;
+
+[Optimizer(UpdateRule.Adadelta)]
+[WeightDecay(0.1)]
+internal sealed partial class AdadeltaWeightDecaySingle;
+
+[Optimizer(UpdateRule.Adadelta, ElementType = typeof(double))]
+[WeightDecay(0.1)]
+internal sealed partial class AdadeltaWeightDecayDouble;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.5, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class AdadeltaMaximizeSingle;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 0.5, Maximize = true, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+internal sealed partial class AdadeltaMaximizeDouble;
+
+[Optimizer(UpdateRule.Adamax)]
+internal sealed partial class AdamaxDefaultSingle;
+
+[Optimizer(UpdateRule.Adamax, ElementType = typeof(double))]
+internal sealed partial class AdamaxDefaultDouble;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01)]
+[MomentDecay(First = 0.8, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class AdamaxBetasEpsSingle;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.8, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class AdamaxBetasEpsDouble;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01)]
+[WeightDecay(0.05)]
+internal sealed partial class AdamaxWeightDecaySingle;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.05)]
+internal sealed partial class AdamaxWeightDecayDouble;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class AdamaxMaximizeSingle;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, Maximize = true, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+internal sealed partial class AdamaxMaximizeDouble;
+
+[Optimizer(UpdateRule.NAdam)]
+internal sealed partial class NAdamDefaultSingle;
+
+[Optimizer(UpdateRule.NAdam, ElementType = typeof(double))]
+internal sealed partial class NAdamDefaultDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[MomentDecay(First = 0.85, Second = 0.995)]
+[Epsilon(1e-06)]
+internal sealed partial class NAdamBetasEpsSingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.85, Second = 0.995)]
+[Epsilon(1e-06)]
+internal sealed partial class NAdamBetasEpsDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[MomentumDecay(0.05)]
+internal sealed partial class NAdamMomentumDecaySingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentumDecay(0.05)]
+internal sealed partial class NAdamMomentumDecayDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[MomentumDecay(0.0)]
+internal sealed partial class NAdamNoMomentumDecaySingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentumDecay(0.0)]
+internal sealed partial class NAdamNoMomentumDecayDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[WeightDecay(0.02)]
+internal sealed partial class NAdamWeightDecaySingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.02)]
+internal sealed partial class NAdamWeightDecayDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[WeightDecay(0.1, Decoupled = true)]
+internal sealed partial class NAdamDecoupledWeightDecaySingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.1, Decoupled = true)]
+internal sealed partial class NAdamDecoupledWeightDecayDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class NAdamMaximizeSingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, Maximize = true, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+internal sealed partial class NAdamMaximizeDouble;
+
+[Optimizer(UpdateRule.RAdam)]
+internal sealed partial class RAdamDefaultSingle;
+
+[Optimizer(UpdateRule.RAdam, ElementType = typeof(double))]
+internal sealed partial class RAdamDefaultDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[MomentDecay(First = 0.8, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class RAdamBetasEpsSingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.8, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class RAdamBetasEpsDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[MomentDecay(First = 0.5, Second = 0.6)]
+internal sealed partial class RAdamNeverRectifiedSingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.5, Second = 0.6)]
+internal sealed partial class RAdamNeverRectifiedDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[WeightDecay(0.02)]
+internal sealed partial class RAdamWeightDecaySingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.02)]
+internal sealed partial class RAdamWeightDecayDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[WeightDecay(0.1, Decoupled = true)]
+internal sealed partial class RAdamDecoupledWeightDecaySingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.1, Decoupled = true)]
+internal sealed partial class RAdamDecoupledWeightDecayDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class RAdamMaximizeSingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, Maximize = true, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+internal sealed partial class RAdamMaximizeDouble;
+
 internal static class PyTorchFixtureOptimizers
 {
     public static IReadOnlyList<string> Names { get; } =
@@ -332,6 +516,29 @@ internal static class PyTorchFixtureOptimizers
         "RpropEtas",
         "RpropStepSizes",
         "RpropAll",
+        "AdadeltaDefault",
+        "AdadeltaRhoEps",
+        "AdadeltaRhoZero",
+        "AdadeltaRhoOne",
+        "AdadeltaWeightDecay",
+        "AdadeltaMaximize",
+        "AdamaxDefault",
+        "AdamaxBetasEps",
+        "AdamaxWeightDecay",
+        "AdamaxMaximize",
+        "NAdamDefault",
+        "NAdamBetasEps",
+        "NAdamMomentumDecay",
+        "NAdamNoMomentumDecay",
+        "NAdamWeightDecay",
+        "NAdamDecoupledWeightDecay",
+        "NAdamMaximize",
+        "RAdamDefault",
+        "RAdamBetasEps",
+        "RAdamNeverRectified",
+        "RAdamWeightDecay",
+        "RAdamDecoupledWeightDecay",
+        "RAdamMaximize",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -372,6 +579,29 @@ internal static class PyTorchFixtureOptimizers
         "RpropEtas" => new RpropEtasSingle(length),
         "RpropStepSizes" => new RpropStepSizesSingle(length),
         "RpropAll" => new RpropAllSingle(length),
+        "AdadeltaDefault" => new AdadeltaDefaultSingle(length),
+        "AdadeltaRhoEps" => new AdadeltaRhoEpsSingle(length),
+        "AdadeltaRhoZero" => new AdadeltaRhoZeroSingle(length),
+        "AdadeltaRhoOne" => new AdadeltaRhoOneSingle(length),
+        "AdadeltaWeightDecay" => new AdadeltaWeightDecaySingle(length),
+        "AdadeltaMaximize" => new AdadeltaMaximizeSingle(length),
+        "AdamaxDefault" => new AdamaxDefaultSingle(length),
+        "AdamaxBetasEps" => new AdamaxBetasEpsSingle(length),
+        "AdamaxWeightDecay" => new AdamaxWeightDecaySingle(length),
+        "AdamaxMaximize" => new AdamaxMaximizeSingle(length),
+        "NAdamDefault" => new NAdamDefaultSingle(length),
+        "NAdamBetasEps" => new NAdamBetasEpsSingle(length),
+        "NAdamMomentumDecay" => new NAdamMomentumDecaySingle(length),
+        "NAdamNoMomentumDecay" => new NAdamNoMomentumDecaySingle(length),
+        "NAdamWeightDecay" => new NAdamWeightDecaySingle(length),
+        "NAdamDecoupledWeightDecay" => new NAdamDecoupledWeightDecaySingle(length),
+        "NAdamMaximize" => new NAdamMaximizeSingle(length),
+        "RAdamDefault" => new RAdamDefaultSingle(length),
+        "RAdamBetasEps" => new RAdamBetasEpsSingle(length),
+        "RAdamNeverRectified" => new RAdamNeverRectifiedSingle(length),
+        "RAdamWeightDecay" => new RAdamWeightDecaySingle(length),
+        "RAdamDecoupledWeightDecay" => new RAdamDecoupledWeightDecaySingle(length),
+        "RAdamMaximize" => new RAdamMaximizeSingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -413,6 +643,29 @@ internal static class PyTorchFixtureOptimizers
         "RpropEtas" => new RpropEtasDouble(length),
         "RpropStepSizes" => new RpropStepSizesDouble(length),
         "RpropAll" => new RpropAllDouble(length),
+        "AdadeltaDefault" => new AdadeltaDefaultDouble(length),
+        "AdadeltaRhoEps" => new AdadeltaRhoEpsDouble(length),
+        "AdadeltaRhoZero" => new AdadeltaRhoZeroDouble(length),
+        "AdadeltaRhoOne" => new AdadeltaRhoOneDouble(length),
+        "AdadeltaWeightDecay" => new AdadeltaWeightDecayDouble(length),
+        "AdadeltaMaximize" => new AdadeltaMaximizeDouble(length),
+        "AdamaxDefault" => new AdamaxDefaultDouble(length),
+        "AdamaxBetasEps" => new AdamaxBetasEpsDouble(length),
+        "AdamaxWeightDecay" => new AdamaxWeightDecayDouble(length),
+        "AdamaxMaximize" => new AdamaxMaximizeDouble(length),
+        "NAdamDefault" => new NAdamDefaultDouble(length),
+        "NAdamBetasEps" => new NAdamBetasEpsDouble(length),
+        "NAdamMomentumDecay" => new NAdamMomentumDecayDouble(length),
+        "NAdamNoMomentumDecay" => new NAdamNoMomentumDecayDouble(length),
+        "NAdamWeightDecay" => new NAdamWeightDecayDouble(length),
+        "NAdamDecoupledWeightDecay" => new NAdamDecoupledWeightDecayDouble(length),
+        "NAdamMaximize" => new NAdamMaximizeDouble(length),
+        "RAdamDefault" => new RAdamDefaultDouble(length),
+        "RAdamBetasEps" => new RAdamBetasEpsDouble(length),
+        "RAdamNeverRectified" => new RAdamNeverRectifiedDouble(length),
+        "RAdamWeightDecay" => new RAdamWeightDecayDouble(length),
+        "RAdamDecoupledWeightDecay" => new RAdamDecoupledWeightDecayDouble(length),
+        "RAdamMaximize" => new RAdamMaximizeDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }

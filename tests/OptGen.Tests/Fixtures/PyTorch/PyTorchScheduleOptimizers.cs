@@ -200,6 +200,46 @@ internal sealed partial class RpropLinearWarmupSingle;
 [LinearWarmup(Steps = 10, StartFactor = 0.1)]
 internal sealed partial class RpropLinearWarmupDouble;
 
+[Optimizer(UpdateRule.Adadelta, LearningRate = 1.0)]
+[WeightDecay(0.01)]
+[StepDecay(StepSize = 10, Gamma = 0.5)]
+internal sealed partial class AdadeltaStepDecaySingle;
+
+[Optimizer(UpdateRule.Adadelta, LearningRate = 1.0, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+[StepDecay(StepSize = 10, Gamma = 0.5)]
+internal sealed partial class AdadeltaStepDecayDouble;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01)]
+[ExponentialDecay(Gamma = 0.95)]
+internal sealed partial class AdamaxExponentialDecaySingle;
+
+[Optimizer(UpdateRule.Adamax, LearningRate = 0.01, ElementType = typeof(double))]
+[ExponentialDecay(Gamma = 0.95)]
+internal sealed partial class AdamaxExponentialDecayDouble;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01)]
+[MomentumDecay(0.01)]
+[CosineDecay(TotalSteps = 25, MinLearningRate = 0.001)]
+internal sealed partial class NAdamCosineDecaySingle;
+
+[Optimizer(UpdateRule.NAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentumDecay(0.01)]
+[CosineDecay(TotalSteps = 25, MinLearningRate = 0.001)]
+internal sealed partial class NAdamCosineDecayDouble;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01)]
+[WeightDecay(0.01)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class RAdamWarmupCosineSingle;
+
+[Optimizer(UpdateRule.RAdam, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class RAdamWarmupCosineDouble;
+
 internal static class PyTorchScheduleOptimizers
 {
     public static IReadOnlyList<string> ScheduleNames { get; } =
@@ -274,6 +314,10 @@ internal static class PyTorchScheduleOptimizers
         "AdamWarmupCosine",
         "AsgdStepDecayAveraging",
         "RpropLinearWarmup",
+        "AdadeltaStepDecay",
+        "AdamaxExponentialDecay",
+        "NAdamCosineDecay",
+        "RAdamWarmupCosine",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -287,6 +331,10 @@ internal static class PyTorchScheduleOptimizers
         "AdamWarmupCosine" => new AdamWarmupCosineSingle(length),
         "AsgdStepDecayAveraging" => new AsgdStepDecayAveragingSingle(length),
         "RpropLinearWarmup" => new RpropLinearWarmupSingle(length),
+        "AdadeltaStepDecay" => new AdadeltaStepDecaySingle(length),
+        "AdamaxExponentialDecay" => new AdamaxExponentialDecaySingle(length),
+        "NAdamCosineDecay" => new NAdamCosineDecaySingle(length),
+        "RAdamWarmupCosine" => new RAdamWarmupCosineSingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -301,6 +349,10 @@ internal static class PyTorchScheduleOptimizers
         "AdamWarmupCosine" => new AdamWarmupCosineDouble(length),
         "AsgdStepDecayAveraging" => new AsgdStepDecayAveragingDouble(length),
         "RpropLinearWarmup" => new RpropLinearWarmupDouble(length),
+        "AdadeltaStepDecay" => new AdadeltaStepDecayDouble(length),
+        "AdamaxExponentialDecay" => new AdamaxExponentialDecayDouble(length),
+        "NAdamCosineDecay" => new NAdamCosineDecayDouble(length),
+        "RAdamWarmupCosine" => new RAdamWarmupCosineDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

@@ -92,7 +92,125 @@ CONFIGS = [
          clamps=True),
     dict(name="RpropAll", rule="Rprop", cls="Rprop",
          kwargs=dict(lr=0.003, etas=(0.45, 1.25), step_sizes=(0.001, 0.005), maximize=True), clamps=True),
+    # Adadelta, Adamax, NAdam, RAdam. NAdam runs NAdamReference (1.13's single-tensor operations with the corrected
+    # mu-product of pytorch/pytorch#92699); RAdam's options from later PyTorch (maximize, decoupled_weight_decay) run
+    # RAdamReference. Adadelta's rho and the Adam family's betas stay with beta2 >= beta1 (no OPTG020 warning).
+    dict(name="AdadeltaDefault", rule="Adadelta", cls="Adadelta", kwargs=dict()),
+    dict(name="AdadeltaRhoEps", rule="Adadelta", cls="Adadelta", kwargs=dict(lr=0.5, rho=0.95, eps=1e-5)),
+    dict(name="AdadeltaRhoZero", rule="Adadelta", cls="Adadelta", kwargs=dict(lr=0.1, rho=0.0)),
+    dict(name="AdadeltaRhoOne", rule="Adadelta", cls="Adadelta", kwargs=dict(lr=0.01, rho=1.0)),
+    dict(name="AdadeltaWeightDecay", rule="Adadelta", cls="Adadelta", kwargs=dict(weight_decay=0.1)),
+    dict(name="AdadeltaMaximize", rule="Adadelta", cls="Adadelta", kwargs=dict(lr=0.5, maximize=True, weight_decay=0.01)),
+    dict(name="AdamaxDefault", rule="Adamax", cls="Adamax", kwargs=dict()),
+    dict(name="AdamaxBetasEps", rule="Adamax", cls="Adamax", kwargs=dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
+    dict(name="AdamaxWeightDecay", rule="Adamax", cls="Adamax", kwargs=dict(lr=0.01, weight_decay=0.05)),
+    dict(name="AdamaxMaximize", rule="Adamax", cls="Adamax", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.01)),
+    dict(name="NAdamDefault", rule="NAdam", cls="NAdamReference", kwargs=dict()),
+    dict(name="NAdamBetasEps", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, betas=(0.85, 0.995), eps=1e-6)),
+    dict(name="NAdamMomentumDecay", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, momentum_decay=0.05)),
+    dict(name="NAdamNoMomentumDecay", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, momentum_decay=0.0)),
+    dict(name="NAdamWeightDecay", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, weight_decay=0.02)),
+    dict(name="NAdamDecoupledWeightDecay", rule="NAdam", cls="NAdamReference",
+         kwargs=dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    dict(name="NAdamMaximize", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.01)),
+    dict(name="RAdamDefault", rule="RAdam", cls="RAdam", kwargs=dict()),
+    dict(name="RAdamBetasEps", rule="RAdam", cls="RAdam", kwargs=dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
+    dict(name="RAdamNeverRectified", rule="RAdam", cls="RAdam", kwargs=dict(lr=0.01, betas=(0.5, 0.6))),
+    dict(name="RAdamWeightDecay", rule="RAdam", cls="RAdam", kwargs=dict(lr=0.01, weight_decay=0.02)),
+    dict(name="RAdamDecoupledWeightDecay", rule="RAdam", cls="RAdamReference",
+         kwargs=dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    dict(name="RAdamMaximize", rule="RAdam", cls="RAdamReference", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.01)),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# References for what torch 1.13 lacks, written with torch ops in the order of the code they follow.
+# ---------------------------------------------------------------------------------------------
+class NAdamReference(torch.optim.Optimizer):
+    """torch.optim.NAdam: 1.13's _single_tensor_nadam operation for operation, except the product of the next step,
+    computed as pytorch/pytorch#92699 corrected it and every later release computes it, _get_value(mu_product) * mu_next:
+    a Python float, as 1.13's foreach path also has it (1.13's single-tensor path multiplies mu in twice, in a float32
+    tensor: corrected=False replays that); and later PyTorch's decoupled_weight_decay (param.mul_(1 - lr * weight_decay)
+    where L2 would apply) and maximize (the gradient negated first). mu_product is a 0-d float32 tensor, as in PyTorch,
+    whatever the parameters' dtype."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, maximize=False, foreach=False, corrected=True):
+        assert not foreach
+        self.corrected = corrected
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
+            for param in group["params"]:
+                state = self.state[param]
+                if len(state) == 0:
+                    state["step"] = torch.tensor(0.)
+                    state["mu_product"] = torch.tensor(1.)
+                    state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+                grad, exp_avg, exp_avg_sq = param.grad, state["exp_avg"], state["exp_avg_sq"]
+                grad = -grad if group["maximize"] else grad
+                mu_product, step_t = state["mu_product"], state["step"]
+                step_t += 1
+                step = step_t.item()
+                bias_correction2 = 1 - beta2 ** step
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        param.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad.add(param, alpha=weight_decay)
+                mu = beta1 * (1. - 0.5 * (0.96 ** (step * momentum_decay)))
+                mu_next = beta1 * (1. - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+                mu_product *= mu
+                mu_product_next = mu_product.item() * mu_next if self.corrected else (mu_product * mu * mu_next).item()
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
+                param.addcdiv_(grad, denom, value=-lr * (1. - mu) / (1. - mu_product.item()))
+                param.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1. - mu_product_next))
+
+
+class RAdamReference(torch.optim.RAdam):
+    """torch.optim.RAdam (1.13's single-tensor step) with later PyTorch's maximize (the gradient negated first) and
+    decoupled_weight_decay=True (param.mul_(1 - lr * weight_decay) first, then the step without L2: nothing between the
+    two reads the parameters)."""
+
+    def __init__(self, params, weight_decay=0, decoupled_weight_decay=False, maximize=False, **kwargs):
+        self.decoupled, self.maximize = decoupled_weight_decay, maximize
+        super().__init__(params, weight_decay=weight_decay, **kwargs)
+
+    @torch.no_grad()
+    def step(self):
+        decays, grads = [], []
+        for group in self.param_groups:
+            for param in group["params"]:
+                grads.append(param.grad)
+                if self.maximize:
+                    param.grad = -param.grad
+                if self.decoupled:
+                    param.mul_(1 - group["lr"] * group["weight_decay"])
+            decays.append(group["weight_decay"])
+            if self.decoupled:
+                group["weight_decay"] = 0
+        super().step()
+        for group, decay in zip(self.param_groups, decays):
+            group["weight_decay"] = decay
+        for param, grad in zip((p for g in self.param_groups for p in g["params"]), grads):
+            param.grad = grad
+
+
+REFERENCES = {c.__name__: c for c in (NAdamReference, RAdamReference)}
+
+
+def optimizer_class(cfg):
+    """The config's optimizer: a torch.optim class, or one of the references above."""
+    return REFERENCES.get(cfg["cls"]) or getattr(torch.optim, cfg["cls"])
 
 
 def make_inputs():
@@ -139,10 +257,15 @@ def cs_attributes(cfg, double):
         attrs.append(f"[MomentDecay(First = {cs_literal(b1)}, Second = {cs_literal(b2)})]")
     if "alpha" in kw and cfg["rule"] == "RMSprop":  # RMSprop's alpha is the second-moment decay
         attrs.append(f"[MomentDecay(Second = {cs_literal(kw['alpha'])})]")
+    if "rho" in kw:  # Adadelta's rho too
+        attrs.append(f"[MomentDecay(Second = {cs_literal(kw['rho'])})]")
     if "eps" in kw:
         attrs.append(f"[Epsilon({cs_literal(kw['eps'])})]")
     if "weight_decay" in kw:  # coupled except for AdamW, where the attribute defaults to decoupled
-        attrs.append(f"[WeightDecay({cs_literal(kw['weight_decay'])})]")
+        decoupled = ", Decoupled = true" if kw.get("decoupled_weight_decay") else ""
+        attrs.append(f"[WeightDecay({cs_literal(kw['weight_decay'])}{decoupled})]")
+    if "momentum_decay" in kw:
+        attrs.append(f"[MomentumDecay({cs_literal(kw['momentum_decay'])})]")
     if "momentum" in kw:
         args = [cs_literal(kw["momentum"])]
         if kw.get("nesterov"):
@@ -174,16 +297,17 @@ def cs_attributes(cfg, double):
 def torch_call_text(cfg):
     """The torch constructor call as text (foreach=False is always added when it is run)."""
     args = ["params"] + [f"{k}={v!r}" for k, v in cfg["kwargs"].items()]
-    return f"torch.optim.{cfg['cls']}({', '.join(args)})"
+    module = "generate" if cfg["cls"] in REFERENCES else "torch.optim"
+    return f"{module}.{cfg['cls']}({', '.join(args)})"
 
 
-def run(cfg, params0, grads, dtype):
+def run(cfg, params0, grads, dtype, make=None):
     """
-    Runs the torch optimizer for STEPS steps; returns the STEPS x N parameters after each step and, for each state
-    buffer the config names in "state", its STEPS x N values after each step.
+    Runs the config's optimizer (or make(params)) for STEPS steps; returns the STEPS x N parameters after each step
+    and, for each state buffer the config names in "state", its STEPS x N values after each step.
     """
     p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
-    opt = getattr(torch.optim, cfg["cls"])([p], **cfg["kwargs"], foreach=False)
+    opt = make([p]) if make else optimizer_class(cfg)([p], **cfg["kwargs"], foreach=False)
     numpy_type = np.float64 if dtype == torch.float64 else np.float32
     out = np.empty((STEPS, N), dtype=numpy_type)
     states = {name: np.empty((STEPS, N), dtype=numpy_type) for name in cfg.get("state", [])}
@@ -245,6 +369,40 @@ def write_cs(path):
         f.write("\n".join(lines) + "\n")
 
 
+def ulps(a, b):
+    """Largest distance in units in the last place between two arrays of one float dtype."""
+    bits, signed = (np.int32, np.int64) if a.dtype == np.float32 else (np.int64, object)
+    x, y = a.view(bits).astype(signed), b.view(bits).astype(signed)
+    x = np.where(x < 0, np.iinfo(bits).min - x, x)  # sign-magnitude to a monotonic integer line
+    y = np.where(y < 0, np.iinfo(bits).min - y, y)
+    return int(np.max(np.abs(x - y)))
+
+
+def distance(a, b):
+    """Worst ulps and worst relative difference (over elements away from 0) between two trajectories."""
+    scale = np.maximum(np.abs(b.astype(np.float64)), 1e-3)
+    relative = np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)) / scale)
+    return f"{ulps(a, b)} ulps, rel. {relative:.2g}"
+
+
+def check_nadam_reference(params0, grads):
+    """NAdamReference with 1.13's product replays torch.optim.NAdam(foreach=False) bit for bit; with the corrected
+    product it is what 1.13's foreach path computes up to that path's own rounding (printed, not asserted)."""
+    for cfg in CONFIGS:
+        if cfg["cls"] != "NAdamReference":
+            continue
+        kwargs = dict(cfg["kwargs"])
+        for dtype in (torch.float32, torch.float64):
+            reference = run(cfg, params0, grads, dtype)[0]
+            if not kwargs.get("decoupled_weight_decay") and not kwargs.get("maximize"):
+                buggy = run(cfg, params0, grads, dtype, lambda ps: NAdamReference(ps, **kwargs, corrected=False))[0]
+                torch_single = run(cfg, params0, grads, dtype, lambda ps: torch.optim.NAdam(ps, **kwargs, foreach=False))[0]
+                assert np.array_equal(buggy, torch_single), cfg["name"]
+                torch_foreach = run(cfg, params0, grads, dtype, lambda ps: torch.optim.NAdam(ps, **kwargs, foreach=True))[0]
+                print(f"{cfg['name']:26s} {str(dtype)[6:]:8s} reference vs 1.13 foreach=True: {distance(reference, torch_foreach)};"
+                      f" vs 1.13 single-tensor: {distance(reference, torch_single)}")
+
+
 def main():
     torch.set_num_threads(1)
     names = [c["name"] for c in CONFIGS]
@@ -252,6 +410,8 @@ def main():
 
     params0, grads = make_inputs()
     np.concatenate([params0, grads.ravel()]).astype("<f8").tofile(os.path.join(HERE, "inputs.f64.bin"))
+
+    check_nadam_reference(params0, grads)
 
     for cfg in CONFIGS:
         for dtype, suffix, layout in ((torch.float32, "f32", "<f4"), (torch.float64, "f64", "<f8")):

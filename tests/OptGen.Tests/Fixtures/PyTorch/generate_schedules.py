@@ -56,7 +56,7 @@ from torch.optim.lr_scheduler import (  # noqa: F401  (used by eval of the recor
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the fixture folder
-from generate import N, STEPS, cs_attributes, cs_literal, torch_call_text  # noqa: E402
+from generate import N, STEPS, cs_attributes, cs_literal, optimizer_class, torch_call_text  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +363,15 @@ TRAJECTORIES = [
          schedule=[("StepDecay", [("StepSize", 10), ("Gamma", 0.5)])]),
     dict(name="RpropLinearWarmup", rule="Rprop", cls="Rprop", kwargs=dict(lr=0.05, step_sizes=(1e-4, 0.1)),
          schedule=[("LinearWarmup", [("Steps", 10), ("StartFactor", 0.1)])]),
+    # Adadelta, Adamax, NAdam, RAdam (NAdam's mu-product is per step, not per rate: the schedule leaves it alone)
+    dict(name="AdadeltaStepDecay", rule="Adadelta", cls="Adadelta", kwargs=dict(lr=1.0, weight_decay=0.01),
+         schedule=[("StepDecay", [("StepSize", 10), ("Gamma", 0.5)])]),
+    dict(name="AdamaxExponentialDecay", rule="Adamax", cls="Adamax", kwargs=dict(lr=0.01),
+         schedule=[("ExponentialDecay", [("Gamma", 0.95)])]),
+    dict(name="NAdamCosineDecay", rule="NAdam", cls="NAdamReference", kwargs=dict(lr=0.01, momentum_decay=0.01),
+         schedule=[("CosineDecay", [("TotalSteps", 25), ("MinLearningRate", 0.001)])]),
+    dict(name="RAdamWarmupCosine", rule="RAdam", cls="RAdam", kwargs=dict(lr=0.01, weight_decay=0.01),
+         schedule=[("LinearWarmup", [("Steps", 5), ("StartFactor", 0.1)]), ("CosineDecay", [("TotalSteps", 40)])]),
 ]
 
 
@@ -404,7 +413,7 @@ def relative_error(actual, expected):
 
 def run_trajectory(cfg, params0, grads, dtype, scheduler_text):
     p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
-    optimizer = getattr(torch.optim, cfg["cls"])([p], **cfg["kwargs"], foreach=False)
+    optimizer = optimizer_class(cfg)([p], **cfg["kwargs"], foreach=False)
     scheduler = make_scheduler(scheduler_text, optimizer)
     out = np.empty((STEPS, N), dtype=np.float64 if dtype == torch.float64 else np.float32)
     rates = []
