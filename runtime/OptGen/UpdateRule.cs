@@ -23,6 +23,18 @@ public enum UpdateRule
 
     /// <summary>Adam with decoupled weight decay (default 0.01), as <c>torch.optim.AdamW</c>.</summary>
     AdamW,
+
+    /// <summary>
+    /// Evolved sign momentum (Chen et al. 2023, Algorithm 2): steps by the sign of an interpolation of momentum and
+    /// gradient, with decoupled weight decay.
+    /// </summary>
+    Lion,
+
+    /// <summary>
+    /// Schedule-Free AdamW (Defazio et al. 2024), as facebookresearch/schedule_free's <c>AdamWScheduleFree</c>: the
+    /// parameters hold the gradient point y; the point to evaluate, x, is written by <c>WriteEvaluationPoint</c>.
+    /// </summary>
+    ScheduleFreeAdamW,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>

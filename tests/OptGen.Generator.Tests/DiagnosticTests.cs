@@ -66,6 +66,7 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.RMSprop)]\n[MomentDecay(Second = -0.1)]\npublic partial class Opt;", "OPTG011", "Second = -0.1" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(1)]\npublic partial class Opt;", "OPTG011", "1" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 1.5)]\npublic partial class Opt;", "OPTG011", "Dampening = 1.5" },
+        { "[Optimizer(UpdateRule.Lion)]\n[MomentDecay(Second = 1)]\npublic partial class Opt;", "OPTG011", "Second = 1" },
 
         // OPTG012: epsilon.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0)]\npublic partial class Opt;", "OPTG012", "0" },
@@ -77,6 +78,9 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(double.NaN)]\npublic partial class Opt;", "OPTG013", "double.NaN" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[LearningRateDecay(-1)]\npublic partial class Opt;", "OPTG013", "-1" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[InitialAccumulator(double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "double.PositiveInfinity" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = -1)]\npublic partial class Opt;", "OPTG013", "WarmupSteps = -1" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(R = -0.5)]\npublic partial class Opt;", "OPTG013", "R = -0.5" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WeightLearningRatePower = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "WeightLearningRatePower = double.PositiveInfinity" },
 
         // OPTG015: Nesterov without momentum or with dampening.
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0.1, Nesterov = true)]\npublic partial class Opt;", "OPTG015", "Nesterov = true" },
@@ -94,6 +98,11 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[LearningRateDecay(0.1)]\npublic partial class Opt;", "OPTG016", "LearningRateDecay(0.1)" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[InitialAccumulator(0.1)]\npublic partial class Opt;", "OPTG016", "InitialAccumulator(0.1)" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Dampening = 0.5)]\npublic partial class Opt;", "OPTG016", "Dampening = 0.5" },
+        { "[Optimizer(UpdateRule.Lion)]\n[WeightDecay(0.1, Decoupled = false)]\npublic partial class Opt;", "OPTG016", "Decoupled = false" },
+        { "[Optimizer(UpdateRule.Lion)]\n[Epsilon(1e-8)]\npublic partial class Opt;", "OPTG016", "Epsilon(1e-8)" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[Epsilon(1e-8, Placement = EpsilonPlacement.InsideSquareRoot)]\npublic partial class Opt;", "OPTG016", "Placement = EpsilonPlacement.InsideSquareRoot" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ScheduleFree(WarmupSteps = 10)]\npublic partial class Opt;", "OPTG016", "ScheduleFree(WarmupSteps = 10)" },
 
         // OPTG017: element type.
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
@@ -108,6 +117,7 @@ public sealed class DiagnosticTests
         // OPTG020 (warning): β₂ < β₁.
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
         { "[Optimizer(UpdateRule.AdamW)]\n[MomentDecay(Second = 0.8)]\npublic partial class Opt;", "OPTG020", "Second = 0.8" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
 
         // OPTG021 (warning): epsilon above 1e-3.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0.1)]\npublic partial class Opt;", "OPTG021", "0.1" },
@@ -178,6 +188,10 @@ public sealed class DiagnosticTests
         // OPTG039: a warm-up before a plateau schedule, reported at the [LinearWarmup].
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039", "LinearWarmup" },
         { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau(Mode = PlateauMode.Maximize)]\n[LinearWarmup(Steps = 3)]\npublic partial class Opt;", "OPTG039", "LinearWarmup(Steps = 3)" },
+
+        // OPTG050: Schedule-Free's x is undefined at β₁ = 0.
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050", "First = 0" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.0, Second = 0.5)]\npublic partial class Opt;", "OPTG050", "First = 0.0" },
     };
 
     /// <summary>Declarations close to a trigger that are valid: no diagnostic at all, and code that compiles.</summary>
@@ -199,15 +213,19 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(double.Epsilon)]\npublic partial class Opt;", "OPTG012" },
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.AdaGrad)]\n[LearningRateDecay(0.5)]\n[InitialAccumulator(0.5)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = 0, R = 0, WeightLearningRatePower = 0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9)]\n[Centered]\n[MomentDecay(Second = 0.95)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.1, Decoupled = true)]\n[AmsGrad]\n[BiasCorrection]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Lion, Maximize = true)]\n[WeightDecay(0.1, Decoupled = true)]\n[MomentDecay(First = 0.9, Second = 0.99)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW, Maximize = true)]\n[WeightDecay(0.1)]\n[Epsilon(1e-8)]\n[ScheduleFree(WarmupSteps = 100, R = 1, WeightLearningRatePower = 1)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(double))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(System.Single))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer((UpdateRule)3)]\npublic partial class Opt;", "OPTG018" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
+        { "[Optimizer(UpdateRule.Lion)]\n[MomentDecay(First = 0.99, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(1e-3)]\npublic partial class Opt;", "OPTG021" },
         { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 1)]\npublic partial class Opt;", "OPTG030" },
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 1)]\n[CosineDecay(TotalSteps = 1)]\npublic partial class Opt;", "OPTG030" },
@@ -239,6 +257,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Sgd)]\n[LinearWarmup]\npublic partial class Opt;", "OPTG038" },
         { "[Optimizer(UpdateRule.Adam)]\n[ReduceOnPlateau]\npublic partial class Opt;", "OPTG039" },
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[InverseSquareRootDecay(WarmupSteps = 4000)]\npublic partial class Opt;", "OPTG039" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 1e-3)]\npublic partial class Opt;", "OPTG050" },
+        { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050" },
     };
 
     [Theory]

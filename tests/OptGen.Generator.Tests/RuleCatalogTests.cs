@@ -43,6 +43,8 @@ public sealed class RuleCatalogTests
     [InlineData("RMSprop")]
     [InlineData("Adam")]
     [InlineData("AdamW")]
+    [InlineData("Lion")]
+    [InlineData("ScheduleFreeAdamW")]
     public void The_fingerprint_changes_with_every_option_the_rule_accepts(string rule)
     {
         RuleDefinition definition = RuleCatalog.All.Single(d => d.Rule.ToString() == rule);
@@ -56,6 +58,7 @@ public sealed class RuleCatalogTests
             double other = option.Kind switch
             {
                 OptionKind.Flag or OptionKind.Choice => defaults[option] == 0 ? 1 : 0,
+                OptionKind.Integer => defaults[option] + 1,
                 _ => defaults[option] == 0 ? 0.25 : defaults[option] / 2,
             };
             Assert.NotEqual(baseline, Fingerprint(defaults.With(option, other)));
@@ -69,7 +72,7 @@ public sealed class RuleCatalogTests
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("OPTG016", diagnostic.Id);
         Assert.Equal(
-            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam and UpdateRule.AdamW; remove it",
+            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW and UpdateRule.ScheduleFreeAdamW; remove it",
             diagnostic.GetMessage(CultureInfo.InvariantCulture));
 
         run = GeneratorHarness.Run("using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;\n");

@@ -30,7 +30,7 @@ public sealed class CheckpointTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     public static TheoryData<string> ResumableOptimizers => new(
-        "Adam", "AdamWDouble", "Nesterov", "CenteredRmsProp", "AdaGrad", "WarmupCosineAdam", "PlateauMomentumSgd", "SkipStepScheduledAdam");
+        "Adam", "AdamWDouble", "Nesterov", "CenteredRmsProp", "AdaGrad", "WarmupCosineAdam", "PlateauMomentumSgd", "SkipStepScheduledAdam", "Lion", "ScheduleFreeDouble");
 
     [Theory]
     [MemberData(nameof(ResumableOptimizers))]
@@ -46,6 +46,8 @@ public sealed class CheckpointTests : IDisposable
             "WarmupCosineAdam" => Resume(() => new WarmupCosineAdam(Length)),
             "PlateauMomentumSgd" => Resume(() => new PlateauMomentumSgd(Length), plateau: true),
             "SkipStepScheduledAdam" => Resume(() => new SkipStepScheduledAdam(Length), skippedSteps: true),
+            "Lion" => Resume(() => new TestLion(Length)),
+            "ScheduleFreeDouble" => Resume(() => new TestScheduleFreeDouble(Length)),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
         _output.WriteLine($"{name}: resumed at {resumes} save points");

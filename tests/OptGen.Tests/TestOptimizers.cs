@@ -24,10 +24,20 @@ internal sealed partial class TestAdaGrad;
 [Momentum(0.5)]
 internal sealed partial class TestCenteredRmsProp;
 
+[Optimizer(UpdateRule.Lion, LearningRate = 1e-3, Maximize = true)]
+[MomentDecay(First = 0.95, Second = 0.98)]
+[WeightDecay(0.1)]
+internal sealed partial class TestLion;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 3, R = 0.5, WeightLearningRatePower = 1)]
+[WeightDecay(0.01)]
+internal sealed partial class TestScheduleFreeDouble;
+
 public static class TestOptimizerFactory
 {
     /// <summary>One optimizer of each rule, covering every kind of state and option.</summary>
-    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp");
+    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Lion", "ScheduleFreeDouble");
 
     internal static IOptimizer Create(string name, int length) => name switch
     {
@@ -36,6 +46,8 @@ public static class TestOptimizerFactory
         "Nesterov" => new TestNesterov(length),
         "AdaGrad" => new TestAdaGrad(length),
         "CenteredRmsProp" => new TestCenteredRmsProp(length),
+        "Lion" => new TestLion(length),
+        "ScheduleFreeDouble" => new TestScheduleFreeDouble(length),
         _ => throw new System.ArgumentOutOfRangeException(nameof(name)),
     };
 }

@@ -180,6 +180,28 @@ internal sealed partial class AdamWarmupCosineSingle;
 [CosineDecay(TotalSteps = 40)]
 internal sealed partial class AdamWarmupCosineDouble;
 
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003)]
+[WeightDecay(0.1)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class LionWarmupCosineSingle;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003, ElementType = typeof(double))]
+[WeightDecay(0.1)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class LionWarmupCosineDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[ScheduleFree(WarmupSteps = 5, R = 1.0)]
+[StepDecay(StepSize = 20, Gamma = 0.5)]
+internal sealed partial class ScheduleFreeAdamWStepDecaySingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 5, R = 1.0)]
+[StepDecay(StepSize = 20, Gamma = 0.5)]
+internal sealed partial class ScheduleFreeAdamWStepDecayDouble;
+
 internal static class PyTorchScheduleOptimizers
 {
     public static IReadOnlyList<string> ScheduleNames { get; } =
@@ -252,6 +274,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup",
         "SgdMultiStepDecay",
         "AdamWarmupCosine",
+        "LionWarmupCosine",
+        "ScheduleFreeAdamWStepDecay",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -263,6 +287,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup" => new SgdNesterovLinearWarmupSingle(length),
         "SgdMultiStepDecay" => new SgdMultiStepDecaySingle(length),
         "AdamWarmupCosine" => new AdamWarmupCosineSingle(length),
+        "LionWarmupCosine" => new LionWarmupCosineSingle(length),
+        "ScheduleFreeAdamWStepDecay" => new ScheduleFreeAdamWStepDecaySingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -275,6 +301,8 @@ internal static class PyTorchScheduleOptimizers
         "SgdNesterovLinearWarmup" => new SgdNesterovLinearWarmupDouble(length),
         "SgdMultiStepDecay" => new SgdMultiStepDecayDouble(length),
         "AdamWarmupCosine" => new AdamWarmupCosineDouble(length),
+        "LionWarmupCosine" => new LionWarmupCosineDouble(length),
+        "ScheduleFreeAdamWStepDecay" => new ScheduleFreeAdamWStepDecayDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
