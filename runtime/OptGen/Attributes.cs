@@ -22,7 +22,7 @@ public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
     /// <summary>
     /// Initial base learning rate (settable at run time through <c>BaseLearningRate</c>). Defaults to PyTorch's:
     /// SGD 1e-3, AdaGrad 1e-2, RMSprop 1e-2, Adam 1e-3, AdamW 1e-3, Adamax 2e-3, Adadelta 1.0, NAdam 2e-3,
-    /// RAdam 1e-3.
+    /// RAdam 1e-3, ASGD 1e-2, Rprop 1e-2 (its initial step size), Lion 1e-4, ScheduleFreeAdamW 2.5e-3.
     /// </summary>
     public double LearningRate { get; set; }
 
@@ -39,6 +39,8 @@ public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
 /// Adamax, NAdam, RAdam: the same <c>betas</c> (0.9, 0.999).
 /// RMSprop: <see cref="Second"/> is PyTorch's <c>alpha</c> (default 0.99); <see cref="First"/> does not apply.
 /// Adadelta: <see cref="Second"/> is PyTorch's <c>rho</c> (default 0.9, in [0, 1]); <see cref="First"/> does not apply.
+/// Lion: β₁ interpolates momentum and gradient for the sign, β₂ decays the momentum (defaults 0.9, 0.99).
+/// ScheduleFreeAdamW: <c>betas</c> (defaults 0.9, 0.999); β₁ interpolates between the average x and z, and must be &gt; 0.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class MomentDecayAttribute : Attribute
@@ -78,6 +80,7 @@ public sealed class BiasCorrectionAttribute(bool enabled = true) : Attribute
 /// RMSprop, Adam, Adamax, Adadelta, NAdam and RAdam. Decoupled: <c>p ← p·(1 − lr·λ)</c> before the rule, as PyTorch's AdamW
 /// (and later PyTorch's NAdam and RAdam <c>decoupled_weight_decay</c>), for SGD, AdaGrad, RMSprop, Adam, NAdam and RAdam;
 /// Adamax and Adadelta follow PyTorch, which has only L2 for them.
+/// Lion's is always decoupled. ScheduleFreeAdamW adds <c>λ·y</c> to the normalised gradient, as its reference.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class WeightDecayAttribute(double value) : Attribute
@@ -188,6 +191,25 @@ public sealed class MomentumDecayAttribute(double value) : Attribute
 {
     /// <summary>ψ.</summary>
     public double Value { get; } = value;
+}
+
+/// <summary>
+/// Schedule-Free AdamW's averaging and warm-up (facebookresearch/schedule_free's <c>warmup_steps</c>, <c>r</c> and
+/// <c>weight_lr_power</c>). Each step k (from 0) uses the rate <c>lr_k = lr·min(1, (k + 1)/WarmupSteps)</c> and adds
+/// the weight <c>w = (k + 1)^R · lr_max^WeightLearningRatePower</c> (lr_max: the largest lr_k so far) to the average x,
+/// whose interpolation factor is <c>c = w / Σw</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ScheduleFreeAttribute : Attribute
+{
+    /// <summary>Steps of linear learning-rate warm-up, ≥ 0 (<c>warmup_steps</c>). Default 0: none.</summary>
+    public int WarmupSteps { get; set; }
+
+    /// <summary>Power of the step number in the averaging weights, finite and ≥ 0 (<c>r</c>). Default 0: uniform.</summary>
+    public double R { get; set; }
+
+    /// <summary>Power of the largest learning rate so far in the averaging weights, finite and ≥ 0 (<c>weight_lr_power</c>). Default 2.</summary>
+    public double WeightLearningRatePower { get; set; }
 }
 
 /// <summary>

@@ -35,6 +35,7 @@ public enum UpdateRule
 
     /// <summary>Adam with its adaptive rate rectified once the variance estimate is reliable, as <c>torch.optim.RAdam</c>.</summary>
     RAdam,
+
     /// <summary>
     /// Averaged SGD, as <c>torch.optim.ASGD</c>: a decaying step size η and, after <see cref="AveragingAttribute.StartStep"/>,
     /// a running average of the parameters (the <c>Ax</c> state buffer).
@@ -46,6 +47,18 @@ public enum UpdateRule
     /// sign and shrunk when it flips; only the gradient's sign moves the parameter.
     /// </summary>
     Rprop,
+
+    /// <summary>
+    /// Evolved sign momentum (Chen et al. 2023, Algorithm 2): steps by the sign of an interpolation of momentum and
+    /// gradient, with decoupled weight decay.
+    /// </summary>
+    Lion,
+
+    /// <summary>
+    /// Schedule-Free AdamW (Defazio et al. 2024), as facebookresearch/schedule_free's <c>AdamWScheduleFree</c>: the
+    /// parameters hold the gradient point y; the point to evaluate, x, is written by <c>WriteEvaluationPoint</c>.
+    /// </summary>
+    ScheduleFreeAdamW,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>

@@ -69,6 +69,7 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = 1.01)]\npublic partial class Opt;", "OPTG011", "Second = 1.01" },
         { "[Optimizer(UpdateRule.Adadelta)]\n[MomentDecay(Second = -1e-9)]\npublic partial class Opt;", "OPTG011", "Second = -1e-9" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 1.0)]\npublic partial class Opt;", "OPTG011", "First = 1.0" },
+        { "[Optimizer(UpdateRule.Lion)]\n[MomentDecay(Second = 1)]\npublic partial class Opt;", "OPTG011", "Second = 1" },
 
         // OPTG012: epsilon.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0)]\npublic partial class Opt;", "OPTG012", "0" },
@@ -87,6 +88,9 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = double.NaN)]\npublic partial class Opt;", "OPTG013", "Maximum = double.NaN" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(-4e-3)]\npublic partial class Opt;", "OPTG013", "-4e-3" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "double.PositiveInfinity" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = -1)]\npublic partial class Opt;", "OPTG013", "WarmupSteps = -1" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(R = -0.5)]\npublic partial class Opt;", "OPTG013", "R = -0.5" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WeightLearningRatePower = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG013", "WeightLearningRatePower = double.PositiveInfinity" },
 
         // OPTG015: Nesterov without momentum or with dampening.
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0.1, Nesterov = true)]\npublic partial class Opt;", "OPTG015", "Nesterov = true" },
@@ -114,6 +118,11 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[MomentumDecay(4e-3)]\npublic partial class Opt;", "OPTG016", "MomentumDecay(4e-3)" },
         { "[Optimizer(UpdateRule.RAdam)]\n[Epsilon(1e-8, Placement = EpsilonPlacement.InsideSquareRoot)]\npublic partial class Opt;", "OPTG016", "Placement = EpsilonPlacement.InsideSquareRoot" },
         { "[Optimizer(UpdateRule.RAdam)]\n[AmsGrad]\npublic partial class Opt;", "OPTG016", "AmsGrad" },
+        { "[Optimizer(UpdateRule.Lion)]\n[WeightDecay(0.1, Decoupled = false)]\npublic partial class Opt;", "OPTG016", "Decoupled = false" },
+        { "[Optimizer(UpdateRule.Lion)]\n[Epsilon(1e-8)]\npublic partial class Opt;", "OPTG016", "Epsilon(1e-8)" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG016", "Decoupled = true" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[Epsilon(1e-8, Placement = EpsilonPlacement.InsideSquareRoot)]\npublic partial class Opt;", "OPTG016", "Placement = EpsilonPlacement.InsideSquareRoot" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ScheduleFree(WarmupSteps = 10)]\npublic partial class Opt;", "OPTG016", "ScheduleFree(WarmupSteps = 10)" },
 
         // OPTG017: element type.
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
@@ -130,6 +139,7 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.AdamW)]\n[MomentDecay(Second = 0.8)]\npublic partial class Opt;", "OPTG020", "Second = 0.8" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
         { "[Optimizer(UpdateRule.RAdam)]\n[MomentDecay(Second = 0.8)]\npublic partial class Opt;", "OPTG020", "Second = 0.8" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020", "Second = 0.5" },
 
         // OPTG021 (warning): epsilon above 1e-3.
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(0.1)]\npublic partial class Opt;", "OPTG021", "0.1" },
@@ -208,6 +218,9 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Increase = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG045", "Increase = double.PositiveInfinity" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0.1, Maximum = 0.05)]\npublic partial class Opt;", "OPTG045", "Maximum = 0.05" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = 1e-7)]\npublic partial class Opt;", "OPTG045", "Maximum = 1e-7" },
+        // OPTG050: Schedule-Free's x is undefined at β₁ = 0.
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050", "First = 0" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.0, Second = 0.5)]\npublic partial class Opt;", "OPTG050", "First = 0.0" },
     };
 
     /// <summary>Declarations close to a trigger that are valid: no diagnostic at all, and code that compiles.</summary>
@@ -236,6 +249,7 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0, Maximum = 0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentumDecay(1e300)]\n[WeightDecay(0.1, Decoupled = true)]\npublic partial class Opt;", "OPTG013" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = 0, R = 0, WeightLearningRatePower = 0)]\npublic partial class Opt;", "OPTG013" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9, Dampening = 0, Nesterov = true)]\npublic partial class Opt;", "OPTG015" },
         { "[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9)]\n[Centered]\n[MomentDecay(Second = 0.95)]\npublic partial class Opt;", "OPTG016" },
@@ -247,12 +261,15 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adamax, Maximize = true)]\n[MomentDecay(First = 0.8, Second = 0.99)]\n[WeightDecay(0.1)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.NAdam, Maximize = true)]\n[MomentumDecay(0.01)]\n[Epsilon(1e-6)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.RAdam, Maximize = true)]\n[WeightDecay(0.1, Decoupled = true)]\n[MomentDecay(First = 0.5, Second = 0.6)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.Lion, Maximize = true)]\n[WeightDecay(0.1, Decoupled = true)]\n[MomentDecay(First = 0.9, Second = 0.99)]\npublic partial class Opt;", "OPTG016" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW, Maximize = true)]\n[WeightDecay(0.1)]\n[Epsilon(1e-8)]\n[ScheduleFree(WarmupSteps = 100, R = 1, WeightLearningRatePower = 1)]\npublic partial class Opt;", "OPTG016" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(double))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(System.Single))]\npublic partial class Opt;", "OPTG017" },
         { "[Optimizer((UpdateRule)3)]\npublic partial class Opt;", "OPTG018" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.NAdam)]\n[MomentDecay(First = 0.9, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.Adamax)]\n[MomentDecay(First = 0.9, Second = 0.5)]\npublic partial class Opt;", "OPTG020" },
+        { "[Optimizer(UpdateRule.Lion)]\n[MomentDecay(First = 0.99, Second = 0.9)]\npublic partial class Opt;", "OPTG020" },
         { "[Optimizer(UpdateRule.Adam)]\n[Epsilon(1e-3)]\npublic partial class Opt;", "OPTG021" },
         { "[Optimizer(UpdateRule.Sgd)]\n[StepDecay(StepSize = 1)]\npublic partial class Opt;", "OPTG030" },
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup(Steps = 1)]\n[CosineDecay(TotalSteps = 1)]\npublic partial class Opt;", "OPTG030" },
@@ -286,6 +303,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[LinearWarmup]\n[InverseSquareRootDecay(WarmupSteps = 4000)]\npublic partial class Opt;", "OPTG039" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = 0.999, Increase = 1.001, Minimum = 1, Maximum = 1)]\npublic partial class Opt;", "OPTG045" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = double.Epsilon, Increase = 1e300, Maximum = 1e-6)]\npublic partial class Opt;", "OPTG045" },
+        { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 1e-3)]\npublic partial class Opt;", "OPTG050" },
+        { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050" },
     };
 
     [Theory]

@@ -17,6 +17,8 @@ public sealed class MemberCollisionTests
         "[Optimizer(UpdateRule.RMSprop, ElementType = typeof(double))]\n[Centered]\n[Momentum(0.9)]\n[LinearWarmup(Steps = 5)]\n[CosineDecay(TotalSteps = 50)]",
         "[Optimizer(UpdateRule.AdaGrad)]\n[NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]\n[ReduceOnPlateau]",
         "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9)]\n[StepDecay(StepSize = 10)]",
+        "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = 5)]",
+        "[Optimizer(UpdateRule.Lion, ElementType = typeof(double))]\n[WeightDecay(0.1)]",
     };
 
     [Theory]

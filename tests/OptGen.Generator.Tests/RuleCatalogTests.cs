@@ -49,6 +49,8 @@ public sealed class RuleCatalogTests
     [InlineData("Adadelta")]
     [InlineData("NAdam")]
     [InlineData("RAdam")]
+    [InlineData("Lion")]
+    [InlineData("ScheduleFreeAdamW")]
     public void The_fingerprint_changes_with_every_option_the_rule_accepts(string rule)
     {
         RuleDefinition definition = RuleCatalog.All.Single(d => d.Rule.ToString() == rule);
@@ -62,6 +64,7 @@ public sealed class RuleCatalogTests
             double other = option.Kind switch
             {
                 OptionKind.Flag or OptionKind.Choice => defaults[option] == 0 ? 1 : 0,
+                OptionKind.Integer => defaults[option] + 1,
                 _ => defaults[option] == 0 ? 0.25 : defaults[option] / 2,
             };
             Assert.NotEqual(baseline, Fingerprint(defaults.With(option, other)));
@@ -75,7 +78,7 @@ public sealed class RuleCatalogTests
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("OPTG016", diagnostic.Id);
         Assert.Equal(
-            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW, UpdateRule.Adamax, UpdateRule.Adadelta, UpdateRule.NAdam and UpdateRule.RAdam; remove it",
+            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW, UpdateRule.Adamax, UpdateRule.Adadelta, UpdateRule.NAdam, UpdateRule.RAdam and UpdateRule.ScheduleFreeAdamW; remove it",
             diagnostic.GetMessage(CultureInfo.InvariantCulture));
 
         run = GeneratorHarness.Run("using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;\n");

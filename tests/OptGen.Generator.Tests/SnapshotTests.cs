@@ -213,6 +213,31 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Lion_WeightDecayMaximize_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Lion, Maximize = true)]
+        [WeightDecay(0.1)]
+        public partial class LionOptimizer;
+        """);
+
+    [Fact]
+    public void ScheduleFreeAdamW_WarmupPowerWeightDecay_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.ScheduleFreeAdamW, ElementType = typeof(double))]
+        [ScheduleFree(WarmupSteps = 10, R = 1, WeightLearningRatePower = 1.5)]
+        [WeightDecay(0.01)]
+        public partial class ScheduleFreeOptimizer;
+        """);
+
+    [Fact]
     public void Adam_NoBiasCorrectionDecoupledEpsilonInside_Single() => Verify(
         """
         using OptGen;

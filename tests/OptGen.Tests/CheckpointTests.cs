@@ -30,7 +30,7 @@ public sealed class CheckpointTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     public static TheoryData<string> ResumableOptimizers => new(
-        "Adam", "AdamWDouble", "Nesterov", "CenteredRmsProp", "AdaGrad", "WarmupCosineAdam", "PlateauMomentumSgd", "SkipStepScheduledAdam", "NAdamDouble", "RAdam");
+        "Adam", "AdamWDouble", "Nesterov", "CenteredRmsProp", "AdaGrad", "WarmupCosineAdam", "PlateauMomentumSgd", "SkipStepScheduledAdam", "NAdamDouble", "RAdam", "Lion", "ScheduleFreeDouble");
 
     [Theory]
     [MemberData(nameof(ResumableOptimizers))]
@@ -48,6 +48,8 @@ public sealed class CheckpointTests : IDisposable
             "SkipStepScheduledAdam" => Resume(() => new SkipStepScheduledAdam(Length), skippedSteps: true),
             "NAdamDouble" => Resume(() => new TestNAdamDouble(Length)),
             "RAdam" => Resume(() => new TestRAdam(Length)),
+            "Lion" => Resume(() => new TestLion(Length)),
+            "ScheduleFreeDouble" => Resume(() => new TestScheduleFreeDouble(Length)),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
         _output.WriteLine($"{name}: resumed at {resumes} save points");

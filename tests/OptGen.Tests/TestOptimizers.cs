@@ -54,10 +54,20 @@ internal sealed partial class TestNAdamDouble;
 [WeightDecay(0.01)]
 internal sealed partial class TestRAdam;
 
+[Optimizer(UpdateRule.Lion, LearningRate = 1e-3, Maximize = true)]
+[MomentDecay(First = 0.95, Second = 0.98)]
+[WeightDecay(0.1)]
+internal sealed partial class TestLion;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 3, R = 0.5, WeightLearningRatePower = 1)]
+[WeightDecay(0.01)]
+internal sealed partial class TestScheduleFreeDouble;
+
 public static class TestOptimizerFactory
 {
     /// <summary>One optimizer of each rule, covering every kind of state and option.</summary>
-    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Adamax", "Adadelta", "NAdamDouble", "RAdam", "Asgd", "RpropDouble");
+    public static TheoryData<string> Names => new("Adam", "AdamWDouble", "Nesterov", "AdaGrad", "CenteredRmsProp", "Adamax", "Adadelta", "NAdamDouble", "RAdam", "Asgd", "RpropDouble", "Lion", "ScheduleFreeDouble");
 
     internal static IOptimizer Create(string name, int length) => name switch
     {
@@ -72,6 +82,8 @@ public static class TestOptimizerFactory
         "RAdam" => new TestRAdam(length),
         "Asgd" => new TestAsgd(length),
         "RpropDouble" => new TestRpropDouble(length),
+        "Lion" => new TestLion(length),
+        "ScheduleFreeDouble" => new TestScheduleFreeDouble(length),
         _ => throw new System.ArgumentOutOfRangeException(nameof(name)),
     };
 }

@@ -137,6 +137,11 @@ internal static class DiagnosticDescriptors
         "Option value out of range",
         "{0} is {1}, but must be {2}");
 
+    public static readonly DiagnosticDescriptor ScheduleFreeNeedsFirstDecay = Error(
+        "OPTG050",
+        "Schedule-Free needs a first-moment decay above 0",
+        "MomentDecay.First is {0}, but Schedule-Free AdamW needs it above 0: the point to evaluate, x = y + (1 − 1/β₁)·(z − y), is undefined at 0 (e.g. 0.9)");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "OPTG099",
         "OptGen could not generate this optimizer",

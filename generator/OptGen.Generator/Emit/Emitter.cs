@@ -42,10 +42,21 @@ internal static class Emitter
 
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OptGen.Generator\", \"{ThisAssembly.Version}\")]");
         string schedule = spec.Schedule.IsConstant || spec.Schedule.IsPlateau ? string.Empty : ", global::OptGen.ILearningRateSchedule";
-        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>{schedule}"))
+        IReadOnlyList<Rules.RuleMember> ruleMembers = Rules.RuleCatalog.For(spec.Rule)?.Members(spec.Options) ?? [];
+        string interfaces = string.Concat(ruleMembers.Where(m => m.Interface is not null).Select(m => ", " + m.Interface!.Replace("{T}", context.T)));
+        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>{schedule}{interfaces}"))
         {
             WriteFieldsAndConstructor(w, context);
             WriteMembers(w, context);
+            foreach (Rules.RuleMember member in ruleMembers)
+            {
+                w.Line();
+                foreach (string line in member.LinesFor(context.T))
+                {
+                    w.Line(line);
+                }
+            }
+
             WriteStep(w, context);
         }
 

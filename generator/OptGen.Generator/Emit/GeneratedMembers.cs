@@ -44,6 +44,11 @@ internal static class GeneratedMembers
             members[Emitter.Pascal(state.Name)] = $"the generated persistent scalar property ({state.CheckpointName})";
         }
 
+        foreach (Rules.RuleMember member in Rules.RuleCatalog.For(spec.Rule)?.Members(spec.Options) ?? [])
+        {
+            members[member.Name] = member.Description;
+        }
+
         if (spec.Schedule.IsPlateau)
         {
             members["ReportMetric"] = "the generated plateau metric method";

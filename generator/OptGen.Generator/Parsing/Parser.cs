@@ -341,6 +341,9 @@ internal sealed partial class Parser : IOptionReporter
             case OptionKind.Number when ReadDouble(constant, location, option.DisplayName, out double number):
                 value = number;
                 break;
+            case OptionKind.Integer when ReadInteger(constant, location, option.DisplayName, out int integer):
+                value = integer;
+                break;
             default:
                 return values;
         }
@@ -395,6 +398,18 @@ internal sealed partial class Parser : IOptionReporter
                 Report(DiagnosticDescriptors.UnreadableArgument, location, what);
                 return false;
         }
+    }
+
+    private bool ReadInteger(TypedConstant constant, Location location, string what, out int value)
+    {
+        value = constant.Value is int number ? number : 0;
+        if (constant.Kind == TypedConstantKind.Primitive && constant.Value is int)
+        {
+            return true;
+        }
+
+        Report(DiagnosticDescriptors.UnreadableArgument, location, what);
+        return false;
     }
 
     private bool ReadBool(TypedConstant constant, Location location, string what, out bool value)

@@ -18,6 +18,9 @@ internal enum OptionKind
 
     /// <summary>A member of an enum (<see cref="Option.Choices"/>), held as its value.</summary>
     Choice,
+
+    /// <summary>An <c>int</c>, held as its value.</summary>
+    Integer,
 }
 
 /// <summary>
@@ -79,6 +82,7 @@ internal sealed class Option
     {
         OptionKind.Flag => value != 0 ? "true" : "false",
         OptionKind.Choice when Choices is not null => Choices.Name + "." + Enum.GetName(Choices, (int)value),
+        OptionKind.Integer => Literal.Integer((int)value),
         _ => Literal.Double(value),
     };
 
@@ -124,6 +128,8 @@ internal sealed class ValueRange(Func<double, bool> contains, DiagnosticDescript
 internal static class Fingerprints
 {
     public static Func<double, string> Number(string key) => v => " " + key + "=" + Literal.Double(v);
+
+    public static Func<double, string> Integer(string key) => v => " " + key + "=" + Literal.Integer((int)v);
 
     public static Func<double, string> Flag(string key) => v => " " + key + "=" + (v != 0 ? "true" : "false");
 

@@ -71,6 +71,12 @@ internal abstract class RuleDefinition
     {
     }
 
+    /// <summary>
+    /// Members the rule adds to its optimizer class beyond the ones every optimizer has (Schedule-Free's evaluation
+    /// point). Each should be a one-line forwarder into the runtime library, where the machinery is ordinary, tested C#.
+    /// </summary>
+    public virtual IReadOnlyList<RuleMember> Members(OptionValues values) => Array.Empty<RuleMember>();
+
     /// <summary>The rule's name in documentation, e.g. <c>SGD with momentum</c>.</summary>
     public abstract string Title(OptionValues values);
 
@@ -120,6 +126,17 @@ internal abstract class RuleDefinition
             ? Expr.SquareRoot(x) + epsilon
             : Expr.SquareRoot(x + epsilon);
     }
+}
+
+/// <summary>A member a rule adds to its optimizer class (<see cref="RuleDefinition.Members"/>).</summary>
+/// <param name="Name">The member's name, which a user member may not take.</param>
+/// <param name="Description">What it is, for the collision diagnostic: e.g. <c>the generated evaluation point method</c>.</param>
+/// <param name="Interface">An interface of the runtime library the member implements, fully qualified with <c>{T}</c> for the element type; null if none.</param>
+/// <param name="Lines">Its documentation and declaration, one line each, with <c>{T}</c> for the element type and every framework name fully qualified.</param>
+internal sealed record RuleMember(string Name, string Description, string? Interface, EquatableArray<string> Lines)
+{
+    /// <summary><see cref="Lines"/> for element type <paramref name="elementType"/>.</summary>
+    public IEnumerable<string> LinesFor(string elementType) => Lines.Select(line => line.Replace("{T}", elementType));
 }
 
 /// <summary>

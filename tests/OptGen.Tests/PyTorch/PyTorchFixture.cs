@@ -64,6 +64,12 @@ internal sealed class PyTorchFixture
         return pairs.ToArray();
     }
 
+    /// <summary>Schedule-Free: the parameters after the last step and the reference's <c>eval()</c>, float32 run: Length.</summary>
+    public static float[] SingleEvaluationPoint(string name) => Read<float>($"{name}.eval.f32.bin");
+
+    /// <summary>Schedule-Free: the same for the float64 run.</summary>
+    public static double[] DoubleEvaluationPoint(string name) => Read<double>($"{name}.eval.f64.bin");
+
     private static PyTorchFixture Load()
     {
         using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));

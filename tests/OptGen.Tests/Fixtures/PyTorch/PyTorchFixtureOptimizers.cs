@@ -476,6 +476,112 @@ internal sealed partial class RAdamMaximizeSingle;
 [WeightDecay(0.01)]
 internal sealed partial class RAdamMaximizeDouble;
 
+[Optimizer(UpdateRule.Lion)]
+internal sealed partial class LionDefaultSingle;
+
+[Optimizer(UpdateRule.Lion, ElementType = typeof(double))]
+internal sealed partial class LionDefaultDouble;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.001)]
+[MomentDecay(First = 0.95, Second = 0.98)]
+internal sealed partial class LionBetasSingle;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.001, ElementType = typeof(double))]
+[MomentDecay(First = 0.95, Second = 0.98)]
+internal sealed partial class LionBetasDouble;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.001)]
+[WeightDecay(0.1)]
+internal sealed partial class LionWeightDecaySingle;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.001, ElementType = typeof(double))]
+[WeightDecay(0.1)]
+internal sealed partial class LionWeightDecayDouble;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003, Maximize = true)]
+[WeightDecay(0.01)]
+internal sealed partial class LionMaximizeSingle;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003, Maximize = true, ElementType = typeof(double))]
+[WeightDecay(0.01)]
+internal sealed partial class LionMaximizeDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW)]
+internal sealed partial class ScheduleFreeAdamWDefaultSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, ElementType = typeof(double))]
+internal sealed partial class ScheduleFreeAdamWDefaultDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[ScheduleFree(WarmupSteps = 10)]
+internal sealed partial class ScheduleFreeAdamWWarmupSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 10)]
+internal sealed partial class ScheduleFreeAdamWWarmupDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[ScheduleFree(R = 1.0)]
+internal sealed partial class ScheduleFreeAdamWRSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(R = 1.0)]
+internal sealed partial class ScheduleFreeAdamWRDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[ScheduleFree(WarmupSteps = 8, WeightLearningRatePower = 0.5)]
+internal sealed partial class ScheduleFreeAdamWWeightLrPowerSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 8, WeightLearningRatePower = 0.5)]
+internal sealed partial class ScheduleFreeAdamWWeightLrPowerDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[WeightDecay(0.05)]
+internal sealed partial class ScheduleFreeAdamWWeightDecaySingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[WeightDecay(0.05)]
+internal sealed partial class ScheduleFreeAdamWWeightDecayDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[MomentDecay(First = 0.95, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class ScheduleFreeAdamWBetasEpsSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.95, Second = 0.99)]
+[Epsilon(1e-06)]
+internal sealed partial class ScheduleFreeAdamWBetasEpsDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[MomentDecay(First = 0.5, Second = 0.999)]
+internal sealed partial class ScheduleFreeAdamWLowBeta1Single;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[MomentDecay(First = 0.5, Second = 0.999)]
+internal sealed partial class ScheduleFreeAdamWLowBeta1Double;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, Maximize = true)]
+internal sealed partial class ScheduleFreeAdamWMaximizeSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, Maximize = true, ElementType = typeof(double))]
+internal sealed partial class ScheduleFreeAdamWMaximizeDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.02)]
+[MomentDecay(First = 0.85, Second = 0.995)]
+[Epsilon(1e-07)]
+[WeightDecay(0.01)]
+[ScheduleFree(WarmupSteps = 5, R = 0.5, WeightLearningRatePower = 1.5)]
+internal sealed partial class ScheduleFreeAdamWAllSingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.02, ElementType = typeof(double))]
+[MomentDecay(First = 0.85, Second = 0.995)]
+[Epsilon(1e-07)]
+[WeightDecay(0.01)]
+[ScheduleFree(WarmupSteps = 5, R = 0.5, WeightLearningRatePower = 1.5)]
+internal sealed partial class ScheduleFreeAdamWAllDouble;
+
 internal static class PyTorchFixtureOptimizers
 {
     public static IReadOnlyList<string> Names { get; } =
@@ -539,6 +645,33 @@ internal static class PyTorchFixtureOptimizers
         "RAdamWeightDecay",
         "RAdamDecoupledWeightDecay",
         "RAdamMaximize",
+        "LionDefault",
+        "LionBetas",
+        "LionWeightDecay",
+        "LionMaximize",
+        "ScheduleFreeAdamWDefault",
+        "ScheduleFreeAdamWWarmup",
+        "ScheduleFreeAdamWR",
+        "ScheduleFreeAdamWWeightLrPower",
+        "ScheduleFreeAdamWWeightDecay",
+        "ScheduleFreeAdamWBetasEps",
+        "ScheduleFreeAdamWLowBeta1",
+        "ScheduleFreeAdamWMaximize",
+        "ScheduleFreeAdamWAll",
+    ];
+
+    /// <summary>The configs whose reference has an evaluation point (eval()), in *.eval.f32.bin and *.eval.f64.bin.</summary>
+    public static IReadOnlyList<string> EvaluationPointNames { get; } =
+    [
+        "ScheduleFreeAdamWDefault",
+        "ScheduleFreeAdamWWarmup",
+        "ScheduleFreeAdamWR",
+        "ScheduleFreeAdamWWeightLrPower",
+        "ScheduleFreeAdamWWeightDecay",
+        "ScheduleFreeAdamWBetasEps",
+        "ScheduleFreeAdamWLowBeta1",
+        "ScheduleFreeAdamWMaximize",
+        "ScheduleFreeAdamWAll",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -602,6 +735,19 @@ internal static class PyTorchFixtureOptimizers
         "RAdamWeightDecay" => new RAdamWeightDecaySingle(length),
         "RAdamDecoupledWeightDecay" => new RAdamDecoupledWeightDecaySingle(length),
         "RAdamMaximize" => new RAdamMaximizeSingle(length),
+        "LionDefault" => new LionDefaultSingle(length),
+        "LionBetas" => new LionBetasSingle(length),
+        "LionWeightDecay" => new LionWeightDecaySingle(length),
+        "LionMaximize" => new LionMaximizeSingle(length),
+        "ScheduleFreeAdamWDefault" => new ScheduleFreeAdamWDefaultSingle(length),
+        "ScheduleFreeAdamWWarmup" => new ScheduleFreeAdamWWarmupSingle(length),
+        "ScheduleFreeAdamWR" => new ScheduleFreeAdamWRSingle(length),
+        "ScheduleFreeAdamWWeightLrPower" => new ScheduleFreeAdamWWeightLrPowerSingle(length),
+        "ScheduleFreeAdamWWeightDecay" => new ScheduleFreeAdamWWeightDecaySingle(length),
+        "ScheduleFreeAdamWBetasEps" => new ScheduleFreeAdamWBetasEpsSingle(length),
+        "ScheduleFreeAdamWLowBeta1" => new ScheduleFreeAdamWLowBeta1Single(length),
+        "ScheduleFreeAdamWMaximize" => new ScheduleFreeAdamWMaximizeSingle(length),
+        "ScheduleFreeAdamWAll" => new ScheduleFreeAdamWAllSingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -666,6 +812,19 @@ internal static class PyTorchFixtureOptimizers
         "RAdamWeightDecay" => new RAdamWeightDecayDouble(length),
         "RAdamDecoupledWeightDecay" => new RAdamDecoupledWeightDecayDouble(length),
         "RAdamMaximize" => new RAdamMaximizeDouble(length),
+        "LionDefault" => new LionDefaultDouble(length),
+        "LionBetas" => new LionBetasDouble(length),
+        "LionWeightDecay" => new LionWeightDecayDouble(length),
+        "LionMaximize" => new LionMaximizeDouble(length),
+        "ScheduleFreeAdamWDefault" => new ScheduleFreeAdamWDefaultDouble(length),
+        "ScheduleFreeAdamWWarmup" => new ScheduleFreeAdamWWarmupDouble(length),
+        "ScheduleFreeAdamWR" => new ScheduleFreeAdamWRDouble(length),
+        "ScheduleFreeAdamWWeightLrPower" => new ScheduleFreeAdamWWeightLrPowerDouble(length),
+        "ScheduleFreeAdamWWeightDecay" => new ScheduleFreeAdamWWeightDecayDouble(length),
+        "ScheduleFreeAdamWBetasEps" => new ScheduleFreeAdamWBetasEpsDouble(length),
+        "ScheduleFreeAdamWLowBeta1" => new ScheduleFreeAdamWLowBeta1Double(length),
+        "ScheduleFreeAdamWMaximize" => new ScheduleFreeAdamWMaximizeDouble(length),
+        "ScheduleFreeAdamWAll" => new ScheduleFreeAdamWAllDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }

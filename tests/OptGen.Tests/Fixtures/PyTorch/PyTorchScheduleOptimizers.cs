@@ -240,6 +240,28 @@ internal sealed partial class RAdamWarmupCosineSingle;
 [CosineDecay(TotalSteps = 40)]
 internal sealed partial class RAdamWarmupCosineDouble;
 
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003)]
+[WeightDecay(0.1)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class LionWarmupCosineSingle;
+
+[Optimizer(UpdateRule.Lion, LearningRate = 0.0003, ElementType = typeof(double))]
+[WeightDecay(0.1)]
+[LinearWarmup(Steps = 5, StartFactor = 0.1)]
+[CosineDecay(TotalSteps = 40)]
+internal sealed partial class LionWarmupCosineDouble;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01)]
+[ScheduleFree(WarmupSteps = 5, R = 1.0)]
+[StepDecay(StepSize = 20, Gamma = 0.5)]
+internal sealed partial class ScheduleFreeAdamWStepDecaySingle;
+
+[Optimizer(UpdateRule.ScheduleFreeAdamW, LearningRate = 0.01, ElementType = typeof(double))]
+[ScheduleFree(WarmupSteps = 5, R = 1.0)]
+[StepDecay(StepSize = 20, Gamma = 0.5)]
+internal sealed partial class ScheduleFreeAdamWStepDecayDouble;
+
 internal static class PyTorchScheduleOptimizers
 {
     public static IReadOnlyList<string> ScheduleNames { get; } =
@@ -318,6 +340,8 @@ internal static class PyTorchScheduleOptimizers
         "AdamaxExponentialDecay",
         "NAdamCosineDecay",
         "RAdamWarmupCosine",
+        "LionWarmupCosine",
+        "ScheduleFreeAdamWStepDecay",
     ];
 
     public static global::OptGen.IOptimizer<float> CreateSingle(string name, int length) => name switch
@@ -335,6 +359,8 @@ internal static class PyTorchScheduleOptimizers
         "AdamaxExponentialDecay" => new AdamaxExponentialDecaySingle(length),
         "NAdamCosineDecay" => new NAdamCosineDecaySingle(length),
         "RAdamWarmupCosine" => new RAdamWarmupCosineSingle(length),
+        "LionWarmupCosine" => new LionWarmupCosineSingle(length),
+        "ScheduleFreeAdamWStepDecay" => new ScheduleFreeAdamWStepDecaySingle(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -353,6 +379,8 @@ internal static class PyTorchScheduleOptimizers
         "AdamaxExponentialDecay" => new AdamaxExponentialDecayDouble(length),
         "NAdamCosineDecay" => new NAdamCosineDecayDouble(length),
         "RAdamWarmupCosine" => new RAdamWarmupCosineDouble(length),
+        "LionWarmupCosine" => new LionWarmupCosineDouble(length),
+        "ScheduleFreeAdamWStepDecay" => new ScheduleFreeAdamWStepDecayDouble(length),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

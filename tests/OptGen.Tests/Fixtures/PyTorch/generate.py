@@ -11,14 +11,17 @@ It rewrites, in this folder:
 * ``{Name}.f64.bin``  - float64 LE: the same for the float64 run;
 * ``{Name}.{buffer}.f32.bin`` / ``.f64.bin`` - the same for each state buffer a config names in ``state``
   (ASGD's output-only averaged parameters ``ax``), after each step;
-* ``manifest.json``   - torch version, N, STEPS, and every config's torch call, C# attributes and recorded state buffers;
+* ``{Name}.eval.f32.bin`` / ``{Name}.eval.f64.bin`` - Schedule-Free only: the N parameters after the last step and
+  the reference's ``eval()`` (the average x), float32 / float64 LE;
+* ``manifest.json``   - torch version, N, STEPS, and every config's torch call, C# attributes, recorded state buffers and evaluation points;
 * ``PyTorchFixtureOptimizers.cs`` - the matching OptGen optimizer declarations and a factory.
 
 The outputs are committed test fixtures: the C# tests read them and never run Python. Rerun this
 script only to change the fixtures, and commit its outputs together with any change to it.
 
 Everything is deterministic: the inputs come from a seeded NumPy generator, the optimizers run on the
-CPU with ``foreach=False`` (PyTorch's single-tensor implementations) on one thread.
+CPU with ``foreach=False`` (PyTorch's single-tensor implementations) on one thread. Lion and Schedule-Free
+AdamW, which torch 1.13 lacks, run the references defined here: the authors' torch ops in their order.
 """
 
 import json
@@ -120,6 +123,29 @@ CONFIGS = [
     dict(name="RAdamDecoupledWeightDecay", rule="RAdam", cls="RAdamReference",
          kwargs=dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     dict(name="RAdamMaximize", rule="RAdam", cls="RAdamReference", kwargs=dict(lr=0.01, maximize=True, weight_decay=0.01)),
+    # Lion and Schedule-Free AdamW: not in torch 1.13; their references (below) are written with torch ops in the
+    # authors' order. Lion's weight decay is decoupled by definition, as its attribute's default for Lion.
+    dict(name="LionDefault", rule="Lion", cls="Lion", kwargs=dict()),
+    dict(name="LionBetas", rule="Lion", cls="Lion", kwargs=dict(lr=1e-3, betas=(0.95, 0.98))),
+    dict(name="LionWeightDecay", rule="Lion", cls="Lion", kwargs=dict(lr=1e-3, weight_decay=0.1)),
+    dict(name="LionMaximize", rule="Lion", cls="Lion", kwargs=dict(lr=3e-4, maximize=True, weight_decay=0.01)),
+    dict(name="ScheduleFreeAdamWDefault", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree", kwargs=dict()),
+    dict(name="ScheduleFreeAdamWWarmup", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, warmup_steps=10)),
+    dict(name="ScheduleFreeAdamWR", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree", kwargs=dict(lr=0.01, r=1.0)),
+    dict(name="ScheduleFreeAdamWWeightLrPower", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, warmup_steps=8, weight_lr_power=0.5)),
+    dict(name="ScheduleFreeAdamWWeightDecay", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, weight_decay=0.05)),
+    dict(name="ScheduleFreeAdamWBetasEps", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, betas=(0.95, 0.99), eps=1e-6)),
+    dict(name="ScheduleFreeAdamWLowBeta1", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, betas=(0.5, 0.999))),  # x = lerp(y, z, -1): eval's other lerp branch
+    dict(name="ScheduleFreeAdamWMaximize", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, maximize=True)),
+    dict(name="ScheduleFreeAdamWAll", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.02, betas=(0.85, 0.995), eps=1e-7, weight_decay=0.01, warmup_steps=5, r=0.5,
+                     weight_lr_power=1.5)),
 ]
 
 
@@ -205,12 +231,128 @@ class RAdamReference(torch.optim.RAdam):
             param.grad = grad
 
 
-REFERENCES = {c.__name__: c for c in (NAdamReference, RAdamReference)}
+# References for the rules torch 1.13 lacks, run like torch.optim's classes (foreach is accepted and ignored:
+# each is one single-tensor loop). Every op is the authors' torch op, in their order.
+# ---------------------------------------------------------------------------------------------
+class Lion(torch.optim.Optimizer):
+    """Lion (Chen et al. 2023, arXiv 2302.06675, Algorithm 2), in the order of the authors' PyTorch reference
+    (lucidrains/lion-pytorch; bitsandbytes' pure-torch reference): decoupled decay, the sign step, then the momentum.
+    torch.sign gives 0 for 0 (and NaN). maximize, which the reference lacks, negates the gradient first."""
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False, foreach=None):
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, wd = group["lr"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                exp_avg = state["exp_avg"]
+                p.mul_(1 - lr * wd)
+                update = exp_avg.clone().mul_(beta1).add_(grad, alpha=1 - beta1).sign_()
+                p.add_(update, alpha=-lr)
+                exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
+
+
+class AdamWScheduleFree(torch.optim.Optimizer):
+    """facebookresearch/schedule_free's AdamWScheduleFree (schedulefree/adamw_schedulefree.py), its single-tensor
+    path (foreach=False) with inner_momentum=0, op for op. p holds y in train mode; eval() sets it to x.
+    maximize, which the reference lacks, negates the gradient first."""
+
+    def __init__(self, params, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, warmup_steps=0, r=0.0,
+                 weight_lr_power=2.0, maximize=False, foreach=None):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, r=r, k=0, warmup_steps=warmup_steps,
+                                      train_mode=False, weight_sum=0.0, lr_max=-1.0, scheduled_lr=0.0,
+                                      weight_lr_power=weight_lr_power, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def eval(self):
+        for group in self.param_groups:
+            beta1, _ = group["betas"]
+            if group["train_mode"]:
+                for p in group["params"]:
+                    state = self.state[p]
+                    if "z" in state:
+                        p.lerp_(end=state["z"], weight=1 - 1 / beta1)  # set p to x
+                group["train_mode"] = False
+
+    @torch.no_grad()
+    def train(self):
+        for group in self.param_groups:
+            beta1, _ = group["betas"]
+            if not group["train_mode"]:
+                for p in group["params"]:
+                    state = self.state[p]
+                    if "z" in state:
+                        p.lerp_(end=state["z"], weight=1 - beta1)  # set p to y
+                group["train_mode"] = True
+
+    @torch.no_grad()
+    def step(self):
+        assert self.param_groups[0]["train_mode"], "call train() before step()"
+        for group in self.param_groups:
+            eps = group["eps"]
+            beta1, beta2 = group["betas"]
+            decay = group["weight_decay"]
+            k = group["k"]
+            r = group["r"]
+            warmup_steps = group["warmup_steps"]
+            weight_lr_power = group["weight_lr_power"]
+            if k < warmup_steps:
+                sched = (k + 1) / warmup_steps
+            else:
+                sched = 1.0
+            bias_correction2 = 1 - beta2 ** (k + 1)
+            lr = group["lr"] * sched
+            group["scheduled_lr"] = lr
+            lr_max = group["lr_max"] = max(lr, group["lr_max"])
+            weight = ((k + 1) ** r) * (lr_max ** weight_lr_power)
+            weight_sum = group["weight_sum"] = group["weight_sum"] + weight
+            try:
+                ckp1 = weight / weight_sum
+            except ZeroDivisionError:
+                ckp1 = 0
+            for p in group["params"]:
+                if "z" not in self.state[p]:
+                    self.state[p]["z"] = torch.clone(p, memory_format=torch.preserve_format)
+                    self.state[p]["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            for p in group["params"]:
+                y = p
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                z = state["z"]
+                exp_avg_sq = state["exp_avg_sq"]
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(eps)
+                grad_normalized = grad.div_(denom)
+                if decay != 0:
+                    grad_normalized.add_(y, alpha=decay)
+                y.lerp_(end=z, weight=ckp1)
+                y.add_(grad_normalized, alpha=lr * (beta1 * (1 - ckp1) - 1))
+                z.sub_(grad_normalized, alpha=lr)
+            group["k"] = k + 1
+
+
+REFERENCES = {c.__name__: c for c in (NAdamReference, RAdamReference, Lion, AdamWScheduleFree)}
 
 
 def optimizer_class(cfg):
-    """The config's optimizer: a torch.optim class, or one of the references above."""
+    """The config's optimizer class: a torch.optim class, or the script's reference for what torch 1.13 lacks."""
     return REFERENCES.get(cfg["cls"]) or getattr(torch.optim, cfg["cls"])
+
+
+def make_optimizer(cfg, p):
+    """The config's optimizer over [p], in training mode (Schedule-Free's reference needs train() first)."""
+    opt = optimizer_class(cfg)([p], **cfg["kwargs"], foreach=False)
+    if hasattr(opt, "train"):
+        opt.train()
+    return opt
 
 
 def make_inputs():
@@ -291,13 +433,18 @@ def cs_attributes(cfg, double):
         adaptation += [f"Minimum = {cs_literal(kw['step_sizes'][0])}", f"Maximum = {cs_literal(kw['step_sizes'][1])}"]
     if adaptation:
         attrs.append("[StepSizeAdaptation(" + ", ".join(adaptation) + ")]")
+    schedule_free = [(cs, kw[key]) for key, cs in (("warmup_steps", "WarmupSteps"), ("r", "R"),
+                                                   ("weight_lr_power", "WeightLearningRatePower")) if key in kw]
+    if schedule_free:
+        attrs.append("[ScheduleFree(" + ", ".join(
+            f"{cs} = {value if isinstance(value, int) else cs_literal(value)}" for cs, value in schedule_free) + ")]")
     return attrs
 
 
 def torch_call_text(cfg):
     """The torch constructor call as text (foreach=False is always added when it is run)."""
     args = ["params"] + [f"{k}={v!r}" for k, v in cfg["kwargs"].items()]
-    module = "generate" if cfg["cls"] in REFERENCES else "torch.optim"
+    module = "generate" if cfg["cls"] in REFERENCES else "torch.optim"  # the script's own reference
     return f"{module}.{cfg['cls']}({', '.join(args)})"
 
 
@@ -307,7 +454,7 @@ def run(cfg, params0, grads, dtype, make=None):
     and, for each state buffer the config names in "state", its STEPS x N values after each step.
     """
     p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
-    opt = make([p]) if make else optimizer_class(cfg)([p], **cfg["kwargs"], foreach=False)
+    opt = make([p]) if make else make_optimizer(cfg, p)
     numpy_type = np.float64 if dtype == torch.float64 else np.float32
     out = np.empty((STEPS, N), dtype=numpy_type)
     states = {name: np.empty((STEPS, N), dtype=numpy_type) for name in cfg.get("state", [])}
@@ -328,6 +475,23 @@ def run(cfg, params0, grads, dtype, make=None):
         # The step sizes reach both bounds (and the random gradients flip signs and give zero products throughout).
         assert clamped["min"] > 0 and clamped["max"] > 0, (cfg["name"], clamped)
     return out, states
+
+
+def evaluation_point(cfg, params0, grads, dtype):
+    """Schedule-Free: the reference's eval() point x after the STEPS steps of run()."""
+    p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
+    opt = make_optimizer(cfg, p)
+    for t in range(STEPS):
+        p.grad = torch.tensor(grads[t], dtype=torch.float64).to(dtype)
+        opt.step()
+    opt.eval()
+    x = p.detach().numpy().copy()
+    assert np.all(np.isfinite(x)), cfg["name"]
+    return x
+
+
+def has_evaluation_point(cfg):
+    return hasattr(optimizer_class(cfg), "eval")
 
 
 def write_cs(path):
@@ -352,6 +516,13 @@ def write_cs(path):
         "    [",
     ]
     lines += [f'        "{c["name"]}",' for c in CONFIGS]
+    lines += ["    ];", ""]
+    lines += [
+        "    /// <summary>The configs whose reference has an evaluation point (eval()), in *.eval.f32.bin and *.eval.f64.bin.</summary>",
+        "    public static IReadOnlyList<string> EvaluationPointNames { get; } =",
+        "    [",
+    ]
+    lines += [f'        "{c["name"]}",' for c in CONFIGS if has_evaluation_point(c)]
     lines += ["    ];", ""]
     for suffix, elem in (("Single", "float"), ("Double", "double")):
         lines += [
@@ -419,14 +590,20 @@ def main():
             out.astype(layout).tofile(os.path.join(HERE, f"{cfg['name']}.{suffix}.bin"))
             for name, values in states.items():
                 values.astype(layout).tofile(os.path.join(HERE, f"{cfg['name']}.{name}.{suffix}.bin"))
+        if has_evaluation_point(cfg):
+            evaluation_point(cfg, params0, grads, torch.float32).astype("<f4").tofile(
+                os.path.join(HERE, cfg["name"] + ".eval.f32.bin"))
+            evaluation_point(cfg, params0, grads, torch.float64).astype("<f8").tofile(
+                os.path.join(HERE, cfg["name"] + ".eval.f64.bin"))
 
     manifest = {
         "torch_version": torch.__version__,
         "length": N,
         "steps": STEPS,
         "configs": [
-            dict({"name": c["name"], "torch": torch_call_text(c), "attributes": " ".join(cs_attributes(c, False))},
-                 **({"state": c["state"]} if "state" in c else {}))
+            {"name": c["name"], "torch": torch_call_text(c), "attributes": " ".join(cs_attributes(c, False)),
+             **({"state": c["state"]} if "state" in c else {}),
+             **({"evaluation_point": "optimizer.eval() after the last step"} if has_evaluation_point(c) else {})}
             for c in CONFIGS
         ],
     }

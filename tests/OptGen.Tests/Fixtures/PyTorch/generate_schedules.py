@@ -56,7 +56,7 @@ from torch.optim.lr_scheduler import (  # noqa: F401  (used by eval of the recor
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the fixture folder
-from generate import N, STEPS, cs_attributes, cs_literal, optimizer_class, torch_call_text  # noqa: E402
+from generate import N, STEPS, cs_attributes, cs_literal, make_optimizer, torch_call_text  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,6 +372,13 @@ TRAJECTORIES = [
          schedule=[("CosineDecay", [("TotalSteps", 25), ("MinLearningRate", 0.001)])]),
     dict(name="RAdamWarmupCosine", rule="RAdam", cls="RAdam", kwargs=dict(lr=0.01, weight_decay=0.01),
          schedule=[("LinearWarmup", [("Steps", 5), ("StartFactor", 0.1)]), ("CosineDecay", [("TotalSteps", 40)])]),
+    # Lion and Schedule-Free AdamW (generate.py's references): a scheduler sets the group's lr, which Lion's decay and
+    # step and Schedule-Free's warm-up, lr_max and averaging weights read.
+    dict(name="LionWarmupCosine", rule="Lion", cls="Lion", kwargs=dict(lr=3e-4, weight_decay=0.1),
+         schedule=[("LinearWarmup", [("Steps", 5), ("StartFactor", 0.1)]), ("CosineDecay", [("TotalSteps", 40)])]),
+    dict(name="ScheduleFreeAdamWStepDecay", rule="ScheduleFreeAdamW", cls="AdamWScheduleFree",
+         kwargs=dict(lr=0.01, warmup_steps=5, r=1.0),
+         schedule=[("StepDecay", [("StepSize", 20), ("Gamma", 0.5)])]),
 ]
 
 
@@ -413,7 +420,7 @@ def relative_error(actual, expected):
 
 def run_trajectory(cfg, params0, grads, dtype, scheduler_text):
     p = torch.tensor(params0, dtype=torch.float64).to(dtype).requires_grad_(True)
-    optimizer = optimizer_class(cfg)([p], **cfg["kwargs"], foreach=False)
+    optimizer = make_optimizer(cfg, p)
     scheduler = make_scheduler(scheduler_text, optimizer)
     out = np.empty((STEPS, N), dtype=np.float64 if dtype == torch.float64 else np.float32)
     rates = []
