@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times PyTorch CPU optimizer steps (float32) for the OptGen benchmark suite.
 
-For every rule (Adam, AdamW, RMSprop, AdaGrad, SGD with momentum), size, thread count and foreach setting it builds a
+For every rule (Adam, AdamW, RMSprop, AdaGrad, SGD with momentum, and the torch.optim rules of the roster: Adadelta,
+Adamax, ASGD, NAdam, RAdam, Rprop), size, thread count and foreach setting it builds a
 single float32 parameter tensor of that size, sets its .grad once (random), warms up with a few steps, then times
 repeated opt.step() calls with time.perf_counter and reports the median seconds per step. The output JSON uses the
 schema shared with the .NET suite (benchmarks/OptGen.Benchmarks), which report.py merges:
@@ -45,6 +46,12 @@ RULES = {
     "RMSprop": (20, lambda ps, fe: torch.optim.RMSprop(ps, lr=1e-2, foreach=fe)),
     "AdaGrad": (20, lambda ps, fe: torch.optim.Adagrad(ps, lr=1e-2, foreach=fe)),
     "SGD momentum": (20, lambda ps, fe: torch.optim.SGD(ps, lr=1e-3, momentum=0.9, foreach=fe)),
+    "Adadelta": (28, lambda ps, fe: torch.optim.Adadelta(ps, foreach=fe)),
+    "Adamax": (28, lambda ps, fe: torch.optim.Adamax(ps, foreach=fe)),
+    "ASGD": (20, lambda ps, fe: torch.optim.ASGD(ps, foreach=fe)),
+    "NAdam": (28, lambda ps, fe: torch.optim.NAdam(ps, foreach=fe)),
+    "RAdam": (28, lambda ps, fe: torch.optim.RAdam(ps, foreach=fe)),
+    "Rprop": (28, lambda ps, fe: torch.optim.Rprop(ps, foreach=fe)),
 }
 RULE_ALIASES = {name.lower().replace(" ", "").replace("_", ""): name for name in RULES}
 RULE_ALIASES.update({"adagrad": "AdaGrad", "sgd": "SGD momentum", "sgdmomentum": "SGD momentum"})

@@ -27,10 +27,12 @@ import math
 import os
 import sys
 
-RULE_ORDER = ["Adam", "AdamW", "RMSprop", "AdaGrad", "SGD momentum", "SGD"]
+RULE_ORDER = ["Adam", "AdamW", "RMSprop", "AdaGrad", "SGD momentum", "SGD", "Adadelta", "Adamax", "ASGD", "NAdam", "RAdam",
+              "Rprop", "Lion", "Schedule-Free AdamW"]
 RULE_CANON = {r.lower().replace(" ", "").replace("_", "").replace("-", ""): r for r in RULE_ORDER}
 RULE_CANON.update({"sgdmomentum": "SGD momentum", "adagrad": "AdaGrad", "rmsprop": "RMSprop"})
-BYTES_PER_PARAMETER = {"Adam": 28, "AdamW": 28, "RMSprop": 20, "AdaGrad": 20, "SGD momentum": 20, "SGD": 12}
+BYTES_PER_PARAMETER = {"Adam": 28, "AdamW": 28, "RMSprop": 20, "AdaGrad": 20, "SGD momentum": 20, "SGD": 12, "Adadelta": 28,
+                       "Adamax": 28, "ASGD": 20, "NAdam": 28, "RAdam": 28, "Rprop": 28, "Lion": 20, "Schedule-Free AdamW": 28}
 
 OPTGEN, SCALAR, TENSORPRIM, EXPERT, ROOFLINE, PT_NOFOREACH, PT_FOREACH = (
     "optgen", "scalar", "tensorprimitives", "expert", "roofline", "pytorch-false", "pytorch-true")

@@ -24,7 +24,39 @@ public sealed partial class SuiteAdaGrad;
 [Momentum(0.9)]
 public sealed partial class SuiteSgdMomentum;
 
-/// <summary>The five rules the suite measures.</summary>
+/// <summary>PyTorch's default Adadelta (lr 1.0, ρ 0.9, ε 1e-6).</summary>
+[Optimizer(UpdateRule.Adadelta)]
+public sealed partial class SuiteAdadelta;
+
+/// <summary>PyTorch's default Adamax (lr 2e-3, β 0.9/0.999, ε 1e-8).</summary>
+[Optimizer(UpdateRule.Adamax)]
+public sealed partial class SuiteAdamax;
+
+/// <summary>PyTorch's default ASGD (lr 1e-2, λ 1e-4, α 0.75, t₀ 1e6).</summary>
+[Optimizer(UpdateRule.Asgd)]
+public sealed partial class SuiteAsgd;
+
+/// <summary>PyTorch's default NAdam (lr 2e-3, β 0.9/0.999, ε 1e-8, momentum decay 4e-3).</summary>
+[Optimizer(UpdateRule.NAdam)]
+public sealed partial class SuiteNAdam;
+
+/// <summary>PyTorch's default RAdam (lr 1e-3, β 0.9/0.999, ε 1e-8).</summary>
+[Optimizer(UpdateRule.RAdam)]
+public sealed partial class SuiteRAdam;
+
+/// <summary>PyTorch's default Rprop (lr 1e-2, η 0.5/1.2, step sizes 1e-6 to 50).</summary>
+[Optimizer(UpdateRule.Rprop)]
+public sealed partial class SuiteRprop;
+
+/// <summary>Lion at its paper's defaults (lr 1e-4, β 0.9/0.99).</summary>
+[Optimizer(UpdateRule.Lion)]
+public sealed partial class SuiteLion;
+
+/// <summary>Schedule-Free AdamW at the reference's defaults (lr 2.5e-3, β 0.9/0.999, ε 1e-8).</summary>
+[Optimizer(UpdateRule.ScheduleFreeAdamW)]
+public sealed partial class SuiteScheduleFreeAdamW;
+
+/// <summary>The rules the suite measures.</summary>
 public enum SuiteRule
 {
     /// <summary>Adam.</summary>
@@ -41,6 +73,30 @@ public enum SuiteRule
 
     /// <summary>SGD with momentum.</summary>
     SgdMomentum,
+
+    /// <summary>Adadelta.</summary>
+    Adadelta,
+
+    /// <summary>Adamax.</summary>
+    Adamax,
+
+    /// <summary>ASGD.</summary>
+    Asgd,
+
+    /// <summary>NAdam.</summary>
+    NAdam,
+
+    /// <summary>RAdam.</summary>
+    RAdam,
+
+    /// <summary>Rprop.</summary>
+    Rprop,
+
+    /// <summary>Lion.</summary>
+    Lion,
+
+    /// <summary>Schedule-Free AdamW.</summary>
+    ScheduleFreeAdamW,
 }
 
 /// <summary>The hyperparameters every implementation of the suite uses (PyTorch's defaults), and per-rule facts.</summary>
@@ -80,7 +136,14 @@ public static class Hyper
     public const float SgdLearningRate = 1e-3f;
 
     /// <summary>All rules, in report order.</summary>
-    public static IReadOnlyList<SuiteRule> Rules { get; } = [SuiteRule.Adam, SuiteRule.AdamW, SuiteRule.RmsProp, SuiteRule.AdaGrad, SuiteRule.SgdMomentum];
+    public static IReadOnlyList<SuiteRule> Rules { get; } =
+    [
+        SuiteRule.Adam, SuiteRule.AdamW, SuiteRule.RmsProp, SuiteRule.AdaGrad, SuiteRule.SgdMomentum, SuiteRule.Adadelta, SuiteRule.Adamax,
+        SuiteRule.Asgd, SuiteRule.NAdam, SuiteRule.RAdam, SuiteRule.Rprop, SuiteRule.Lion, SuiteRule.ScheduleFreeAdamW,
+    ];
+
+    /// <summary>Whether the suite has a scalar loop and a TensorPrimitives composition of the rule (the first five).</summary>
+    public static bool HasBaselines(SuiteRule rule) => rule <= SuiteRule.SgdMomentum;
 
     /// <summary>The rule's name in the JSON.</summary>
     public static string Name(SuiteRule rule) => rule switch
@@ -90,11 +153,23 @@ public static class Hyper
         SuiteRule.RmsProp => "RMSprop",
         SuiteRule.AdaGrad => "AdaGrad",
         SuiteRule.SgdMomentum => "SGD momentum",
+        SuiteRule.Adadelta => "Adadelta",
+        SuiteRule.Adamax => "Adamax",
+        SuiteRule.Asgd => "ASGD",
+        SuiteRule.NAdam => "NAdam",
+        SuiteRule.RAdam => "RAdam",
+        SuiteRule.Rprop => "Rprop",
+        SuiteRule.Lion => "Lion",
+        SuiteRule.ScheduleFreeAdamW => "Schedule-Free AdamW",
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };
 
     /// <summary>Float arrays the rule streams: parameters, gradients and the state buffers.</summary>
-    public static int Streams(SuiteRule rule) => rule is SuiteRule.Adam or SuiteRule.AdamW ? 4 : 3;
+    public static int Streams(SuiteRule rule) => rule switch
+    {
+        SuiteRule.RmsProp or SuiteRule.AdaGrad or SuiteRule.SgdMomentum or SuiteRule.Asgd or SuiteRule.Lion => 3,
+        _ => 4,
+    };
 
     /// <summary>Bytes moved per parameter per step: every stream read, every stream but the gradients written.</summary>
     public static int BytesPerParameter(SuiteRule rule) => Streams(rule) == 4 ? 28 : 20;
@@ -109,6 +184,14 @@ public static class Hyper
             SuiteRule.RmsProp => new SuiteRmsProp(length),
             SuiteRule.AdaGrad => new SuiteAdaGrad(length),
             SuiteRule.SgdMomentum => new SuiteSgdMomentum(length),
+            SuiteRule.Adadelta => new SuiteAdadelta(length),
+            SuiteRule.Adamax => new SuiteAdamax(length),
+            SuiteRule.Asgd => new SuiteAsgd(length),
+            SuiteRule.NAdam => new SuiteNAdam(length),
+            SuiteRule.RAdam => new SuiteRAdam(length),
+            SuiteRule.Rprop => new SuiteRprop(length),
+            SuiteRule.Lion => new SuiteLion(length),
+            SuiteRule.ScheduleFreeAdamW => new SuiteScheduleFreeAdamW(length),
             _ => throw new ArgumentOutOfRangeException(nameof(rule)),
         };
         optimizer.ThreadCount = threads;

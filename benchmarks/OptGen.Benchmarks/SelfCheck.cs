@@ -123,10 +123,12 @@ public static class SelfCheck
                 list.Add((Impl.Scalar, (p, g, s, t) => ScalarLoops.AdaGrad(p, g, s[0])));
                 list.Add((Impl.TensorPrimitives, (p, g, s, t) => TensorPrimitivesRules.AdaGrad(p, g, s[0], tmp)));
                 break;
-            default:
+            case SuiteRule.SgdMomentum:
                 list.Add((Impl.Scalar, (p, g, s, t) => ScalarLoops.SgdMomentum(p, g, s[0], t)));
                 list.Add((Impl.TensorPrimitives, (p, g, s, t) => TensorPrimitivesRules.SgdMomentum(p, g, s[0], t)));
                 break;
+            default:
+                break; // the roster's rules are checked against PyTorch by the test suite; the suite times no baseline of them
         }
 
         return list;

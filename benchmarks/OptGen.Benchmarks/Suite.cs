@@ -92,8 +92,11 @@ public static class Suite
                     cases.Add(RuleCase(ref index, rule, Impl.Roofline, threads, size));
                 }
 
-                cases.Add(RuleCase(ref index, rule, Impl.Scalar, 1, size));
-                cases.Add(RuleCase(ref index, rule, Impl.TensorPrimitives, 1, size));
+                if (Hyper.HasBaselines(rule))
+                {
+                    cases.Add(RuleCase(ref index, rule, Impl.Scalar, 1, size));
+                    cases.Add(RuleCase(ref index, rule, Impl.TensorPrimitives, 1, size));
+                }
                 if (rule == SuiteRule.Adam)
                 {
                     cases.Add(RuleCase(ref index, rule, Impl.Expert, 1, size));
@@ -170,8 +173,11 @@ public static class Suite
                     steppers.Add((Steppers.Create(rule, Impl.Roofline, threads, length), calls));
                 }
 
-                steppers.Add((Steppers.Create(rule, Impl.Scalar, 1, length), calls));
-                steppers.Add((Steppers.Create(rule, Impl.TensorPrimitives, 1, length), calls));
+                if (Hyper.HasBaselines(rule))
+                {
+                    steppers.Add((Steppers.Create(rule, Impl.Scalar, 1, length), calls));
+                    steppers.Add((Steppers.Create(rule, Impl.TensorPrimitives, 1, length), calls));
+                }
             }
 
             steppers.Add((Steppers.Create(SuiteRule.Adam, Impl.Expert, 1, length), calls));

@@ -33,6 +33,14 @@ internal static class Experiments
         new("rmsprop", "RMSprop", "constant", RunGroup.Optimizers, n => new RmsProp(n)),
         new("adam", "Adam", "constant", RunGroup.Optimizers, n => new Adam(n)),
         new("adamw", "AdamW", "constant", RunGroup.Optimizers, n => new AdamW(n)),
+        new("adadelta", "Adadelta", "constant", RunGroup.Optimizers, n => new Adadelta(n)),
+        new("adamax", "Adamax", "constant", RunGroup.Optimizers, n => new Adamax(n)),
+        new("asgd", "ASGD", "constant", RunGroup.Optimizers, n => new Asgd(n)),
+        new("nadam", "NAdam", "constant", RunGroup.Optimizers, n => new NAdam(n)),
+        new("radam", "RAdam", "constant", RunGroup.Optimizers, n => new RAdam(n)),
+        new("rprop", "Rprop", "constant", RunGroup.Optimizers, n => new Rprop(n)),
+        new("lion", "Lion", "constant", RunGroup.Optimizers, n => new Lion(n)),
+        new("schedule-free-adamw", "Schedule-Free AdamW", "constant", RunGroup.Optimizers, n => new ScheduleFreeAdamW(n)),
     ];
 
     /// <summary>Adam at base rate 0.03 (<see cref="ScheduleSteps.BaseRate"/>), constant and under each schedule.</summary>
@@ -47,7 +55,8 @@ internal static class Experiments
     ];
 
     /// <summary>The rules the sweep runs at each of <see cref="SweepRates"/>; selected by the same names.</summary>
-    public static IReadOnlyList<RunSpec> SweepRules { get; } = [.. Optimizers.Where(r => r.Key is "sgd" or "adagrad" or "rmsprop" or "adam")];
+    public static IReadOnlyList<RunSpec> SweepRules { get; } =
+        [.. Optimizers.Where(r => r.Key is not ("nesterov" or "adamw"))];
 
     /// <summary>Every name <c>--optimizers</c> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Select(r => r.Key)];

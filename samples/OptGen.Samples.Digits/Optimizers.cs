@@ -33,6 +33,38 @@ internal sealed partial class Adam;
 [Optimizer(UpdateRule.AdamW)]
 internal sealed partial class AdamW;
 
+/// <summary>Adadelta at PyTorch's defaults (lr 1.0, ρ = 0.9, ε = 1e-6): steps scaled by a running RMS of past steps.</summary>
+[Optimizer(UpdateRule.Adadelta)]
+internal sealed partial class Adadelta;
+
+/// <summary>Adamax at PyTorch's defaults (lr 2e-3): Adam with the infinity norm in the denominator.</summary>
+[Optimizer(UpdateRule.Adamax)]
+internal sealed partial class Adamax;
+
+/// <summary>ASGD at PyTorch's defaults (lr 1e-2; averaging would start after a million steps).</summary>
+[Optimizer(UpdateRule.Asgd)]
+internal sealed partial class Asgd;
+
+/// <summary>NAdam at PyTorch's defaults (lr 2e-3, momentum decay 4e-3): Adam with Nesterov momentum.</summary>
+[Optimizer(UpdateRule.NAdam)]
+internal sealed partial class NAdam;
+
+/// <summary>RAdam at PyTorch's defaults (lr 1e-3): Adam whose adaptive step is rectified, and off for the first steps.</summary>
+[Optimizer(UpdateRule.RAdam)]
+internal sealed partial class RAdam;
+
+/// <summary>Rprop at PyTorch's defaults (initial step 1e-2, η = 0.5/1.2): only the gradient's sign counts. Meant for full batches.</summary>
+[Optimizer(UpdateRule.Rprop)]
+internal sealed partial class Rprop;
+
+/// <summary>Lion at its paper's defaults (lr 1e-4, β = 0.9/0.99): the sign of an interpolated momentum.</summary>
+[Optimizer(UpdateRule.Lion)]
+internal sealed partial class Lion;
+
+/// <summary>Schedule-Free AdamW at the reference's defaults (lr 2.5e-3): averaging replaces the schedule.</summary>
+[Optimizer(UpdateRule.ScheduleFreeAdamW)]
+internal sealed partial class ScheduleFreeAdamW;
+
 // Adam under each learning-rate schedule, sized in steps for the default run (TrainingDefaults.Steps). They start from
 // a base rate thirty times Adam's default: decaying pays off when the start is fast enough to make progress early but
 // too unstable to settle; at a rate already small, decaying only slows the end.
