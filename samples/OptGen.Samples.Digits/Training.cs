@@ -57,6 +57,10 @@ internal sealed class TrainingRun
     private readonly TrainingSetup _setup;
     private readonly Mlp _model;
     private readonly IOptimizer<float> _optimizer;
+
+    // Schedule-Free trains at y and is evaluated at x: losses and accuracy are measured there, then y is put back.
+    private readonly IEvaluationPoint<float>? _evaluationPoint;
+    private readonly float[]? _trainingPoint;
     private readonly Random _shuffle;
     private readonly int[] _order;
     private readonly float[] _batchInputs;
@@ -76,6 +80,8 @@ internal sealed class TrainingRun
         _model = new Mlp(setup.BatchSize);
         _model.Initialize(Seeds.Initialization(setup.Seed));
         _optimizer = spec.Create(_model.Store.Length);
+        _evaluationPoint = _optimizer as IEvaluationPoint<float>;
+        _trainingPoint = _evaluationPoint is null ? null : new float[_model.Store.Length];
         if (spec.BaseLearningRate is { } rate)
         {
             _optimizer.BaseLearningRate = rate;
@@ -137,7 +143,7 @@ internal sealed class TrainingRun
         }
 
         EpochsCompleted++;
-        _trainLoss[EpochsCompleted] = _model.MeanLoss(train);
+        _trainLoss[EpochsCompleted] = AtEvaluationPoint(() => _model.MeanLoss(train));
     }
 
     /// <summary>Runs the remaining epochs, calling <paramref name="epochDone"/> after each.</summary>
@@ -160,9 +166,33 @@ internal sealed class TrainingRun
             _optimizer.BaseLearningRate,
             _trainLoss[..(EpochsCompleted + 1)],
             _learningRates[.._steps],
-            _model.Accuracy(_setup.Test),
+            AtEvaluationPoint(() => _model.Accuracy(_setup.Test)),
             MedianTicks(_stepTicks.AsSpan(0, _steps)) * 1e3 / Stopwatch.Frequency,
             MedianTicks(_optimizerTicks.AsSpan(0, _steps)) * 1e6 / Stopwatch.Frequency);
+    }
+
+    /// <summary>
+    /// <paramref name="measure"/> with the model at the optimizer's evaluation point (Schedule-Free's x), and the
+    /// parameters being trained restored bit for bit afterwards; for other optimizers the parameters themselves.
+    /// </summary>
+    private T AtEvaluationPoint<T>(Func<T> measure)
+    {
+        if (_evaluationPoint is null || _trainingPoint is null)
+        {
+            return measure();
+        }
+
+        Span<float> parameters = _model.Store.Parameters;
+        parameters.CopyTo(_trainingPoint);
+        _evaluationPoint.WriteEvaluationPoint(_trainingPoint, parameters);
+        try
+        {
+            return measure();
+        }
+        finally
+        {
+            _trainingPoint.CopyTo(parameters);
+        }
     }
 
     private static double MedianTicks(ReadOnlySpan<long> ticks)
