@@ -33,7 +33,8 @@ internal static class FuzzInputs
 /// <summary>Builds one input. Not thread-safe; one instance per input.</summary>
 internal sealed class FuzzInputBuilder
 {
-    private static readonly string[] s_rules = ["Sgd", "AdaGrad", "RMSprop", "Adam", "AdamW"];
+    private static readonly string[] s_rules =
+        ["Sgd", "AdaGrad", "RMSprop", "Adam", "AdamW", "Adamax", "Adadelta", "NAdam", "RAdam", "Asgd", "Rprop", "Lion", "ScheduleFreeAdamW"];
 
     private readonly Random _random;
     private readonly int _index;
@@ -294,12 +295,13 @@ internal sealed class FuzzInputBuilder
     private IEnumerable<Attr> Options(string rule)
     {
         bool adam = rule is "Adam" or "AdamW";
+        bool twoMoments = adam || rule is "Adamax" or "NAdam" or "RAdam" or "Lion" or "ScheduleFreeAdamW";
         bool Wanted(bool applicable) => Chance(applicable ? 0.4 : 0.04);
 
-        if (Wanted(adam || rule == "RMSprop"))
+        if (Wanted(twoMoments || rule is "RMSprop" or "Adadelta"))
         {
             var attribute = new Attr(Name("MomentDecay"));
-            if ((adam && Chance(0.7)) || Chance(0.05))
+            if ((twoMoments && Chance(0.7)) || Chance(0.05))
             {
                 attribute.Args.Add("First = " + Double(ValidDecay));
             }
@@ -313,7 +315,7 @@ internal sealed class FuzzInputBuilder
             yield return attribute;
         }
 
-        if (Wanted(rule != "Sgd"))
+        if (Wanted(rule is not ("Sgd" or "Asgd" or "Rprop" or "Lion")))
         {
             var attribute = new Attr(Name("Epsilon"));
             attribute.Args.Add((Chance(0.05) ? "value: " : string.Empty) + Double(ValidEpsilon));
@@ -382,6 +384,57 @@ internal sealed class FuzzInputBuilder
             attribute.Args.Add(Double(ValidNonNegative));
             yield return attribute;
         }
+
+        // The roster's own attributes: each argument optional, values from the valid pools (or weird ones).
+        if (Wanted(rule == "NAdam"))
+        {
+            var attribute = new Attr(Name("MomentumDecay"));
+            attribute.Args.Add(Double(ValidNonNegative));
+            yield return attribute;
+        }
+
+        if (Wanted(rule == "Asgd"))
+        {
+            yield return Named("Averaging", ("Lambda", ValidNonNegative), ("Power", ValidNonNegative), ("StartStep", ValidNonNegative));
+        }
+
+        if (Wanted(rule == "Rprop"))
+        {
+            yield return Named(
+                "StepSizeAdaptation",
+                ("Decrease", () => Pick("0.5", "0.1", "0.9", "0.999")),
+                ("Increase", () => Pick("1.2", "1.01", "2", "10")),
+                ("Minimum", () => Pick("0", "1e-6", "1e-3")),
+                ("Maximum", () => Pick("50", "1", "0.01")));
+        }
+
+        if (Wanted(rule == "ScheduleFreeAdamW"))
+        {
+            var attribute = Named("ScheduleFree", ("R", ValidNonNegative), ("WeightLearningRatePower", ValidNonNegative));
+            if (Chance(0.5))
+            {
+                attribute.Args.Add("WarmupSteps = " + Int(ValidSteps));
+                attribute.Parens = true;
+            }
+
+            yield return attribute;
+        }
+    }
+
+    // An attribute with named double arguments, each present with probability one half.
+    private Attr Named(string shortName, params (string Name, Func<string> Valid)[] arguments)
+    {
+        var attribute = new Attr(Name(shortName));
+        foreach ((string name, Func<string> valid) in arguments)
+        {
+            if (Chance(0.5))
+            {
+                attribute.Args.Add(name + " = " + Double(valid));
+            }
+        }
+
+        attribute.Parens = attribute.Args.Count > 0 || Chance(0.5);
+        return attribute;
     }
 
     // [BiasCorrection], [AmsGrad], [Centered]: an optional bool.
