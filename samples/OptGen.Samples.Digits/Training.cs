@@ -107,6 +107,8 @@ internal sealed class TrainingRun
 
     public Mlp Model => _model;
 
+    public IOptimizer<float> Optimizer => _optimizer;
+
     /// <summary>Trains one epoch of shuffled mini-batches, then records the loss over the whole training set.</summary>
     public void RunEpoch()
     {
@@ -143,7 +145,7 @@ internal sealed class TrainingRun
         }
 
         EpochsCompleted++;
-        _trainLoss[EpochsCompleted] = AtEvaluationPoint(() => _model.MeanLoss(train));
+        _trainLoss[EpochsCompleted] = AtEvaluationPoint(static (model, data) => model.MeanLoss(data), train);
     }
 
     /// <summary>Runs the remaining epochs, calling <paramref name="epochDone"/> after each.</summary>
@@ -166,20 +168,21 @@ internal sealed class TrainingRun
             _optimizer.BaseLearningRate,
             _trainLoss[..(EpochsCompleted + 1)],
             _learningRates[.._steps],
-            AtEvaluationPoint(() => _model.Accuracy(_setup.Test)),
+            AtEvaluationPoint(static (model, data) => model.Accuracy(data), _setup.Test),
             MedianTicks(_stepTicks.AsSpan(0, _steps)) * 1e3 / Stopwatch.Frequency,
             MedianTicks(_optimizerTicks.AsSpan(0, _steps)) * 1e6 / Stopwatch.Frequency);
     }
 
     /// <summary>
-    /// <paramref name="measure"/> with the model at the optimizer's evaluation point (Schedule-Free's x), and the
-    /// parameters being trained restored bit for bit afterwards; for other optimizers the parameters themselves.
+    /// <paramref name="measure"/> of the model on <paramref name="data"/> at the optimizer's evaluation point
+    /// (Schedule-Free's x), the parameters being trained restored bit for bit afterwards; for other optimizers at the
+    /// parameters themselves. Static lambdas, so an epoch still allocates nothing.
     /// </summary>
-    private T AtEvaluationPoint<T>(Func<T> measure)
+    private double AtEvaluationPoint(Func<Mlp, Dataset, double> measure, Dataset data)
     {
         if (_evaluationPoint is null || _trainingPoint is null)
         {
-            return measure();
+            return measure(_model, data);
         }
 
         Span<float> parameters = _model.Store.Parameters;
@@ -187,7 +190,7 @@ internal sealed class TrainingRun
         _evaluationPoint.WriteEvaluationPoint(_trainingPoint, parameters);
         try
         {
-            return measure();
+            return measure(_model, data);
         }
         finally
         {

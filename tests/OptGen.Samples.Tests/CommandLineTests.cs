@@ -34,11 +34,11 @@ public class CommandLineTests
     [Fact]
     public void Unknown_optimizer_names_are_listed_with_the_valid_ones()
     {
-        (int exitCode, _, string error) = Invoke("--optimizers", "adam,lion", "--optimizers", "sgdd");
+        (int exitCode, _, string error) = Invoke("--optimizers", "adam,adabelief", "--optimizers", "sgdd");
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("'lion'", error, StringComparison.Ordinal);
+        Assert.Contains("'adabelief'", error, StringComparison.Ordinal);
         Assert.Contains("'sgdd'", error, StringComparison.Ordinal);
-        Assert.Contains("Valid names: sgd, nesterov, adagrad, rmsprop, adam, adamw, adam-constant", error, StringComparison.Ordinal);
+        Assert.Contains("Valid names: sgd, nesterov, adagrad, rmsprop, adam, adamw, adadelta, adamax, asgd, nadam, radam, rprop, lion, schedule-free-adamw, adam-constant", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,6 +77,24 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Schedule_free_runs_are_measured_at_the_evaluation_point_and_keep_training_at_y()
+    {
+        var run = new TrainingRun(Spec("schedule-free-adamw"), Setup(epochs: 2));
+        run.RunEpoch();
+        float[] y = run.Model.Store.Parameters.ToArray();
+        RunResult result = run.Result();
+        Assert.True(run.Model.Store.Parameters.SequenceEqual(y), "The parameters being trained (y) were not restored bit for bit.");
+
+        // The accuracy reported is the model's at x, written by the optimizer itself.
+        var x = new float[y.Length];
+        ((IEvaluationPoint<float>)run.Optimizer).WriteEvaluationPoint(y, x);
+        Assert.False(x.SequenceEqual(y));
+        x.CopyTo(run.Model.Store.Parameters);
+        Assert.Equal(run.Model.Accuracy(Setup(epochs: 2).Test), result.TestAccuracy);
+        Assert.Equal(run.Model.MeanLoss(Setup(epochs: 2).Train), result.FinalTrainLoss);
+    }
+
+    [Fact]
     public void A_training_epoch_allocates_nothing()
     {
         var run = new TrainingRun(Spec("adam-warmup-cosine"), Setup(epochs: 3));
