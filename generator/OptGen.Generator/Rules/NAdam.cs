@@ -1,5 +1,4 @@
 using OptGen.Generator.Contracts;
-using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Ir;
 using static OptGen.Generator.Ir.RuleBuilder;
 
@@ -29,10 +28,7 @@ internal sealed class NAdamRule() : RuleDefinition(
 
     public override void Validate(OptionValues values, IOptionReporter report)
     {
-        if (values[Options.Beta2] < values[Options.Beta1])
-        {
-            report.Report(DiagnosticDescriptors.SecondDecayBelowFirst, Options.Beta2, Options.Beta2.Show(values[Options.Beta2]), Options.Beta1.Show(values[Options.Beta1]));
-        }
+        WarnIfSecondDecayBelowFirst(values, report);
     }
 
     protected override Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate)

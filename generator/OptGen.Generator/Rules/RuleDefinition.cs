@@ -118,7 +118,16 @@ internal abstract class RuleDefinition
     /// <summary>The new parameter, from the (weight-decayed) gradient and parameter; declares and stores the rule's state.</summary>
     protected abstract Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate);
 
-    /// <summary>√x + ε or √(x + ε), as the Epsilon option places it.</summary>
+    /// <summary>The Adam family's warning (OPTG020): β₂ below β₁ is usually unstable.</summary>
+    protected static void WarnIfSecondDecayBelowFirst(OptionValues values, IOptionReporter report)
+    {
+        if (values[Options.Beta2] < values[Options.Beta1])
+        {
+            report.Report(Diagnostics.DiagnosticDescriptors.SecondDecayBelowFirst, Options.Beta2, Options.Beta2.Show(values[Options.Beta2]), Options.Beta1.Show(values[Options.Beta1]));
+        }
+    }
+
+        /// <summary>√x + ε or √(x + ε), as the Epsilon option places it.</summary>
     protected static Expr RootPlusEpsilon(OptionValues values, Expr x)
     {
         Expr epsilon = RuleBuilder.Constant("epsilon", values[Options.Epsilon]);
