@@ -10,14 +10,23 @@ namespace OptGen;
 
 /// <summary>
 /// Marks a <c>partial class</c> as an optimizer: the OptGen generator emits a constructor, <c>Step</c> and state for
-/// <paramref name="rule"/> with every hyperparameter given by attributes folded in as a constant.
+/// a preset rule, or for the class's own <see cref="ElementRuleAttribute"/> method, with every hyperparameter given by
+/// attributes folded in as a constant.
 /// </summary>
-/// <param name="rule">The update rule.</param>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
-public sealed class OptimizerAttribute(UpdateRule rule) : Attribute
+public sealed class OptimizerAttribute : Attribute
 {
-    /// <summary>The update rule.</summary>
-    public UpdateRule Rule { get; } = rule;
+    /// <summary>An optimizer for the preset <paramref name="rule"/>.</summary>
+    /// <param name="rule">The update rule.</param>
+    public OptimizerAttribute(UpdateRule rule) => Rule = rule;
+
+    /// <summary>An optimizer for the class's own rule: its one <c>static void</c> method marked <see cref="ElementRuleAttribute"/>.</summary>
+    public OptimizerAttribute()
+    {
+    }
+
+    /// <summary>The preset update rule; null when the class brings its own <see cref="ElementRuleAttribute"/> method.</summary>
+    public UpdateRule? Rule { get; }
 
     /// <summary>
     /// Initial base learning rate (settable at run time through <c>BaseLearningRate</c>). Defaults to PyTorch's:
@@ -222,4 +231,23 @@ public sealed class NonFiniteGradientsAttribute(NonFiniteGradientPolicy policy) 
 {
     /// <summary>The policy.</summary>
     public NonFiniteGradientPolicy Policy { get; } = policy;
+}
+
+/// <summary>
+/// Marks the <c>static void</c> method that is an <c>[Optimizer]</c> class's own update rule for one element:
+/// <c>(ref T parameter, T gradient, ref T state₁, …, ref T stateₙ[, StepContext step])</c>, T <c>float</c> or <c>double</c>.
+/// OptGen translates its body into the same fused SIMD step as a preset's; the method stays callable as ordinary C#.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class ElementRuleAttribute : Attribute
+{
+}
+
+/// <summary>The value every element of an <see cref="ElementRuleAttribute"/> rule's state buffer has after construction and <c>Reset</c> (default 0).</summary>
+/// <param name="value">The initial value, finite.</param>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class InitialValueAttribute(double value) : Attribute
+{
+    /// <summary>The initial value.</summary>
+    public double Value { get; } = value;
 }
