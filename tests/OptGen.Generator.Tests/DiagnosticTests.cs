@@ -221,6 +221,43 @@ public sealed class DiagnosticTests
         // OPTG050: Schedule-Free's x is undefined at β₁ = 0.
         { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050", "First = 0" },
         { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.0, Second = 0.5)]\npublic partial class Opt;", "OPTG050", "First = 0.0" },
+
+        // OPTG060: [Optimizer] without a rule and no [ElementRule] method.
+        { "[Optimizer]\npublic partial class Opt;", "OPTG060", "Opt" },
+        { "[Optimizer(LearningRate = 0.1)]\npublic partial class Opt\n{\n    static void Update(ref float p, float g) { }\n}", "OPTG060", "Opt" },
+
+        // OPTG061: two [ElementRule] methods, reported at the second.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void A(ref float p, float g) { }\n\n    [ElementRule]\n    static void B(ref float p, float g) { }\n}", "OPTG061", "B" },
+
+        // OPTG062: a preset and an [ElementRule] method.
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float p, float g) { }\n}", "OPTG062", "Update" },
+
+        // OPTG063: signatures.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= 0.1f * gradient;\n    }\n}", "OPTG063", "Update" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static int Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        return 0;\n    }\n}", "OPTG063", "Update" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(float parameter, float gradient)\n    {\n        \n    }\n}", "OPTG063", "parameter" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, ref float gradient)\n    {\n        \n    }\n}", "OPTG063", "gradient" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, float expAvg)\n    {\n        \n    }\n}", "OPTG063", "expAvg" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref double expAvg)\n    {\n        \n    }\n}", "OPTG063", "expAvg" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, StepContext step, ref float expAvg)\n    {\n        \n    }\n}", "OPTG063", "step" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float a, ref float b, ref float c, ref float d, ref float e)\n    {\n        \n    }\n}", "OPTG063", "Update" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, [InitialValue(double.NaN)] ref float expAvg)\n    {\n        \n    }\n}", "OPTG063", "double.NaN" },
+        { "[Optimizer(ElementType = typeof(double))]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float p, float g) { }\n}", "OPTG063", "ElementType = typeof(double)" },
+
+        // OPTG064: constructs outside the grammar, reported at the construct.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        for (int i = 0; i < 2; i++) { parameter -= gradient; }\n    }\n}", "OPTG064", "for (int i = 0; i < 2; i++) { parameter -= gradient; }" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        gradient = 0;\n    }\n}", "OPTG064", "gradient" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= System.MathF.Sign(gradient);\n    }\n}", "OPTG064", "System.MathF.Sign(gradient)" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= System.MathF.Exp(gradient);\n    }\n}", "OPTG064", "System.MathF.Exp(gradient)" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        if (gradient > 0) { parameter -= gradient; }\n    }\n}", "OPTG064", "if (gradient > 0) { parameter -= gradient; }" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        throw new System.Exception();\n    }\n}", "OPTG064", "throw new System.Exception();" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    static float Scale = 0.1f;\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= Scale * gradient;\n    }\n}", "OPTG064", "Scale" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter++;\n    }\n}", "OPTG064", "parameter++" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)System.Math.Pow(gradient, 2);\n    }\n}", "OPTG064", "System.Math.Pow(gradient, 2)" },
+
+        // OPTG065: element arithmetic C# computes in another type than the elements'.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(gradient * 0.1);\n    }\n}", "OPTG065", "gradient * 0.1" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(step.LearningRate * gradient);\n    }\n}", "OPTG065", "step.LearningRate * gradient" },
     };
 
     /// <summary>Declarations close to a trigger that are valid: no diagnostic at all, and code that compiles.</summary>
@@ -305,6 +342,14 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Decrease = double.Epsilon, Increase = 1e300, Maximum = 1e-6)]\npublic partial class Opt;", "OPTG045" },
         { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 1e-3)]\npublic partial class Opt;", "OPTG050" },
         { "[Optimizer(UpdateRule.Adam)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050" },
+
+        // OPTG060–OPTG065: [ElementRule] rules that fit.
+        { "[Optimizer(LearningRate = 0.1)]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float p, float g) { p -= g; }\n}", "OPTG060" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void A(ref float p, float g) { p -= g; }\n\n    static void B(ref float p, float g) { }\n}", "OPTG061" },
+        { "[Optimizer(UpdateRule.Sgd)]\npublic partial class Opt\n{\n    static void Update(ref float p, float g) { }\n}", "OPTG062" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref double parameter, double gradient, [InitialValue(1)] ref double a, ref double b, ref double c, ref double d, StepContext step)\n    {\n        parameter -= 0.1 * gradient;\n    }\n}", "OPTG063" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= gradient > 0 ? 0.1f : -0.1f;\n    }\n}", "OPTG064" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)step.LearningRate * gradient * 0.1f;\n    }\n}", "OPTG065" },
     };
 
     [Theory]

@@ -142,6 +142,36 @@ internal static class DiagnosticDescriptors
         "Schedule-Free needs a first-moment decay above 0",
         "MomentDecay.First is {0}, but Schedule-Free AdamW needs it above 0: the point to evaluate, x = y + (1 − 1/β₁)·(z − y), is undefined at 0 (e.g. 0.9)");
 
+    public static readonly DiagnosticDescriptor ElementRuleMissing = Error(
+        "OPTG060",
+        "[Optimizer] without a rule needs an [ElementRule] method",
+        "Class '{0}' has [Optimizer] without an update rule: name a preset, e.g. [Optimizer(UpdateRule.Adam)], or add one 'static void' method marked [ElementRule]");
+
+    public static readonly DiagnosticDescriptor DuplicateElementRule = Error(
+        "OPTG061",
+        "More than one [ElementRule] method",
+        "Class '{0}' has {1} [ElementRule] methods: one class declares one update rule; keep one, or declare another class for the other rule");
+
+    public static readonly DiagnosticDescriptor ElementRuleWithPreset = Error(
+        "OPTG062",
+        "[ElementRule] method in a class with a preset rule",
+        "Class '{0}' names {1} and has the [ElementRule] method '{2}': remove the rule from [Optimizer] to use the method, or remove [ElementRule]");
+
+    public static readonly DiagnosticDescriptor InvalidElementRuleSignature = Error(
+        "OPTG063",
+        "Invalid [ElementRule] signature",
+        "[ElementRule] method '{0}': {1}; the signature is 'static void {0}(ref T parameter, T gradient, ref T state1, ..., ref T stateN, StepContext step)' with T float or double, at most 4 states, the StepContext optional");
+
+    public static readonly DiagnosticDescriptor UnsupportedInElementRule = Error(
+        "OPTG064",
+        "Construct not supported in an [ElementRule] method",
+        "{0} is not supported in an [ElementRule] method: {1}");
+
+    public static readonly DiagnosticDescriptor ElementComputedInOtherType = Error(
+        "OPTG065",
+        "Element value computed in another precision",
+        "'{0}' computes an element value in {1}, but the rule's elements are {2}: the vector step computes every element value in {2}; write {2} literals (e.g. 0.9f) or cast the per-step part, e.g. ({2})step.LearningRate");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "OPTG099",
         "OptGen could not generate this optimizer",

@@ -16,10 +16,10 @@ internal static class Fingerprint
     public static string Of(OptimizerSpec spec)
     {
         // Every option value the optimizer has, so none can be left out: the options every rule lists, then the rule's own.
-        Rules.RuleDefinition rule = Rules.RuleCatalog.For(spec.Rule)!;
+        Rules.RuleDefinition rule = Rules.RuleCatalog.For(spec)!;
         var text = new StringBuilder()
             .Append("optgen-state/").Append(StateLayoutVersion)
-            .Append(' ').Append(spec.Rule)
+            .Append(' ').Append(spec.Rule is { } preset ? preset.ToString() : "ElementRule(" + spec.CustomRule + ")")
             .Append(' ').Append(spec.Element == ElementKind.Single ? "float" : "double");
         foreach (Rules.OptionValue value in spec.Options.Values)
         {

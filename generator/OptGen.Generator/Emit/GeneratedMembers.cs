@@ -44,7 +44,7 @@ internal static class GeneratedMembers
             members[Emitter.Pascal(state.Name)] = $"the generated persistent scalar property ({state.CheckpointName})";
         }
 
-        foreach (Rules.RuleMember member in Rules.RuleCatalog.For(spec.Rule)?.Members(spec.Options) ?? [])
+        foreach (Rules.RuleMember member in Rules.RuleCatalog.For(spec)?.Members(spec.Options) ?? [])
         {
             members[member.Name] = member.Description;
         }

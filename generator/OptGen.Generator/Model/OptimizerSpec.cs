@@ -12,15 +12,18 @@ internal enum ElementKind
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>Everything the emitter needs about one <c>[Optimizer]</c> class: no symbols, nodes or locations.</summary>
+/// <param name="Rule">The preset, or null for the class's own <c>[ElementRule]</c> method.</param>
+/// <param name="CustomRule">For an <c>[ElementRule]</c> rule: its identity (a hash of its translated program), so a checkpoint of one rule does not load into another.</param>
 internal sealed record OptimizerSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
     ElementKind Element,
-    Contracts.UpdateRule Rule,
+    Contracts.UpdateRule? Rule,
     Rules.OptionValues Options,
     ScheduleSpec Schedule,
-    bool SkipNonFiniteSteps)
+    bool SkipNonFiniteSteps,
+    string? CustomRule = null)
 {
     /// <summary>The type's full name as the compiler sees it: namespace, containing types (with arity) and class, no '@'.</summary>
     public string FullName

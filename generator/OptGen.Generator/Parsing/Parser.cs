@@ -108,21 +108,42 @@ internal sealed partial class Parser : IOptionReporter
         }
 
         AttributeData optimizer = context.Attributes[0];
-        RuleDefinition? definition = TryReadEnum(optimizer, 0, "Optimizer rule", out int ruleValue) && Enum.IsDefined(typeof(UpdateRule), ruleValue)
-            ? RuleCatalog.For((UpdateRule)ruleValue)
-            : null;
-        if (definition is null)
+        List<IMethodSymbol> elementRules = type.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => OptGenAttributeName(a) == nameof(ElementRuleAttribute)))
+            .ToList();
+        RuleDefinition? definition;
+        ElementKind? ruleElement = null;
+        if (optimizer.AttributeConstructor is { Parameters.Length: 0 })
         {
-            if (!_failed)
+            definition = CustomRuleOf(type, elementRules, context, out ruleElement);
+            if (definition is null)
             {
-                Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(optimizer, null, 0), "[Optimizer] rule");
+                return null;
+            }
+        }
+        else
+        {
+            definition = TryReadEnum(optimizer, 0, "Optimizer rule", out int ruleValue) && Enum.IsDefined(typeof(UpdateRule), ruleValue)
+                ? RuleCatalog.For((UpdateRule)ruleValue)
+                : null;
+            if (definition is null)
+            {
+                if (!_failed)
+                {
+                    Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(optimizer, null, 0), "[Optimizer] rule");
+                }
+
+                return null;
             }
 
-            return null;
+            foreach (IMethodSymbol method in elementRules)
+            {
+                Report(DiagnosticDescriptors.ElementRuleWithPreset, MemberLocation(method, identifier), type.Name, definition.DisplayName, method.Name);
+            }
         }
 
         OptionValues values = definition.Defaults();
-        var element = ElementKind.Single;
+        ElementKind element = ruleElement ?? ElementKind.Single;
         foreach (KeyValuePair<string, TypedConstant> named in optimizer.NamedArguments)
         {
             Location location = ArgumentLocation(optimizer, named.Key, -1);
@@ -142,7 +163,14 @@ internal sealed partial class Parser : IOptionReporter
                 continue;
             }
 
-            if (elementType.SpecialType == SpecialType.System_Double)
+            if (ruleElement is { } signature)
+            {
+                if (elementType.SpecialType != (signature == ElementKind.Single ? SpecialType.System_Single : SpecialType.System_Double))
+                {
+                    Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, elementRules[0].Name, $"its elements are {(signature == ElementKind.Single ? "float" : "double")}, but ElementType is {elementType.ToDisplayString()}: remove ElementType, the signature sets it");
+                }
+            }
+            else if (elementType.SpecialType == SpecialType.System_Double)
             {
                 element = ElementKind.Double;
             }
@@ -184,7 +212,21 @@ internal sealed partial class Parser : IOptionReporter
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
-            program = definition.Lower(values);
+            try
+            {
+                program = definition.Lower(values);
+            }
+            catch (RuleTranslator.RejectedException)
+            {
+                // Reported where the construct is written.
+                return null;
+            }
+
+            if (definition.Rule is null)
+            {
+                spec = spec with { CustomRule = CustomRuleIdentity(program) };
+            }
+
             CheckMemberCollisions(type, spec, program, identifier, cancellationToken);
         }
 

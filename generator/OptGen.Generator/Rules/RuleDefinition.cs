@@ -18,16 +18,17 @@ internal abstract class RuleDefinition
 
     /// <param name="rule">The runtime's enum member this definition implements.</param>
     /// <param name="accepts">The options the rule accepts, with its defaults where they differ from the options' own.</param>
-    protected RuleDefinition(UpdateRule rule, params Option[] accepts)
+    protected RuleDefinition(UpdateRule? rule, params Option[] accepts)
     {
         Rule = rule;
         _accepts = accepts;
     }
 
-    public UpdateRule Rule { get; }
+    /// <summary>The preset; null for a class's own <c>[ElementRule]</c> rule.</summary>
+    public UpdateRule? Rule { get; }
 
-    /// <summary>How diagnostics name the rule: <c>UpdateRule.Adam</c>.</summary>
-    public string DisplayName => nameof(UpdateRule) + "." + Rule;
+    /// <summary>How diagnostics name the rule: <c>UpdateRule.Adam</c>, or <c>an [ElementRule] rule</c>.</summary>
+    public string DisplayName => Rule is { } rule ? nameof(UpdateRule) + "." + rule : "an [ElementRule] rule";
 
     /// <summary>The options the rule accepts, with its defaults.</summary>
     public IReadOnlyList<Option> Accepts => _accepts;
@@ -162,6 +163,9 @@ internal static partial class RuleCatalog
 
     /// <summary>The definition of <paramref name="rule"/>, or null if none (a value the enum does not define).</summary>
     public static RuleDefinition? For(UpdateRule rule) => s_all!.FirstOrDefault(d => d.Rule == rule);
+
+    /// <summary>The definition <paramref name="spec"/> was parsed with: its preset's, or the one every <c>[ElementRule]</c> rule shares for its options.</summary>
+    public static RuleDefinition? For(Model.OptimizerSpec spec) => spec.Rule is { } rule ? For(rule) : CustomRule.Shared;
 
     /// <summary>Whether some rule accepts an option written with <paramref name="attribute"/>.</summary>
     public static bool IsOptionAttribute(string attribute) => s_all!.Any(d => d.AcceptsAttribute(attribute));

@@ -1,0 +1,194 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using Xunit;
+
+namespace OptGen.Generator.Tests;
+
+/// <summary>
+/// Rules written as <c>[ElementRule]</c> methods: the generated step must equal the user's own method, called by
+/// reflection on the compiled assembly element by element, to the last bit, on every length (the SIMD widths and their
+/// tails; the forced-path CI runs cover every path).
+/// </summary>
+public sealed class ElementRuleTests
+{
+    private const string Lion = """
+        using OptGen;
+
+        [Optimizer(LearningRate = 3e-3)]
+        public partial class MyLion
+        {
+            const float Beta1 = 0.9f, Beta2 = 0.99f;
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)
+            {
+                float c = expAvg * Beta1 + gradient * (1 - Beta1);
+                float sign = c > 0 ? 1f : c < 0 ? -1f : 0f;
+                parameter -= (float)step.LearningRate * sign;
+                expAvg = expAvg * Beta2 + gradient * (1 - Beta2);
+            }
+        }
+        """;
+
+    // torch.optim.Adamax's order of operations, in double: per-step bias correction with Math.Pow.
+    private const string Adamax = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 2e-3)]
+        public partial class MyAdamax
+        {
+            const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
+
+            [ElementRule]
+            private static void Rule(ref double parameter, double gradient, ref double expAvg, ref double expInf, StepContext step)
+            {
+                expAvg = Math.FusedMultiplyAdd(gradient, 1 - Beta1, expAvg * Beta1);
+                expInf = Math.Max(expInf * Beta2, Math.Abs(gradient) + Epsilon);
+                double stepSize = step.LearningRate / (1 - Math.Pow(Beta1, step.Number));
+                parameter += -stepSize * expAvg / expInf;
+            }
+        }
+        """;
+
+    // Per-step conditions, float per-step arithmetic (rounded as C# rounds it), conditions combined with && and ||, Min/Max/Clamp/Sqrt.
+    private const string Mixed = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Mixed
+        {
+            const float Decay = 0.95f;
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, [InitialValue(0.5)] ref float scale, StepContext step)
+            {
+                float warm = step.Number < 3 ? 0.1f : 1f;
+                float rate = (float)step.LearningRate * warm / MathF.Sqrt(step.Number);
+                bool small = MathF.Abs(gradient) < 0.25f && !(parameter > 1.5f) || gradient == 0;
+                float g = small ? gradient * 2 : Math.Clamp(gradient, -1f, 1f);
+                scale = MathF.Max(scale * Decay, MathF.Min(MathF.Abs(g), 4f));
+                float denominator = MathF.Sqrt(scale) + 1e-6f;
+                parameter = MathF.FusedMultiplyAdd(-rate, g / denominator, parameter);
+            }
+        }
+        """;
+
+    public static TheoryData<string, string, string> Rules => new()
+    {
+        { Lion, "MyLion", "Update" },
+        { Adamax, "MyAdamax", "Rule" },
+        { Mixed, "Mixed", "Update" },
+    };
+
+    private static readonly int[] Lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 1001];
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public void Generated_step_equals_the_method_element_by_element_bit_for_bit(string source, string className, string methodName)
+    {
+        GeneratorRun run = GeneratorHarness.RunClean(source);
+        using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
+        Type type = assembly.Assembly.GetType(className, throwOnError: true)!;
+        MethodInfo rule = type.GetMethod(methodName, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
+        bool single = rule.GetParameters()[0].ParameterType.GetElementType() == typeof(float);
+        int states = rule.GetParameters().Count(p => p.ParameterType.IsByRef) - 1;
+        bool hasStep = rule.GetParameters()[^1].ParameterType == typeof(StepContext);
+        foreach (int length in Lengths)
+        {
+            var random = new Random(length + 17);
+            double[] initial = Enumerable.Range(0, length).Select(_ => (random.NextDouble() * 4) - 2).ToArray();
+            var optimizer = (IOptimizer)Activator.CreateInstance(type, length)!;
+            double[] parameters = initial.ToArray();
+            double[][] expectedStates = Enumerable.Range(0, states).Select(i => Buffer(optimizer, i, single)).ToArray();
+            for (int step = 1; step <= 4; step++)
+            {
+                double[] gradients = Enumerable.Range(0, length).Select(i => i % 11 == 0 ? 0.0 : (random.NextDouble() * 2) - 1).ToArray();
+                if (single)
+                {
+                    float[] actual = parameters.Select(x => (float)x).ToArray();
+                    ((IOptimizer<float>)optimizer).Step(actual, gradients.Select(x => (float)x).ToArray());
+                    for (int i = 0; i < length; i++)
+                    {
+                        object[] arguments = Arguments((float)parameters[i], (float)gradients[i], expectedStates.Select(s => (object)(float)s[i]), hasStep, step, optimizer.LearningRate);
+                        rule.Invoke(null, arguments);
+                        parameters[i] = (float)arguments[0];
+                        for (int s = 0; s < states; s++)
+                        {
+                            expectedStates[s][i] = (float)arguments[2 + s];
+                        }
+
+                        Assert.True(BitConverter.SingleToInt32Bits((float)parameters[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R}");
+                    }
+                }
+                else
+                {
+                    double[] actual = parameters.ToArray();
+                    ((IOptimizer<double>)optimizer).Step(actual, gradients);
+                    for (int i = 0; i < length; i++)
+                    {
+                        object[] arguments = Arguments(parameters[i], gradients[i], expectedStates.Select(s => (object)s[i]), hasStep, step, optimizer.LearningRate);
+                        rule.Invoke(null, arguments);
+                        parameters[i] = (double)arguments[0];
+                        for (int s = 0; s < states; s++)
+                        {
+                            expectedStates[s][i] = (double)arguments[2 + s];
+                        }
+
+                        Assert.True(BitConverter.DoubleToInt64Bits(parameters[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R}");
+                    }
+                }
+
+                for (int s = 0; s < states; s++)
+                {
+                    Assert.Equal(expectedStates[s], Buffer(optimizer, s, single));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Lion_as_a_rule_names_its_state_and_prints_its_equations()
+    {
+        GeneratorRun run = GeneratorHarness.RunClean(Lion);
+        string generated = run.GeneratedSources.Single().SourceText.ToString();
+        Assert.Contains("bufferNames: [\"exp_avg\"]", generated, StringComparison.Ordinal);
+        Assert.Contains("public global::System.Span<float> ExpAvg", generated, StringComparison.Ordinal);
+        Assert.Contains("// OptGen: the [ElementRule] method MyLion.Update over float elements", generated, StringComparison.Ordinal);
+        Assert.Contains("expAvg ← ", generated, StringComparison.Ordinal);
+        Assert.Contains("optgen-state/1 ElementRule(", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_different_rules_have_different_checkpoint_fingerprints()
+    {
+        string other = Lion.Replace("Beta2 = 0.99f", "Beta2 = 0.98f", StringComparison.Ordinal);
+        Assert.NotEqual(Fingerprint(Lion), Fingerprint(other));
+        Assert.Equal(Fingerprint(Lion), Fingerprint(Lion.Replace("float sign", "float s", StringComparison.Ordinal).Replace("* sign", "* s", StringComparison.Ordinal).Replace("float s =", "float sign =", StringComparison.Ordinal).Replace("* s;", "* sign;", StringComparison.Ordinal)));
+
+        static string Fingerprint(string source)
+        {
+            string generated = GeneratorHarness.RunClean(source).GeneratedSources.Single().SourceText.ToString();
+            int start = generated.IndexOf("CheckpointFingerprint = \"", StringComparison.Ordinal);
+            return generated.Substring(start, generated.IndexOf('\n', start) - start);
+        }
+    }
+
+    private static object[] Arguments(object parameter, object gradient, System.Collections.Generic.IEnumerable<object> states, bool hasStep, long step, double learningRate)
+    {
+        var arguments = new System.Collections.Generic.List<object> { parameter, gradient };
+        arguments.AddRange(states);
+        if (hasStep)
+        {
+            arguments.Add(new StepContext(step, learningRate));
+        }
+
+        return arguments.ToArray();
+    }
+
+    private static double[] Buffer(IOptimizer optimizer, int index, bool single) => single
+        ? ((IOptimizer<float>)optimizer).GetStateBuffer(index).ToArray().Select(x => (double)x).ToArray()
+        : ((IOptimizer<double>)optimizer).GetStateBuffer(index).ToArray();
+}
