@@ -76,11 +76,90 @@ public sealed class ElementRuleTests
         }
         """;
 
+    // RAdam's shape: a per-step condition chooses the element body once per step (ρₜ ≈ 1, 2, 3, 4 on steps 1–4, so both
+    // arms run), then an element condition with only assignments becomes a select.
+    private const string Rectified = """
+        using System;
+        using OptGen;
+
+        [Optimizer]
+        public partial class Rectified
+        {
+            const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
+            const double RhoInfinity = 2 / (1 - Beta2) - 1;
+
+            [ElementRule]
+            static void Update(ref double parameter, double gradient, ref double expAvg, ref double expAvgSq, StepContext step)
+            {
+                expAvg = expAvg * Beta1 + gradient * (1 - Beta1);
+                expAvgSq = expAvgSq * Beta2 + (1 - Beta2) * gradient * gradient;
+                double bias1 = 1 - Math.Pow(Beta1, step.Number);
+                double beta2t = Math.Pow(Beta2, step.Number);
+                double rho = RhoInfinity - 2 * step.Number * beta2t / (1 - beta2t);
+                double update;
+                if (rho > 2.5)
+                {
+                    double r = Math.Sqrt(rho / RhoInfinity);
+                    update = expAvg / bias1 * r / (Math.Sqrt(expAvgSq / (1 - beta2t)) + Epsilon);
+                }
+                else
+                {
+                    update = expAvg / bias1;
+                }
+
+                if (update > 0.5 || update < -0.5)
+                {
+                    update *= 0.5;
+                }
+
+                parameter -= step.LearningRate * update;
+            }
+        }
+        """;
+
+    // Branches in float: a per-step if that changes a float (an element local in both arms) and a double (a per-step
+    // select), an element if/else that changes a bool and a state.
+    private const string Branches = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.05)]
+        public partial class Branches
+        {
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float velocity, StepContext step)
+            {
+                float rate = (float)step.LearningRate;
+                double scale = 1;
+                if (step.Number <= 2 && step.Number != 0)
+                {
+                    rate *= 0.5f;
+                    scale = 0.25;
+                }
+
+                bool clipped = false;
+                if (gradient > 0.75f)
+                {
+                    velocity = velocity * 0.5f + 0.75f;
+                    clipped = true;
+                }
+                else
+                {
+                    velocity = velocity * 0.5f + gradient;
+                }
+
+                parameter -= (clipped ? rate * 0.5f : rate) * velocity * (float)scale;
+            }
+        }
+        """;
+
     public static TheoryData<string, string, string> Rules => new()
     {
         { Lion, "MyLion", "Update" },
         { Adamax, "MyAdamax", "Rule" },
         { Mixed, "Mixed", "Update" },
+        { Rectified, "Rectified", "Update" },
+        { Branches, "Branches", "Update" },
     };
 
     private static readonly int[] Lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 1001];

@@ -225,6 +225,67 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void ElementRule_LionWithDecoupledWeightDecayAndCosine_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(LearningRate = 3e-3, Maximize = true)]
+        [WeightDecay(0.1, Decoupled = true)]
+        [CosineDecay(TotalSteps = 10_000)]
+        public partial class MyLion
+        {
+            const float Beta1 = 0.9f, Beta2 = 0.99f;
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)
+            {
+                float c = expAvg * Beta1 + gradient * (1 - Beta1);
+                float sign = c > 0 ? 1f : c < 0 ? -1f : 0f;
+                parameter -= (float)step.LearningRate * sign;
+                expAvg = expAvg * Beta2 + gradient * (1 - Beta2);
+            }
+        }
+        """);
+
+    [Fact]
+    public void ElementRule_StepAndElementBranches_Double() => Verify(
+        """
+        using System;
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer]
+        public partial class Rectified
+        {
+            const double Beta2 = 0.999;
+            const double RhoInfinity = 2 / (1 - Beta2) - 1;
+
+            [ElementRule]
+            static void Update(ref double parameter, double gradient, [InitialValue(1)] ref double expAvgSq, StepContext step)
+            {
+                expAvgSq = expAvgSq * Beta2 + (1 - Beta2) * gradient * gradient;
+                double beta2t = Math.Pow(Beta2, step.Number);
+                double rho = RhoInfinity - 2 * step.Number * beta2t / (1 - beta2t);
+                double update = gradient;
+                if (rho > 5)
+                {
+                    update /= Math.Sqrt(expAvgSq / (1 - beta2t)) + 1e-8;
+                }
+
+                if (update > 1 || !(update >= -1))
+                {
+                    update = Math.Clamp(update, -1.0, 1.0);
+                }
+
+                parameter -= step.LearningRate * update;
+            }
+        }
+        """);
+
+    [Fact]
     public void ScheduleFreeAdamW_WarmupPowerWeightDecay_Double() => Verify(
         """
         using OptGen;

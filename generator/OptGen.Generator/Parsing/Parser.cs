@@ -221,6 +221,12 @@ internal sealed partial class Parser : IOptionReporter
                 // Reported where the construct is written.
                 return null;
             }
+            catch (InvalidOperationException exception) when (definition.Rule is null)
+            {
+                // A translated rule the IR cannot hold (e.g. more step-dependent branches than a kernel takes).
+                Report(DiagnosticDescriptors.UnsupportedInElementRule, MemberLocation(elementRules[0], identifier), "this rule", exception.Message);
+                return null;
+            }
 
             if (definition.Rule is null)
             {

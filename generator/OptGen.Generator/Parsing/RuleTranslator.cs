@@ -215,8 +215,9 @@ internal sealed class RuleTranslator
                 return;
             case IReturnOperation:
                 throw Reject(operation, "'return'", "let the method run to its end; choose values with ?: instead");
-            case IConditionalOperation:
-                throw Reject(operation, "an 'if' statement", "choose values with a ?: expression");
+            case IConditionalOperation conditional:
+                If(conditional);
+                return;
             case ILoopOperation:
                 throw Reject(operation, "a loop", "a rule computes one element without loops; unroll it, or compute per-step values from step.Number");
             case IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation }:
@@ -229,6 +230,104 @@ internal sealed class RuleTranslator
                 throw Reject(operation, Describe(operation), "see the supported grammar in the README's \"Write your own rule\"");
         }
     }
+
+    /// <summary>
+    /// An <c>if</c> statement. On a per-step condition the element statements of each arm go into a branch the step
+    /// chooses once (<see cref="RuleBuilder.If"/>); per-step values are computed for both arms and selected. On an
+    /// element condition both arms are computed for every element and each variable they change is selected, which is
+    /// exact because the arms only assign values.
+    /// </summary>
+    private void If(IConditionalOperation statement)
+    {
+        Cond condition = Condition(statement.Condition);
+        var before = new Dictionary<ISymbol, Value?>(_variables, SymbolEqualityComparer.Default);
+        Dictionary<ISymbol, Value?> whenTrue;
+        Dictionary<ISymbol, Value?> whenFalse;
+        if (new Value(null, Num.Bool, false, condition).IsElementCondition)
+        {
+            whenTrue = Arm(statement.WhenTrue, before);
+            whenFalse = Arm(statement.WhenFalse, before);
+            Merge(before, whenTrue, whenFalse, (symbol, a, b) => Choose(condition, a, b, TypeOf(VariableType(symbol), statement), statement));
+            return;
+        }
+
+        // Variables of the element type that an arm assigns are element locals defined in both arms, under one name.
+        var elementVariables = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+        foreach (IOperation target in new[] { statement.WhenTrue, statement.WhenFalse }.Where(a => a is not null).SelectMany(a => a!.DescendantsAndSelf())
+            .Select(o => o is IAssignmentOperation assignment ? assignment.Target : null).OfType<IOperation>())
+        {
+            ISymbol? symbol = target switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (symbol is not null && before.ContainsKey(symbol) && !elementVariables.ContainsKey(symbol) && TypeOf(VariableType(symbol), target) == _element)
+            {
+                elementVariables[symbol] = Fresh(symbol.Name);
+            }
+        }
+
+        Expr mask = _rule.Scalar(Fresh("condition"), condition is Compare leaf
+            ? new Expr(leaf.Kind, 0, string.Empty, new[] { leaf.Left.Expr!, leaf.Right.Expr! }.ToEquatableArray())
+            : Expr.GreaterThan(Select(condition, Constant(1), Constant(0), false), Constant(0)));
+        whenTrue = whenFalse = before;
+        _rule.If(
+            mask,
+            () => whenTrue = Arm(statement.WhenTrue, before, elementVariables),
+            () => whenFalse = Arm(statement.WhenFalse, before, elementVariables));
+        Merge(before, whenTrue, whenFalse, (symbol, a, b) => elementVariables.TryGetValue(symbol, out string? name)
+            ? new Value(Expr.Local(name), _element, true)
+            : Choose(condition, a, b, TypeOf(VariableType(symbol), statement), statement));
+    }
+
+    /// <summary>Runs one arm from the variables before the <c>if</c>; returns the variables after it.</summary>
+    private Dictionary<ISymbol, Value?> Arm(IOperation? arm, Dictionary<ISymbol, Value?> before, Dictionary<ISymbol, string>? elementVariables = null)
+    {
+        _variables.Clear();
+        foreach (KeyValuePair<ISymbol, Value?> variable in before)
+        {
+            _variables[variable.Key] = variable.Value;
+        }
+
+        if (arm is not null)
+        {
+            Execute(arm);
+        }
+
+        foreach (KeyValuePair<ISymbol, string> variable in elementVariables ?? new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default))
+        {
+            if (_variables[variable.Key] is { } value)
+            {
+                Let(variable.Value, ToElement(value));
+            }
+        }
+
+        return new Dictionary<ISymbol, Value?>(_variables, SymbolEqualityComparer.Default);
+    }
+
+    /// <summary>Sets every variable that existed before an <c>if</c> to its value after it: unchanged, merged, or unassigned.</summary>
+    private void Merge(Dictionary<ISymbol, Value?> before, Dictionary<ISymbol, Value?> whenTrue, Dictionary<ISymbol, Value?> whenFalse, Func<ISymbol, Value, Value, Value> merge)
+    {
+        _variables.Clear();
+        foreach (ISymbol symbol in before.Keys)
+        {
+            Value? a = whenTrue[symbol];
+            Value? b = whenFalse[symbol];
+
+            // Assigned in one arm only, from unassigned: C# forbids reading it after the if.
+            _variables[symbol] = a is null || b is null ? null
+                : Equals(a, b) ? a
+                : Name(merge(symbol, a, b), symbol.Name);
+        }
+    }
+
+    private static ITypeSymbol? VariableType(ISymbol symbol) => symbol switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        _ => null,
+    };
 
     private void CheckLocalType(ITypeSymbol type, IOperation at)
     {
