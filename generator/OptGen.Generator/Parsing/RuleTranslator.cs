@@ -167,6 +167,10 @@ internal sealed class RuleTranslator
 
     private Expr _learningRate = null!;
 
+    // Per-step branches written so far: two give at most four element bodies, the most a kernel takes (ProgramChecker).
+    private const int MaxStepBranches = 2;
+    private int _stepBranches;
+
     // ---- statements ----
 
     private void Execute(IOperation operation)
@@ -243,7 +247,8 @@ internal sealed class RuleTranslator
         var before = new Dictionary<ISymbol, Value?>(_variables, SymbolEqualityComparer.Default);
         Dictionary<ISymbol, Value?> whenTrue;
         Dictionary<ISymbol, Value?> whenFalse;
-        if (new Value(null, Num.Bool, false, condition).IsElementCondition)
+        // Each branch the step chooses doubles the element bodies written; past the kernels' limit, selects do the same work exactly.
+        if (new Value(null, Num.Bool, false, condition).IsElementCondition || _stepBranches == MaxStepBranches)
         {
             whenTrue = Arm(statement.WhenTrue, before);
             whenFalse = Arm(statement.WhenFalse, before);
@@ -268,6 +273,7 @@ internal sealed class RuleTranslator
             }
         }
 
+        _stepBranches++;
         Expr mask = _rule.Scalar(Fresh("condition"), condition is Compare leaf
             ? new Expr(leaf.Kind, 0, string.Empty, new[] { leaf.Left.Expr!, leaf.Right.Expr! }.ToEquatableArray())
             : Expr.GreaterThan(Select(condition, Constant(1), Constant(0), false), Constant(0)));
@@ -627,6 +633,14 @@ internal sealed class RuleTranslator
         Not not => Select(not.Operand, whenFalse, whenTrue, element),
         And and => Select(and.Left, Select(and.Right, whenTrue, whenFalse, element), whenFalse, element),
         Or or => Select(or.Left, whenTrue, Select(or.Right, whenTrue, whenFalse, element), element),
+        // A per-step comparison in an element select: computed once per step as a number (its operands may be in
+        // another precision than the elements), then tested per element.
+        Compare compare when element && !compare.Left.Element && !compare.Right.Element => Expr.Select(
+            Expr.NotEqual(
+                _rule.Scalar(Fresh("condition"), Expr.Select(new Expr(compare.Kind, 0, string.Empty, new[] { compare.Left.Expr!, compare.Right.Expr! }.ToEquatableArray()), Constant(1), Constant(0))),
+                Constant(0)),
+            whenTrue,
+            whenFalse),
         Compare compare => Expr.Select(
             new Expr(compare.Kind, 0, string.Empty, new[] { element ? ToElement(compare.Left) : compare.Left.Expr!, element ? ToElement(compare.Right) : compare.Right.Expr! }.ToEquatableArray()),
             whenTrue,
