@@ -97,7 +97,7 @@ public sealed class WeightDecayAttribute(double value) : Attribute
     /// <summary>Decay coefficient λ.</summary>
     public double Value { get; } = value;
 
-    /// <summary>Decoupled (AdamW-style) instead of coupled (L2). Defaults to true for AdamW, false otherwise.</summary>
+    /// <summary>Decoupled (AdamW-style) instead of coupled (L2). Defaults to true for AdamW, Lion and <see cref="ElementRuleAttribute"/> rules (which accept only decoupled), false otherwise.</summary>
     public bool Decoupled { get; set; }
 }
 

@@ -96,10 +96,11 @@ public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
         {
             float[] gradients = Enumerable.Range(0, length).Select(i => i % 7 == 0 ? 0f : (float)((random.NextDouble() * 2) - 1)).ToArray();
             float[] actual = parameters.ToArray();
+            double rate = optimizer.LearningRate;
             optimizer.Step(actual, gradients);
             for (int i = 0; i < length; i++)
             {
-                object[] arguments = [parameters[i], gradients[i], states[0][i], states[1][i], new StepContext(step, optimizer.LearningRate)];
+                object[] arguments = [parameters[i], gradients[i], states[0][i], states[1][i], new StepContext(step, rate)];
                 method.Invoke(null, arguments);
                 parameters[i] = (float)arguments[0];
                 states[0][i] = (float)arguments[2];

@@ -166,7 +166,29 @@ public sealed class ElementRuleTests
 
     [Theory]
     [MemberData(nameof(Rules))]
-    public void Generated_step_equals_the_method_element_by_element_bit_for_bit(string source, string className, string methodName)
+    public void Generated_step_equals_the_method_element_by_element_bit_for_bit(string source, string className, string methodName) =>
+        StepsEqualTheMethod(source, className, methodName, maximize: false, weightDecay: 0);
+
+    /// <summary>
+    /// Maximize negates the gradient the method receives; decoupled weight decay multiplies the parameter by
+    /// (1 − lr·λ), rounded to the element type, before the method; the schedule sets step.LearningRate.
+    /// </summary>
+    [Fact]
+    public void Maximize_decoupled_weight_decay_and_a_schedule_apply_around_the_method()
+    {
+        string source = Lion.Replace("[Optimizer(LearningRate = 3e-3)]", "[Optimizer(LearningRate = 3e-3, Maximize = true)]\n[WeightDecay(0.1)]\n[CosineDecay(TotalSteps = 3)]", StringComparison.Ordinal);
+        StepsEqualTheMethod(source, "MyLion", "Update", maximize: true, weightDecay: 0.1);
+    }
+
+    [Fact]
+    public void Coupled_weight_decay_is_rejected_for_an_element_rule()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Lion.Replace("[Optimizer(LearningRate = 3e-3)]", "[Optimizer(LearningRate = 3e-3)]\n[WeightDecay(0.1, Decoupled = false)]", StringComparison.Ordinal));
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "OPTG016");
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    private static void StepsEqualTheMethod(string source, string className, string methodName, bool maximize, double weightDecay)
     {
         GeneratorRun run = GeneratorHarness.RunClean(source);
         using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
@@ -185,13 +207,19 @@ public sealed class ElementRuleTests
             for (int step = 1; step <= 4; step++)
             {
                 double[] gradients = Enumerable.Range(0, length).Select(i => i % 11 == 0 ? 0.0 : (random.NextDouble() * 2) - 1).ToArray();
+
+                // The rate of the step about to be taken (LearningRate is the next step's).
+                double rate = optimizer.LearningRate;
+                double decay = 1 - (rate * weightDecay);
+                double sign = maximize ? -1 : 1;
                 if (single)
                 {
                     float[] actual = parameters.Select(x => (float)x).ToArray();
                     ((IOptimizer<float>)optimizer).Step(actual, gradients.Select(x => (float)x).ToArray());
                     for (int i = 0; i < length; i++)
                     {
-                        object[] arguments = Arguments((float)parameters[i], (float)gradients[i], expectedStates.Select(s => (object)(float)s[i]), hasStep, step, optimizer.LearningRate);
+                        float decayed = weightDecay == 0 ? (float)parameters[i] : (float)parameters[i] * (float)decay;
+                        object[] arguments = Arguments(decayed, (float)(sign * gradients[i]), expectedStates.Select(s => (object)(float)s[i]), hasStep, step, rate);
                         rule.Invoke(null, arguments);
                         parameters[i] = (float)arguments[0];
                         for (int s = 0; s < states; s++)
@@ -208,7 +236,8 @@ public sealed class ElementRuleTests
                     ((IOptimizer<double>)optimizer).Step(actual, gradients);
                     for (int i = 0; i < length; i++)
                     {
-                        object[] arguments = Arguments(parameters[i], gradients[i], expectedStates.Select(s => (object)s[i]), hasStep, step, optimizer.LearningRate);
+                        double decayed = weightDecay == 0 ? parameters[i] : parameters[i] * decay;
+                        object[] arguments = Arguments(decayed, sign * gradients[i], expectedStates.Select(s => (object)s[i]), hasStep, step, rate);
                         rule.Invoke(null, arguments);
                         parameters[i] = (double)arguments[0];
                         for (int s = 0; s < states; s++)
