@@ -116,6 +116,54 @@ public sealed class IncrementalityTests
         Assert.Contains("DefaultLearningRate = 0.25;", Text(result, "Demo.SgdOptimizer.g.cs"), StringComparison.Ordinal);
     }
 
+    private const string RuleSource = """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class RuleOptimizer
+        {
+            const float Beta = 0.9f;
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float velocity)
+            {
+                velocity = velocity * Beta + gradient;
+                parameter -= 0.01f * velocity;
+            }
+
+            // Not the rule: editing it changes no model.
+            static int Helper() => 1;
+        }
+        """;
+
+    [Fact]
+    public void Editing_an_element_rule_regenerates_only_that_optimizer_and_other_edits_in_its_file_nothing()
+    {
+        SyntaxTree adam = GeneratorHarness.Parse(AdamSource, "/src/Adam.cs");
+        SyntaxTree rule = GeneratorHarness.Parse(RuleSource, "/src/Rule.cs");
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation([adam, rule]);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        GeneratorDriverRunResult before = driver.GetRunResult();
+
+        // The body: the rule's model and source change, Adam's do not.
+        SyntaxTree editedRule = Edit(rule, "0.01f * velocity", "0.02f * velocity");
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(rule, editedRule);
+        driver = driver.RunGenerators(edited);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        GeneratorRunResult run = result.Results.Single();
+        var lower = LowerOutputs(run);
+        Assert.Equal(IncrementalStepRunReason.Modified, Assert.Single(lower, o => ClassName(o.Value) == "RuleOptimizer").Reason);
+        Assert.Contains(Assert.Single(lower, o => ClassName(o.Value) == "AdamOptimizer").Reason, s_notRecomputed);
+        Assert.Equal(Text(before, "Demo.AdamOptimizer.g.cs"), Text(result, "Demo.AdamOptimizer.g.cs"));
+        Assert.NotEqual(Text(before, "Demo.RuleOptimizer.g.cs"), Text(result, "Demo.RuleOptimizer.g.cs"));
+
+        // Another member of the same class: parsed again, but the model is equal, so nothing downstream recomputes.
+        GeneratorDriverRunResult helper = driver.RunGenerators(edited.ReplaceSyntaxTree(editedRule, Edit(editedRule, "=> 1;", "=> 2;"))).GetRunResult();
+        AssertNothingRecomputed(helper, expectedModels: 2);
+    }
+
     [Fact]
     public void Adding_an_option_attribute_to_one_optimizer_regenerates_only_that_optimizer()
     {
