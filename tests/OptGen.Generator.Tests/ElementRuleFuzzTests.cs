@@ -298,8 +298,9 @@ public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
                 return Leaf();
             }
 
-            return random.Next(11) switch
+            return random.Next(12) switch
             {
+                10 => $"RuleMath.Sign({Element(depth - 1)})",
                 0 => $"{Element(depth - 1)} + {Element(depth - 1)}",
                 1 => $"({Element(depth - 1)} - {Element(depth - 1)})",
                 2 => $"{Element(depth - 1)} * {Element(depth - 1)}",

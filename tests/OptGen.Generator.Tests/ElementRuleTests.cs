@@ -153,8 +153,26 @@ public sealed class ElementRuleTests
         }
         """;
 
+    // OptGen's torch.sign helper, on an element value and on a per-step one.
+    private const string Signs = """
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Signs
+        {
+            [ElementRule]
+            static void Update(ref double parameter, double gradient, ref double m, StepContext step)
+            {
+                m = m * 0.5 + gradient;
+                double direction = RuleMath.Sign(m) * RuleMath.Sign(step.LearningRate - 0.005) + RuleMath.Sign(-0.0);
+                parameter -= step.LearningRate * direction;
+            }
+        }
+        """;
+
     public static TheoryData<string, string, string> Rules => new()
     {
+        { Signs, "Signs", "Update" },
         { Lion, "MyLion", "Update" },
         { Adamax, "MyAdamax", "Rule" },
         { Mixed, "Mixed", "Update" },

@@ -653,19 +653,36 @@ internal sealed class RuleTranslator
         IMethodSymbol method = invocation.TargetMethod;
         string type = method.ContainingType?.ToDisplayString() ?? string.Empty;
         string name = type + "." + method.Name;
+        if (type == "OptGen.RuleMath" && method.Name == "Sign" && invocation.Arguments.Length == 1)
+        {
+            // torch.sign: the lanes' Sign on element values; per step the same comparisons as RuleMath.Sign's C#.
+            Value x = Evaluate(invocation.Arguments[0].Value);
+            Num signType = TypeOf(method.ReturnType, invocation);
+            if (x.Element)
+            {
+                return signType == _element ? new Value(Expr.Sign(x.Expr!), _element, true) : throw Reject(invocation, ElementPrecision(invocation, signType));
+            }
+
+            Value zero = new(Constant(0), signType, false);
+            return new Value(
+                Select(new Compare(ExprKind.GreaterThan, x, zero), Constant(1), Select(new Compare(ExprKind.LessThan, x, zero), Constant(-1), Constant(0), false), false),
+                signType,
+                false);
+        }
+
         if (type is not ("System.Math" or "System.MathF"))
         {
-            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd and (per step) Pow");
+            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
         }
 
         if (method.Name == "Sign")
         {
-            throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; write x > 0 ? 1f : x < 0 ? -1f : 0f (torch.sign)");
+            throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)");
         }
 
         if (method.Name is not ("Sqrt" or "Abs" or "Max" or "Min" or "FusedMultiplyAdd" or "Clamp" or "Pow"))
         {
-            throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd and (per step) Pow");
+            throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
         }
 
         if (method.Name == "Pow" && invocation.Arguments.Any(a => ReadsElement(a.Value)))
@@ -679,7 +696,7 @@ internal sealed class RuleTranslator
         if (result is not (Num.Single or Num.Double) || arguments.Any(a => a.Type != result))
         {
             throw Reject(invocation, $"'{name}' on {method.ReturnType.ToDisplayString()}", method.Name == "Sign"
-                ? "Math.Sign returns int and throws on NaN, which a vector step cannot do; write x > 0 ? 1f : x < 0 ? -1f : 0f (torch.sign)"
+                ? "Math.Sign returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)"
                 : "call its float or double overload");
         }
 
@@ -735,9 +752,9 @@ internal sealed class RuleTranslator
                 value = Expr.Power(operands[0], operands[1]);
                 break;
             case "Sign":
-                throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; write x > 0 ? 1f : x < 0 ? -1f : 0f (torch.sign)");
+                throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)");
             default:
-                throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd and (per step) Pow");
+                throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
         }
 
         // Per-step float results are rounded as MathF rounds; Abs, Min, Max and Clamp return an operand, so rounding changes nothing.
