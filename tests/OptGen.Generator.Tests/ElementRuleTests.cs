@@ -170,8 +170,40 @@ public sealed class ElementRuleTests
         }
         """;
 
+    // Per-step double arithmetic in a float rule, cast once to float; an expression-bodied rule without a StepContext.
+    private const string PerStepDouble = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class PerStepDouble
+        {
+            [ElementRule]
+            internal static void Update(ref float parameter, float gradient, ref float m, StepContext step)
+            {
+                double bias = 1 - Math.Pow(0.9, step.Number);
+                int half = 2;
+                m = m * 0.9f + gradient / half;
+                parameter -= (float)(step.LearningRate / bias) * m;
+            }
+        }
+        """;
+
+    private const string ExpressionBodied = """
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class ExpressionBodied
+        {
+            [ElementRule]
+            public static void Update(ref float parameter, float gradient) => parameter -= 0.125f * gradient;
+        }
+        """;
+
     public static TheoryData<string, string, string> Rules => new()
     {
+        { PerStepDouble, "PerStepDouble", "Update" },
+        { ExpressionBodied, "ExpressionBodied", "Update" },
         { Signs, "Signs", "Update" },
         { Lion, "MyLion", "Update" },
         { Adamax, "MyAdamax", "Rule" },
