@@ -238,6 +238,59 @@ public sealed class ElementRuleTests
         Assert.Empty(run.GeneratedSources);
     }
 
+    /// <summary>
+    /// Lion written as a rule in the preset's order of operations (fused multiply-adds, constants as the preset rounds
+    /// them) is the same program: the two optimizers step bit for bit alike, weight decay, Maximize and a schedule included.
+    /// </summary>
+    [Fact]
+    public void Lion_written_as_a_rule_steps_exactly_as_the_preset()
+    {
+        const string source = """
+            using System;
+            using OptGen;
+
+            [Optimizer(UpdateRule.Lion, LearningRate = 3e-3, Maximize = true)]
+            [WeightDecay(0.1)]
+            [CosineDecay(TotalSteps = 5)]
+            public partial class PresetLion;
+
+            [Optimizer(LearningRate = 3e-3, Maximize = true)]
+            [WeightDecay(0.1)]
+            [CosineDecay(TotalSteps = 5)]
+            public partial class RuleLion
+            {
+                // The preset's constants are 1 − β computed in double, then rounded to float.
+                const float Beta1 = 0.9f, OneMinusBeta1 = (float)(1 - 0.9), Beta2 = 0.99f, OneMinusBeta2 = (float)(1 - 0.99);
+
+                [ElementRule]
+                static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)
+                {
+                    float direction = RuleMath.Sign(MathF.FusedMultiplyAdd(gradient, OneMinusBeta1, expAvg * Beta1));
+                    expAvg = MathF.FusedMultiplyAdd(gradient, OneMinusBeta2, expAvg * Beta2);
+                    parameter = MathF.FusedMultiplyAdd(direction, (float)-step.LearningRate, parameter);
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.RunClean(source);
+        using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
+        foreach (int length in Lengths)
+        {
+            var preset = assembly.Create<IOptimizer<float>>("PresetLion", length);
+            var rule = assembly.Create<IOptimizer<float>>("RuleLion", length);
+            var random = new Random(length);
+            float[] presetParameters = Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
+            float[] ruleParameters = presetParameters.ToArray();
+            for (int step = 0; step < 6; step++)
+            {
+                float[] gradients = Enumerable.Range(0, length).Select(i => i % 5 == 0 ? 0f : (float)((random.NextDouble() * 2) - 1)).ToArray();
+                preset.Step(presetParameters, gradients);
+                rule.Step(ruleParameters, gradients);
+                Assert.Equal(presetParameters.Select(BitConverter.SingleToInt32Bits), ruleParameters.Select(BitConverter.SingleToInt32Bits));
+                Assert.Equal(preset.GetStateBuffer(0).ToArray().Select(BitConverter.SingleToInt32Bits), rule.GetStateBuffer(0).ToArray().Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
     private static void StepsEqualTheMethod(string source, string className, string methodName, bool maximize, double weightDecay)
     {
         GeneratorRun run = GeneratorHarness.RunClean(source);
