@@ -170,7 +170,7 @@ public sealed class ElementRuleTests
         }
         """;
 
-    // Per-step double arithmetic in a float rule, cast once to float; an expression-bodied rule without a StepContext.
+    // Per-step double arithmetic (with Pow, Exp and Log) in a float rule, cast once to float; an expression-bodied rule without a StepContext.
     private const string PerStepDouble = """
         using System;
         using OptGen;
@@ -181,7 +181,7 @@ public sealed class ElementRuleTests
             [ElementRule]
             internal static void Update(ref float parameter, float gradient, ref float m, StepContext step)
             {
-                double bias = 1 - Math.Pow(0.9, step.Number);
+                double bias = (1 - Math.Pow(0.9, step.Number)) * Math.Exp(-Math.Log(step.Number + 1.0) * 0.25);
                 int half = 2;
                 m = m * 0.9f + gradient / half;
                 parameter -= (float)(step.LearningRate / bias) * m;

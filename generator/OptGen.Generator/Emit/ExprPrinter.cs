@@ -150,6 +150,8 @@ internal sealed class ReadableStyle(bool single) : ExprStyle
         ExprKind.Absolute => new Form(FormKind.Wrap, "|", Close: "|"),
         ExprKind.Power => new Form(FormKind.Power, "^"),
         ExprKind.RoundToSingle => Form.Call("float32"),
+        ExprKind.Exponential => Form.Call("exp"),
+        ExprKind.Logarithm => Form.Call("ln"),
         ExprKind.MultiplyAdd => new Form(FormKind.MultiplyAdd, "·", ExprPrinter.Additive),
         ExprKind.Maximum => Form.Call("max"),
         ExprKind.Minimum => Form.Call("min"),
@@ -191,6 +193,8 @@ internal sealed class DoubleStyle : ExprStyle
         ExprKind.SquareRoot => Form.Call("Math.Sqrt"),
         ExprKind.Power => Form.Call("Math.Pow"),
         ExprKind.RoundToSingle => Form.Call("(double)(float)"),
+        ExprKind.Exponential => Form.Call("Math.Exp"),
+        ExprKind.Logarithm => Form.Call("Math.Log"),
 
         // Math.Max and Math.Min propagate NaN and order −0 below +0, as the lanes do.
         ExprKind.Maximum => Form.Call("Math.Max"),

@@ -37,6 +37,12 @@ internal enum ExprKind
     /// <summary>Per-step scalars only: first operand raised to the second.</summary>
     Power,
 
+    /// <summary>Per-step scalars only: <c>Math.Exp</c> of the operand.</summary>
+    Exponential,
+
+    /// <summary>Per-step scalars only: <c>Math.Log</c> (natural logarithm) of the operand.</summary>
+    Logarithm,
+
     /// <summary>
     /// Per-step scalars only: the operand rounded to float32 (and kept as a double), for values PyTorch keeps in 0-d
     /// float32 tensors whatever the parameters' type (ASGD's η and μ, NAdam's μ-product, the step count).
@@ -109,6 +115,10 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
     public static Expr Power(Expr a, Expr b) => Op(ExprKind.Power, a, b);
 
     public static Expr RoundToSingle(Expr x) => Op(ExprKind.RoundToSingle, x);
+
+    public static Expr Exponential(Expr x) => Op(ExprKind.Exponential, x);
+
+    public static Expr Logarithm(Expr x) => Op(ExprKind.Logarithm, x);
 
     public static Expr MultiplyAdd(Expr a, Expr b, Expr c) => Op(ExprKind.MultiplyAdd, a, b, c);
 

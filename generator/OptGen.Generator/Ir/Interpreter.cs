@@ -103,6 +103,8 @@ internal static class Interpreter
         ExprKind.Absolute => Math.Abs(EvaluateScalar(e[0], scalars, step)),
         ExprKind.Power => Math.Pow(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step)),
         ExprKind.RoundToSingle => (double)(float)EvaluateScalar(e[0], scalars, step),
+        ExprKind.Exponential => Math.Exp(EvaluateScalar(e[0], scalars, step)),
+        ExprKind.Logarithm => Math.Log(EvaluateScalar(e[0], scalars, step)),
         ExprKind.MultiplyAdd => FusedMultiplyAdd(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step), EvaluateScalar(e[2], scalars, step)),
         ExprKind.Sign => Sign(EvaluateScalar(e[0], scalars, step)),
         ExprKind.Clamp => Clamp(EvaluateScalar(e[0], scalars, step), EvaluateScalar(e[1], scalars, step), EvaluateScalar(e[2], scalars, step)),

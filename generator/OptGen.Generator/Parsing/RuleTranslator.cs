@@ -672,7 +672,7 @@ internal sealed class RuleTranslator
 
         if (type is not ("System.Math" or "System.MathF"))
         {
-            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
+            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
         }
 
         if (method.Name == "Sign")
@@ -680,14 +680,20 @@ internal sealed class RuleTranslator
             throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)");
         }
 
-        if (method.Name is not ("Sqrt" or "Abs" or "Max" or "Min" or "FusedMultiplyAdd" or "Clamp" or "Pow"))
+        if (method.Name is not ("Sqrt" or "Abs" or "Max" or "Min" or "FusedMultiplyAdd" or "Clamp" or "Pow" or "Exp" or "Log"))
         {
-            throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
+            throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
         }
 
-        if (method.Name == "Pow" && invocation.Arguments.Any(a => ReadsElement(a.Value)))
+        if (method.Name is "Pow" or "Exp" or "Log" && invocation.Arguments.Any(a => ReadsElement(a.Value)))
         {
-            throw Reject(invocation, "Math.Pow on element values", "Pow is per-step only (its operands may not read the parameter, gradient or states)");
+            throw Reject(invocation, $"Math.{method.Name} on element values", $"{method.Name} is per-step only (its operands may not read the parameter, gradient or states)");
+        }
+
+        if (method.Name is "Pow" or "Exp" or "Log" && type == "System.MathF")
+        {
+            // MathF's are their own approximations, not Math's rounded to float: only Math's are reproduced.
+            throw Reject(invocation, $"MathF.{method.Name}", $"use Math.{method.Name} on doubles, and cast the result: (float)Math.{method.Name}(…)");
         }
 
         Value[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => Evaluate(a.Value)).ToArray();
@@ -751,10 +757,16 @@ internal sealed class RuleTranslator
 
                 value = Expr.Power(operands[0], operands[1]);
                 break;
+            case "Exp" when operands.Length == 1:
+                value = Expr.Exponential(operands[0]);
+                break;
+            case "Log" when operands.Length == 1:
+                value = Expr.Logarithm(operands[0]);
+                break;
             case "Sign":
                 throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)");
             default:
-                throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Pow, and RuleMath.Sign");
+                throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
         }
 
         // Per-step float results are rounded as MathF rounds; Abs, Min, Max and Clamp return an operand, so rounding changes nothing.
