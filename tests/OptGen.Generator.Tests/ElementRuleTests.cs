@@ -200,8 +200,27 @@ public sealed class ElementRuleTests
         }
         """;
 
+    // New values that are other streams' old elements: swapped states, the parameter set to a state's old value.
+    private const string Swaps = """
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Swaps
+        {
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float first, [InitialValue(1)] ref float second)
+            {
+                float old = first;
+                first = second;
+                second = old + gradient;
+                parameter = old;
+            }
+        }
+        """;
+
     public static TheoryData<string, string, string> Rules => new()
     {
+        { Swaps, "Swaps", "Update" },
         { PerStepDouble, "PerStepDouble", "Update" },
         { ExpressionBodied, "ExpressionBodied", "Update" },
         { Signs, "Signs", "Update" },

@@ -151,6 +151,10 @@ internal sealed class RuleTranslator
         _learningRate = learningRate;
         Execute(body);
 
+        // Every new value is bound to a local before any store: a value may be another stream's old element
+        // (old = expAvg; expAvg = …; parameter = old), which must be read before that stream is written.
+        Expr newParameter = ElementLocal(_variables[parameters[0]]!, "p");
+        var stores = new List<(string Stream, Expr Value)>();
         for (int i = 0; i < _states.Count; i++)
         {
             Value state = _variables[parameters[2 + i]]!;
@@ -159,10 +163,15 @@ internal sealed class RuleTranslator
                 continue;
             }
 
-            rule.Store(_states[i].Stream, ElementLocal(state, _states[i].Stream + "New"));
+            stores.Add((_states[i].Stream, ElementLocal(state, _states[i].Stream + "New")));
         }
 
-        return ToElement(_variables[parameters[0]]!);
+        foreach ((string stream, Expr value) in stores)
+        {
+            rule.Store(stream, value);
+        }
+
+        return newParameter;
     }
 
     private Expr _learningRate = null!;
