@@ -19,7 +19,7 @@ namespace OptGen.Generator.Tests;
 public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
 {
     private const int Seed = 20_261_201;
-    private const int ValidRules = 48;
+    private const int ValidRules = 96;
     private const int InvalidRules = 300;
 
     [Fact]
