@@ -1,5 +1,4 @@
 using OptGen.Generator.Contracts;
-using OptGen.Generator.Diagnostics;
 
 namespace OptGen.Generator.Rules;
 
@@ -9,15 +8,7 @@ internal sealed class AdamWRule() : AdamRule(UpdateRule.AdamW, Options.WeightDec
     public override void Validate(OptionValues values, IOptionReporter report)
     {
         base.Validate(values, report);
-        if (!values.IsSet(Options.DecoupledWeightDecay))
-        {
-            report.Report(
-                DiagnosticDescriptors.NotApplicable,
-                Options.DecoupledWeightDecay,
-                "Decoupled = false",
-                DisplayName,
-                "AdamW's weight decay is decoupled by definition; use UpdateRule.Adam for L2 weight decay");
-        }
+        RequireWeightDecayMode(values, report, decoupled: true, "AdamW's weight decay is decoupled by definition; use UpdateRule.Adam for L2 weight decay");
     }
 }
 

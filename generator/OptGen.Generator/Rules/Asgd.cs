@@ -1,5 +1,4 @@
 using OptGen.Generator.Contracts;
-using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Ir;
 using static OptGen.Generator.Ir.RuleBuilder;
 
@@ -34,15 +33,7 @@ internal sealed class AsgdRule() : RuleDefinition(
     public override void Validate(OptionValues values, IOptionReporter report)
     {
         // Decoupled = false says what ASGD does anyway; true has no PyTorch counterpart.
-        if (values.IsSet(Options.DecoupledWeightDecay))
-        {
-            report.Report(
-                DiagnosticDescriptors.NotApplicable,
-                Options.DecoupledWeightDecay,
-                "Decoupled = true",
-                DisplayName,
-                "ASGD's weight decay is coupled (L2), as PyTorch's; remove Decoupled");
-        }
+        RequireWeightDecayMode(values, report, decoupled: false, "ASGD's weight decay is coupled (L2), as PyTorch's; remove Decoupled");
     }
 
     protected override Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate)

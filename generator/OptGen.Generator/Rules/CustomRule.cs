@@ -1,5 +1,4 @@
 using System;
-using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Ir;
 
 namespace OptGen.Generator.Rules;
@@ -38,15 +37,7 @@ internal sealed class CustomRule : RuleDefinition
 
     public override void Validate(OptionValues values, IOptionReporter report)
     {
-        if (!values.IsSet(Options.DecoupledWeightDecay))
-        {
-            report.Report(
-                DiagnosticDescriptors.NotApplicable,
-                Options.DecoupledWeightDecay,
-                "Decoupled = false",
-                DisplayName,
-                "coupled L2 would change the gradient the method receives; weight decay is decoupled (p ← p·(1 − lr·λ) before the method), or add λ·p to the gradient in the method");
-        }
+        RequireWeightDecayMode(values, report, decoupled: true, "coupled L2 would change the gradient the method receives; weight decay is decoupled (p ← p·(1 − lr·λ) before the method), or add λ·p to the gradient in the method");
     }
 
     protected override Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate) =>

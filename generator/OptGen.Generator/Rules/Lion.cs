@@ -1,5 +1,4 @@
 using OptGen.Generator.Contracts;
-using OptGen.Generator.Diagnostics;
 using OptGen.Generator.Ir;
 using static OptGen.Generator.Ir.RuleBuilder;
 
@@ -23,15 +22,7 @@ internal sealed class LionRule() : RuleDefinition(
 
     public override void Validate(OptionValues values, IOptionReporter report)
     {
-        if (!values.IsSet(Options.DecoupledWeightDecay))
-        {
-            report.Report(
-                DiagnosticDescriptors.NotApplicable,
-                Options.DecoupledWeightDecay,
-                "Decoupled = false",
-                DisplayName,
-                "Lion's weight decay is decoupled by definition (p ← p·(1 − lr·λ)); remove Decoupled = false");
-        }
+        RequireWeightDecayMode(values, report, decoupled: true, "Lion's weight decay is decoupled by definition (p ← p·(1 − lr·λ)); remove Decoupled = false");
     }
 
     protected override Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate)

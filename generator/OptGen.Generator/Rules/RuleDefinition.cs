@@ -119,6 +119,23 @@ internal abstract class RuleDefinition
     /// <summary>The new parameter, from the (weight-decayed) gradient and parameter; declares and stores the rule's state.</summary>
     protected abstract Expr Update(RuleBuilder rule, OptionValues values, Expr gradient, Expr parameter, Expr learningRate);
 
+    /// <summary>
+    /// For a rule whose weight decay has one mode only: OPTG016 at <c>Decoupled</c> when it was set to the other one,
+    /// with <paramref name="why"/> as the reason.
+    /// </summary>
+    protected void RequireWeightDecayMode(OptionValues values, IOptionReporter report, bool decoupled, string why)
+    {
+        if (values.IsSet(Options.DecoupledWeightDecay) != decoupled)
+        {
+            report.Report(
+                Diagnostics.DiagnosticDescriptors.NotApplicable,
+                Options.DecoupledWeightDecay,
+                decoupled ? "Decoupled = false" : "Decoupled = true",
+                DisplayName,
+                why);
+        }
+    }
+
     /// <summary>The Adam family's warning (OPTG020): β₂ below β₁ is usually unstable.</summary>
     protected static void WarnIfSecondDecayBelowFirst(OptionValues values, IOptionReporter report)
     {
