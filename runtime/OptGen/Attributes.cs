@@ -243,7 +243,24 @@ public sealed class ElementRuleAttribute : Attribute
 {
 }
 
-/// <summary>The value every element of an <see cref="ElementRuleAttribute"/> rule's state buffer has after construction and <c>Reset</c> (default 0).</summary>
+/// <summary>
+/// Marks an <see cref="ElementRuleAttribute"/> class's optional <c>static void</c> method that runs once per step, before
+/// the elements: <c>(ref S scalar₁, …, ref S scalarₙ[, StepContext step])</c>, S <c>float</c> or <c>double</c>. Each
+/// <c>ref</c> parameter is a per-step state (NAdam's μ-product, a running weight sum) that persists across steps, is
+/// saved in checkpoints and restored by <c>Reset</c>; <see cref="InitialValueAttribute"/> sets its initial value. The
+/// element rule reads a state's value after this method through a by-value parameter of the same name and type, after
+/// its state buffers. Per step the optimizer computes exactly what calling this method once, then the element rule for
+/// every element, computes.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class BeforeStepAttribute : Attribute
+{
+}
+
+/// <summary>
+/// The value every element of an <see cref="ElementRuleAttribute"/> rule's state buffer, or a <see cref="BeforeStepAttribute"/>
+/// method's per-step state, has after construction and <c>Reset</c> (default 0).
+/// </summary>
 /// <param name="value">The initial value, finite.</param>
 [AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
 public sealed class InitialValueAttribute(double value) : Attribute

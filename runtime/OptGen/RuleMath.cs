@@ -1,3 +1,5 @@
+using System;
+
 namespace OptGen;
 
 /// <summary>
@@ -17,4 +19,26 @@ public static class RuleMath
 
     /// <inheritdoc cref="Sign(float)"/>
     public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+
+    /// <summary>
+    /// <c>torch.lerp(start, end, weight)</c>: start + weight·(end − start), computed as PyTorch's kernel computes it —
+    /// from <paramref name="start"/> when |weight| &lt; 0.5, from <paramref name="end"/> otherwise — so that a weight of
+    /// 1 gives <paramref name="end"/> exactly. <c>m.lerp_(g, 1 − β)</c> is <c>m = RuleMath.Lerp(m, g, 1 - β)</c>.
+    /// </summary>
+    /// <param name="start">The value at weight 0.</param>
+    /// <param name="end">The value at weight 1.</param>
+    /// <param name="weight">The interpolation weight.</param>
+    /// <returns>The interpolated value, in the argument type.</returns>
+    public static float Lerp(float start, float end, float weight)
+    {
+        float difference = end - start;
+        return Math.Abs(weight) < 0.5f ? start + (weight * difference) : end - (difference * (1 - weight));
+    }
+
+    /// <inheritdoc cref="Lerp(float, float, float)"/>
+    public static double Lerp(double start, double end, double weight)
+    {
+        double difference = end - start;
+        return Math.Abs(weight) < 0.5 ? start + (weight * difference) : end - (difference * (1 - weight));
+    }
 }

@@ -248,12 +248,26 @@ public sealed class DiagnosticTests
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        for (int i = 0; i < 2; i++) { parameter -= gradient; }\n    }\n}", "OPTG064", "for (int i = 0; i < 2; i++) { parameter -= gradient; }" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        gradient = 0;\n    }\n}", "OPTG064", "gradient" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= System.MathF.Sign(gradient);\n    }\n}", "OPTG064", "System.MathF.Sign(gradient)" },
-        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= System.MathF.Exp(gradient);\n    }\n}", "OPTG064", "System.MathF.Exp(gradient)" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= System.MathF.Exp((float)step.LearningRate) * gradient;\n    }\n}", "OPTG064", "System.MathF.Exp((float)step.LearningRate)" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient)\n    {\n        parameter = System.MathF.Pow(parameter, gradient);\n    }\n}", "OPTG064", "System.MathF.Pow(parameter, gradient)" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    static float Scale;\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient)\n    {\n        Scale = 1;\n    }\n}", "OPTG064", "Scale" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        if (gradient > 0) { return; }\n    }\n}", "OPTG064", "return;" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        throw new System.Exception();\n    }\n}", "OPTG064", "throw new System.Exception();" },
         { "[Optimizer]\npublic partial class Opt\n{\n    static float Scale = 0.1f;\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= Scale * gradient;\n    }\n}", "OPTG064", "Scale" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter++;\n    }\n}", "OPTG064", "parameter++" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)System.Math.Pow(gradient, 2);\n    }\n}", "OPTG064", "System.Math.Pow(gradient, 2)" },
+
+        // OPTG063: a by-value parameter that names no per-step state.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double scale)\n    {\n    }\n}", "OPTG063", "scale" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double count)\n    {\n    }\n}", "OPTG063", "count" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, float total)\n    {\n    }\n}", "OPTG063", "total" },
+
+        // OPTG066: [BeforeStep] methods.
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(double total) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "total" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    void Advance(ref double total) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "Advance" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(StepContext step) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "Advance" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void A(ref double x) { }\n\n    [BeforeStep]\n    static void B(ref double y) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "B" },
+        { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n}", "OPTG066", "Advance" },
 
         // OPTG065: element arithmetic C# computes in another type than the elements'.
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(gradient * 0.1);\n    }\n}", "OPTG065", "gradient * 0.1" },
@@ -350,6 +364,8 @@ public sealed class DiagnosticTests
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref double parameter, double gradient, [InitialValue(1)] ref double a, ref double b, ref double c, ref double d, StepContext step)\n    {\n        parameter -= 0.1 * gradient;\n    }\n}", "OPTG063" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= gradient > 0 ? 0.1f : -0.1f;\n    }\n}", "OPTG064" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)step.LearningRate * gradient * 0.1f;\n    }\n}", "OPTG065" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance([InitialValue(1)] ref double total, StepContext step) { total += step.LearningRate; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter -= (float)(1 / total) * gradient;\n    }\n}", "OPTG066" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter = System.MathF.Exp(System.MathF.Log(parameter)) - gradient * (float)total;\n    }\n}", "OPTG064" },
     };
 
     [Theory]

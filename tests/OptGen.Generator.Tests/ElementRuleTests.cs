@@ -218,8 +218,66 @@ public sealed class ElementRuleTests
         }
         """;
 
+    // torch.lerp through RuleMath.Lerp: a constant weight, a per-step weight on both sides of 0.5, and an element weight
+    // (the gradient), whose two arms are both computed and selected per element.
+    private const string Lerped = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Lerped
+        {
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float expAvg, ref float slow, StepContext step)
+            {
+                expAvg = RuleMath.Lerp(expAvg, gradient, 0.1f);
+                float weight = (float)(1 / (1 + (step.Number * 0.5)));
+                slow = RuleMath.Lerp(slow, expAvg, weight);
+                float mix = RuleMath.Lerp(expAvg, slow, gradient);
+                parameter -= (float)step.LearningRate * mix;
+            }
+        }
+        """;
+
+    // Per-step state: NAdam's μ-product kept in float by a [BeforeStep] method and read by the element rule, next to a
+    // double running sum with an initial value and a per-step branch.
+    private const string Accumulated = """
+        using System;
+        using OptGen;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Accumulated
+        {
+            const double Beta1 = 0.9, Decay = 4e-3;
+
+            [BeforeStep]
+            static void Advance([InitialValue(1)] ref float muProduct, [InitialValue(0.25)] ref double total, StepContext step)
+            {
+                muProduct *= (float)(Beta1 * (1 - (0.5 * Math.Pow(0.96, step.Number * Decay))));
+                if (step.Number > 2)
+                {
+                    total += step.LearningRate * step.Number;
+                }
+                else
+                {
+                    total *= 0.5;
+                }
+            }
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float expAvg, float muProduct, double total, StepContext step)
+            {
+                expAvg = MathF.FusedMultiplyAdd(gradient, 0.1f, expAvg * 0.9f);
+                float scale = (float)((1.0 - muProduct) / (1 + total));
+                parameter -= scale * expAvg;
+            }
+        }
+        """;
+
     public static TheoryData<string, string, string> Rules => new()
     {
+        { Lerped, "Lerped", "Update" },
+        { Accumulated, "Accumulated", "Update" },
         { Swaps, "Swaps", "Update" },
         { PerStepDouble, "PerStepDouble", "Update" },
         { ExpressionBodied, "ExpressionBodied", "Update" },
@@ -310,7 +368,143 @@ public sealed class ElementRuleTests
         }
     }
 
-    private static void StepsEqualTheMethod(string source, string className, string methodName, bool maximize, double weightDecay)
+    /// <summary>
+    /// Exp and Log on element values: one element at a time (the scalar path) they are MathF's and Math's, so the step
+    /// equals the method; vectors use .NET's vector Exp and Log (float through double), within 1 ulp for float and 3 for
+    /// double of each call (Exp 2, Log 3). In these rules a call's result is the stored value or multiplies the parameter
+    /// once; a factor's error counts up to twice in the product's ulps when the two lie in different halves of their
+    /// binades, so the bound per element per step is 2 ulps for float and 4 for double.
+    /// </summary>
+    [Theory]
+    [InlineData("float", "MathF", 2)]
+    [InlineData("double", "Math", 4)]
+    public void Exp_and_Log_on_elements_stay_within_their_bound_of_the_method(string type, string math, long vectorBound)
+    {
+        string source = $$"""
+            using System;
+            using OptGen;
+
+            [Optimizer(LearningRate = 0.05)]
+            public partial class Exponentiated
+            {
+                [ElementRule]
+                static void Update(ref {{type}} parameter, {{type}} gradient, ref {{type}} logScale, StepContext step)
+                {
+                    logScale = {{math}}.Log({{math}}.Abs(gradient) + 2);
+                    parameter *= {{math}}.Exp(-({{type}})step.LearningRate * gradient);
+                }
+            }
+            """;
+        long bound = Environment.GetEnvironmentVariable("OPTGEN_EXPECTED_KERNEL_PATH") == "Scalar" ? 0 : vectorBound;
+        StepsEqualTheMethod(source, "Exponentiated", "Update", maximize: false, weightDecay: 0, maxUlps: bound);
+    }
+
+    /// <summary>
+    /// NAdam written as a rule — its μ-product a float per-step state of a [BeforeStep] method, the rest in the
+    /// preset's order of operations — steps bit for bit as the preset, and saves, restores and resets its μ-product.
+    /// </summary>
+    [Fact]
+    public void NAdam_written_with_a_BeforeStep_method_steps_exactly_as_the_preset()
+    {
+        const string source = """
+            using System;
+            using OptGen;
+
+            [Optimizer(UpdateRule.NAdam, LearningRate = 2e-3)]
+            public partial class PresetNAdam;
+
+            [Optimizer(LearningRate = 2e-3)]
+            public partial class RuleNAdam
+            {
+                const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, MomentumDecay = 4e-3;
+
+                [BeforeStep]
+                static void Advance([InitialValue(1)] ref float muProduct, StepContext step)
+                {
+                    muProduct *= (float)(Beta1 * (1 - (0.5 * Math.Pow(0.96, step.Number * MomentumDecay))));
+                }
+
+                [ElementRule]
+                static void Update(ref float parameter, float gradient, ref float expAvg, ref float expAvgSq, float muProduct, StepContext step)
+                {
+                    double mu = Beta1 * (1 - (0.5 * Math.Pow(0.96, step.Number * MomentumDecay)));
+                    double muNext = Beta1 * (1 - (0.5 * Math.Pow(0.96, (step.Number + 1) * MomentumDecay)));
+                    double biasCorrection2 = 1 - Math.Pow(Beta2, step.Number);
+                    double muProductNext = muProduct * muNext;
+                    double gradientStepSize = -step.LearningRate * (1 - mu) / (1.0 - muProduct);
+                    double momentumStepSize = -step.LearningRate * muNext / (1 - muProductNext);
+                    expAvg = MathF.FusedMultiplyAdd(gradient, (float)(1 - Beta1), expAvg * (float)Beta1);
+                    expAvgSq = MathF.FusedMultiplyAdd((float)(1 - Beta2) * gradient, gradient, expAvgSq * (float)Beta2);
+                    float denominator = MathF.Sqrt(expAvgSq / (float)biasCorrection2) + (float)Epsilon;
+                    parameter += (float)gradientStepSize * gradient / denominator;
+                    parameter += (float)momentumStepSize * expAvg / denominator;
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.RunClean(source);
+        using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
+        foreach (int length in new[] { 1, 17, 1001 })
+        {
+            var preset = assembly.Create<IOptimizer<float>>("PresetNAdam", length);
+            var rule = assembly.Create<IOptimizer<float>>("RuleNAdam", length);
+            var random = new Random(length);
+            float[] presetParameters = Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
+            float[] ruleParameters = presetParameters.ToArray();
+            byte[]? checkpoint = null;
+            float[] atCheckpoint = [];
+            for (int step = 0; step < 12; step++)
+            {
+                float[] gradients = Enumerable.Range(0, length).Select(i => i % 5 == 0 ? 0f : (float)((random.NextDouble() * 2) - 1)).ToArray();
+                if (step == 6)
+                {
+                    using var stream = new System.IO.MemoryStream();
+                    rule.SaveCheckpoint(stream);
+                    checkpoint = stream.ToArray();
+                    atCheckpoint = ruleParameters.ToArray();
+                }
+
+                preset.Step(presetParameters, gradients);
+                rule.Step(ruleParameters, gradients);
+                Assert.Equal(presetParameters.Select(BitConverter.SingleToInt32Bits), ruleParameters.Select(BitConverter.SingleToInt32Bits));
+            }
+
+            // Restored at step 6, the rule reaches the same parameters again only if its μ-product was restored.
+            float[] endOfRun = ruleParameters;
+            var restored = assembly.Create<IOptimizer<float>>("RuleNAdam", length);
+            restored.LoadCheckpoint(new System.IO.MemoryStream(checkpoint!));
+            Assert.Equal(6, restored.StepCount);
+            random = new Random(length);
+            _ = Enumerable.Range(0, length).Select(_ => random.NextDouble()).ToArray();
+            float[] replay = atCheckpoint.ToArray();
+            for (int step = 0; step < 12; step++)
+            {
+                float[] gradients = Enumerable.Range(0, length).Select(i => i % 5 == 0 ? 0f : (float)((random.NextDouble() * 2) - 1)).ToArray();
+                if (step >= 6)
+                {
+                    restored.Step(replay, gradients);
+                }
+            }
+
+            Assert.Equal(endOfRun.Select(BitConverter.SingleToInt32Bits), replay.Select(BitConverter.SingleToInt32Bits));
+
+            // Reset restores the initial μ-product: the first step after it is a first step again.
+            restored.Reset();
+            float[] fresh = atCheckpoint.ToArray();
+            float[] afterReset = atCheckpoint.ToArray();
+            float[] once = Enumerable.Range(0, length).Select(i => (float)Math.Sin(i)).ToArray();
+            assembly.Create<IOptimizer<float>>("RuleNAdam", length).Step(fresh, once);
+            restored.Step(afterReset, once);
+            Assert.Equal(fresh.Select(BitConverter.SingleToInt32Bits), afterReset.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    /// <summary>
+    /// Steps the generated optimizer and the method side by side. The method is the reference: per step, the
+    /// [BeforeStep] method (if any) is called once, then the rule for each element with the per-step states it reads.
+    /// With <paramref name="maxUlps"/> above 0 (rules with Exp or Log), each element must be within that many ulps
+    /// per step, and the reference continues from the step's own values so that the bound is per step.
+    /// </summary>
+    private static void StepsEqualTheMethod(string source, string className, string methodName, bool maximize, double weightDecay, long maxUlps = 0)
     {
         GeneratorRun run = GeneratorHarness.RunClean(source);
         using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
@@ -319,6 +513,8 @@ public sealed class ElementRuleTests
         bool single = rule.GetParameters()[0].ParameterType.GetElementType() == typeof(float);
         int states = rule.GetParameters().Count(p => p.ParameterType.IsByRef) - 1;
         bool hasStep = rule.GetParameters()[^1].ParameterType == typeof(StepContext);
+        MethodInfo? beforeStep = type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic).SingleOrDefault(m => m.IsDefined(typeof(BeforeStepAttribute)));
+        string[] readers = [.. rule.GetParameters().Skip(2 + states).Where(p => p.ParameterType != typeof(StepContext)).Select(p => p.Name!)];
         foreach (int length in Lengths)
         {
             var random = new Random(length + 17);
@@ -326,12 +522,24 @@ public sealed class ElementRuleTests
             var optimizer = (IOptimizer)Activator.CreateInstance(type, length)!;
             double[] parameters = initial.ToArray();
             double[][] expectedStates = Enumerable.Range(0, states).Select(i => Buffer(optimizer, i, single)).ToArray();
+            ParameterInfo[] scalarParameters = beforeStep is null ? [] : [.. beforeStep.GetParameters().Where(p => p.ParameterType.IsByRef)];
+            object[] scalars = [.. scalarParameters.Select(p => p.ParameterType.GetElementType() == typeof(float)
+                ? (object)(float)(p.GetCustomAttribute<InitialValueAttribute>()?.Value ?? 0)
+                : p.GetCustomAttribute<InitialValueAttribute>()?.Value ?? 0.0)];
             for (int step = 1; step <= 4; step++)
             {
                 double[] gradients = Enumerable.Range(0, length).Select(i => i % 11 == 0 ? 0.0 : (random.NextDouble() * 2) - 1).ToArray();
 
                 // The rate of the step about to be taken (LearningRate is the next step's).
                 double rate = optimizer.LearningRate;
+                if (beforeStep is not null)
+                {
+                    object[] beforeArguments = beforeStep.GetParameters()[^1].ParameterType == typeof(StepContext) ? [.. scalars, new StepContext(step, rate)] : [.. scalars];
+                    beforeStep.Invoke(null, beforeArguments);
+                    Array.Copy(beforeArguments, scalars, scalars.Length);
+                }
+
+                object[] read = [.. readers.Select(name => scalars[Array.FindIndex(scalarParameters, p => p.Name == name)])];
                 double decay = 1 - (rate * weightDecay);
                 double sign = maximize ? -1 : 1;
                 if (single)
@@ -341,7 +549,7 @@ public sealed class ElementRuleTests
                     for (int i = 0; i < length; i++)
                     {
                         float decayed = weightDecay == 0 ? (float)parameters[i] : (float)parameters[i] * (float)decay;
-                        object[] arguments = Arguments(decayed, (float)(sign * gradients[i]), expectedStates.Select(s => (object)(float)s[i]), hasStep, step, rate);
+                        object[] arguments = Arguments(decayed, (float)(sign * gradients[i]), expectedStates.Select(s => (object)(float)s[i]).Concat(read), hasStep, step, rate);
                         rule.Invoke(null, arguments);
                         parameters[i] = (float)arguments[0];
                         for (int s = 0; s < states; s++)
@@ -349,7 +557,9 @@ public sealed class ElementRuleTests
                             expectedStates[s][i] = (float)arguments[2 + s];
                         }
 
-                        Assert.True(BitConverter.SingleToInt32Bits((float)parameters[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R}");
+                        long distance = Ulps((float)parameters[i], actual[i]);
+                        Assert.True(distance <= maxUlps, $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R} ({distance} ulps)");
+                        parameters[i] = actual[i];
                     }
                 }
                 else
@@ -359,7 +569,7 @@ public sealed class ElementRuleTests
                     for (int i = 0; i < length; i++)
                     {
                         double decayed = weightDecay == 0 ? parameters[i] : parameters[i] * decay;
-                        object[] arguments = Arguments(decayed, sign * gradients[i], expectedStates.Select(s => (object)s[i]), hasStep, step, rate);
+                        object[] arguments = Arguments(decayed, sign * gradients[i], expectedStates.Select(s => (object)s[i]).Concat(read), hasStep, step, rate);
                         rule.Invoke(null, arguments);
                         parameters[i] = (double)arguments[0];
                         for (int s = 0; s < states; s++)
@@ -367,13 +577,22 @@ public sealed class ElementRuleTests
                             expectedStates[s][i] = (double)arguments[2 + s];
                         }
 
-                        Assert.True(BitConverter.DoubleToInt64Bits(parameters[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R}");
+                        long distance = Ulps(parameters[i], actual[i]);
+                        Assert.True(distance <= maxUlps, $"{className}, length {length}, step {step}, element {i}: method {parameters[i]:R}, step {actual[i]:R} ({distance} ulps)");
+                        parameters[i] = actual[i];
                     }
                 }
 
                 for (int s = 0; s < states; s++)
                 {
-                    Assert.Equal(expectedStates[s], Buffer(optimizer, s, single));
+                    double[] buffer = Buffer(optimizer, s, single);
+                    for (int i = 0; i < length; i++)
+                    {
+                        long distance = single ? Ulps((float)expectedStates[s][i], (float)buffer[i]) : Ulps(expectedStates[s][i], buffer[i]);
+                        Assert.True(distance <= maxUlps, $"{className}, length {length}, step {step}, state {s} element {i}: method {expectedStates[s][i]:R}, step {buffer[i]:R} ({distance} ulps)");
+                    }
+
+                    expectedStates[s] = buffer;
                 }
             }
         }
@@ -405,6 +624,17 @@ public sealed class ElementRuleTests
             return generated.Substring(start, generated.IndexOf('\n', start) - start);
         }
     }
+
+    /// <summary>Distance in representable values; 0 only for identical bits (NaNs compare by their bits too).</summary>
+    private static long Ulps(float a, float b) =>
+        BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b) ? 0 : float.IsNaN(a) || float.IsNaN(b) ? long.MaxValue : Math.Max(1, Math.Abs(Ordered(a) - Ordered(b)));
+
+    private static long Ulps(double a, double b) =>
+        BitConverter.DoubleToInt64Bits(a) == BitConverter.DoubleToInt64Bits(b) ? 0 : double.IsNaN(a) || double.IsNaN(b) ? long.MaxValue : Math.Max(1, Math.Abs(Ordered(a) - Ordered(b)));
+
+    private static long Ordered(float x) => BitConverter.SingleToInt32Bits(x) is int bits && bits < 0 ? int.MinValue - (long)bits : bits;
+
+    private static long Ordered(double x) => BitConverter.DoubleToInt64Bits(x) is long bits && bits < 0 ? long.MinValue - bits : bits;
 
     private static object[] Arguments(object parameter, object gradient, System.Collections.Generic.IEnumerable<object> states, bool hasStep, long step, double learningRate)
     {

@@ -160,7 +160,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidElementRuleSignature = Error(
         "OPTG063",
         "Invalid [ElementRule] signature",
-        "[ElementRule] method '{0}': {1}; the signature is 'static void {0}(ref T parameter, T gradient, ref T state1, ..., ref T stateN, StepContext step)' with T float or double, at most 4 states, the StepContext optional");
+        "[ElementRule] method '{0}': {1}; the signature is 'static void {0}(ref T parameter, T gradient, ref T state1, ..., ref T stateN, S perStep1, ..., StepContext step)' with T float or double, at most 4 states, per-step states (S float or double) read from a [BeforeStep] method, the StepContext optional");
+
+    public static readonly DiagnosticDescriptor InvalidBeforeStep = Error(
+        "OPTG066",
+        "Invalid [BeforeStep] method",
+        "[BeforeStep] method '{0}': {1}; the signature is 'static void {0}(ref S state1, ..., ref S stateN, StepContext step)' with S float or double, the StepContext optional, in a class with an [ElementRule] method");
 
     public static readonly DiagnosticDescriptor UnsupportedInElementRule = Error(
         "OPTG064",

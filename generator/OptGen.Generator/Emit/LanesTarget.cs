@@ -27,6 +27,8 @@ internal sealed class LanesTarget(System.Func<string, bool> isBodyLocal) : ExprS
     public override Form FormOf(ExprKind kind) => kind switch
     {
         ExprKind.SquareRoot => Form.Call(Lanes + ".Sqrt"),
+        ExprKind.Exponential => Form.Call(Lanes + ".Exp"),
+        ExprKind.Logarithm => Form.Call(Lanes + ".Log"),
         ExprKind.Maximum => Form.Call(Lanes + ".Max"),
         ExprKind.Minimum => Form.Call(Lanes + ".Min"),
         ExprKind.Absolute => Form.Call(Lanes + ".Abs"),

@@ -132,6 +132,9 @@ internal static class Interpreter
             ExprKind.Load => Round(original[e.Name]),
             ExprKind.Negate => -Operand(0),
             ExprKind.SquareRoot => Round(Math.Sqrt(Operand(0))),
+            // In float, Math's rounded to float: within 1 ulp of MathF's, not always equal (no preset uses them).
+            ExprKind.Exponential => Round(Math.Exp(Operand(0))),
+            ExprKind.Logarithm => Round(Math.Log(Operand(0))),
             ExprKind.Add => Round(Operand(0) + Operand(1)),
             ExprKind.Subtract => Round(Operand(0) - Operand(1)),
             ExprKind.Multiply => Round(Operand(0) * Operand(1)),

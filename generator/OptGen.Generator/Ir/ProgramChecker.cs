@@ -264,7 +264,7 @@ internal sealed class ProgramChecker
                 throw new InvalidOperationException(element is null && _bodyLocals.Contains(e.Name)
                     ? $"In {what}: element local '{e.Name}' is read, but a per-step scalar is computed once per step, not per element."
                     : $"In {what}: '{e.Name}' is not defined before it is used.");
-            case ExprKind.Power or ExprKind.RoundToSingle or ExprKind.Exponential or ExprKind.Logarithm when element is not null:
+            case ExprKind.Power or ExprKind.RoundToSingle when element is not null:
                 throw new InvalidOperationException($"In {what}: {e.Kind} is a per-step operation (lanes have none); compute it in a per-step scalar.");
         }
 

@@ -16,7 +16,7 @@ internal sealed partial class Parser
     private const string StepContextName = "StepContext";
 
     /// <summary>The definition of the class's own rule, or null (reported) if it has none, two, or one that does not fit.</summary>
-    private RuleDefinition? CustomRuleOf(INamedTypeSymbol type, List<IMethodSymbol> elementRules, GeneratorAttributeSyntaxContext context, out ElementKind? element)
+    private RuleDefinition? CustomRuleOf(INamedTypeSymbol type, List<IMethodSymbol> elementRules, List<IMethodSymbol> beforeSteps, GeneratorAttributeSyntaxContext context, out ElementKind? element)
     {
         element = null;
         if (elementRules.Count == 0)
@@ -35,25 +35,61 @@ internal sealed partial class Parser
             return null;
         }
 
+        if (beforeSteps.Count > 1)
+        {
+            foreach (IMethodSymbol extra in beforeSteps.Skip(1))
+            {
+                Report(DiagnosticDescriptors.InvalidBeforeStep, MemberLocation(extra, _identifier), extra.Name, $"the class has {beforeSteps.Count.ToString(CultureInfo.InvariantCulture)} [BeforeStep] methods; keep one");
+            }
+
+            return null;
+        }
+
+        var scalars = new List<RuleTranslator.ScalarParameter>();
+        RuleTranslator.Method? beforeStep = null;
+        if (beforeSteps.Count == 1)
+        {
+            if (!CheckBeforeStep(beforeSteps[0], scalars) || BodyOf(beforeSteps[0], "[BeforeStep]", context) is not { } beforeBody)
+            {
+                return null;
+            }
+
+            beforeStep = new RuleTranslator.Method(beforeSteps[0], beforeBody);
+        }
+
         IMethodSymbol method = elementRules[0];
-        if (!CheckSignature(method, out ElementKind kind, out List<RuleTranslator.StateParameter> states))
+        if (!CheckSignature(method, scalars, out ElementKind kind, out List<RuleTranslator.StateParameter> states))
         {
             return null;
         }
 
+        if (BodyOf(method, "[ElementRule]", context) is not { } body)
+        {
+            return null;
+        }
+
+        element = kind;
+        return new CustomRule(
+            type.Name + "." + method.Name,
+            RuleTranslator.Body(new RuleTranslator.Method(method, body), kind, states, beforeStep, scalars, (descriptor, location, arguments) => Report(descriptor, location, arguments)));
+    }
+
+    /// <summary>The body of a rule's method, or null (reported) if it cannot be translated.</summary>
+    private IOperation? BodyOf(IMethodSymbol method, string attribute, GeneratorAttributeSyntaxContext context)
+    {
         // The body is read from the attribute's file only: the pipeline re-reads a class when that file changes, so a
         // body elsewhere could change without regenerating.
         SyntaxNode? syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).FirstOrDefault();
         if (syntax is null || syntax.SyntaxTree != context.SemanticModel.SyntaxTree)
         {
-            Report(DiagnosticDescriptors.UnsupportedInElementRule, MemberLocation(method, _identifier), "an [ElementRule] method in another file than its class's [Optimizer]", "declare the method in the part of the class that carries [Optimizer]");
+            Report(DiagnosticDescriptors.UnsupportedInElementRule, MemberLocation(method, _identifier), $"an {attribute} method in another file than its class's [Optimizer]", "declare the method in the part of the class that carries [Optimizer]");
             return null;
         }
 
         IOperation? body = context.SemanticModel.GetOperation(syntax);
         if (body is null)
         {
-            Report(DiagnosticDescriptors.UnsupportedInElementRule, MemberLocation(method, _identifier), "a method without a body", "write the rule's body");
+            Report(DiagnosticDescriptors.UnsupportedInElementRule, MemberLocation(method, _identifier), "a method without a body", "write the method's body");
             return null;
         }
 
@@ -64,12 +100,87 @@ internal sealed partial class Parser
             return null;
         }
 
-        element = kind;
-        return new CustomRule(type.Name + "." + method.Name, RuleTranslator.Body(method, body, kind, states, (descriptor, location, arguments) => Report(descriptor, location, arguments)));
+        return body;
+    }
+
+    /// <summary>Checks <c>static void (ref S state…[, StepContext step])</c> with S float or double; reports the first problem.</summary>
+    private bool CheckBeforeStep(IMethodSymbol method, List<RuleTranslator.ScalarParameter> scalars)
+    {
+        Location at = MemberLocation(method, _identifier);
+        string? problem = !method.IsStatic ? "it is not static"
+            : !method.ReturnsVoid ? $"it returns {method.ReturnType.ToDisplayString()}, not void"
+            : method.IsGenericMethod ? "it is generic"
+            : null;
+        if (problem is not null)
+        {
+            Report(DiagnosticDescriptors.InvalidBeforeStep, at, method.Name, problem);
+            return false;
+        }
+
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            IParameterSymbol parameter = method.Parameters[i];
+            Location location = MemberLocation(parameter, at);
+            string? wrong = IsStepContext(parameter.Type)
+                ? i != method.Parameters.Length - 1 ? $"the StepContext '{parameter.Name}' must be the last parameter"
+                    : parameter.RefKind != RefKind.None ? $"the StepContext '{parameter.Name}' must be passed by value"
+                    : null
+                : parameter.Type.SpecialType is not (SpecialType.System_Single or SpecialType.System_Double) ? $"'{parameter.Name}' is {parameter.Type.ToDisplayString()}; a per-step state is float or double"
+                : parameter.RefKind != RefKind.Ref ? $"the per-step state '{parameter.Name}' must be passed by 'ref' (it persists across steps)"
+                : null;
+            if (wrong is not null)
+            {
+                Report(DiagnosticDescriptors.InvalidBeforeStep, location, method.Name, wrong);
+                return false;
+            }
+
+            if (IsStepContext(parameter.Type))
+            {
+                continue;
+            }
+
+            bool single = parameter.Type.SpecialType == SpecialType.System_Single;
+            if (!ReadInitialValue(parameter, out double initial, (l, why) => Report(DiagnosticDescriptors.InvalidBeforeStep, l, method.Name, why)))
+            {
+                return false;
+            }
+
+            (string name, string checkpointName) = RuleTranslator.StateNames(parameter.Name);
+            scalars.Add(new RuleTranslator.ScalarParameter(parameter.Name, name, checkpointName, single, single ? (float)initial : initial));
+        }
+
+        if (scalars.Count == 0)
+        {
+            Report(DiagnosticDescriptors.InvalidBeforeStep, at, method.Name, "it has no per-step state; compute per-step values in the [ElementRule] method, where they are hoisted");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads a parameter's <c>[InitialValue]</c> (0 without one); reports a value that is not a finite number.</summary>
+    private bool ReadInitialValue(IParameterSymbol parameter, out double initial, Action<Location, string> report)
+    {
+        initial = 0;
+        foreach (AttributeData attribute in parameter.GetAttributes().Where(a => OptGenAttributeName(a) == nameof(InitialValueAttribute)))
+        {
+            if (!ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "[InitialValue]", out initial))
+            {
+                return false;
+            }
+
+            if (double.IsNaN(initial) || double.IsInfinity(initial))
+            {
+                report(ArgumentLocation(attribute, null, 0), $"the initial value of '{parameter.Name}' must be finite");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Checks <c>static void (ref T parameter, T gradient, ref T state…[, StepContext step])</c>; reports the first problem.</summary>
-    private bool CheckSignature(IMethodSymbol method, out ElementKind element, out List<RuleTranslator.StateParameter> states)
+    private bool CheckSignature(IMethodSymbol method, IReadOnlyList<RuleTranslator.ScalarParameter> scalars, out ElementKind element, out List<RuleTranslator.StateParameter> states)
     {
         element = ElementKind.Single;
         states = new List<RuleTranslator.StateParameter>();
@@ -101,10 +212,38 @@ internal sealed partial class Parser
             last--;
         }
 
+        bool readingScalars = false;
         for (int i = 1; i < method.Parameters.Length; i++)
         {
             IParameterSymbol parameter = method.Parameters[i];
             Location location = MemberLocation(parameter, at);
+            if (i > 1 && i < last && parameter.RefKind == RefKind.None && parameter.Type.SpecialType is SpecialType.System_Single or SpecialType.System_Double)
+            {
+                // A per-step state's value after the [BeforeStep] method, read by value.
+                RuleTranslator.ScalarParameter? scalar = scalars.FirstOrDefault(s => s.ParameterName == parameter.Name);
+                string? mismatch = scalar is null
+                    ? scalars.Count == 0
+                        ? $"'{parameter.Name}' is passed by value, but the class has no [BeforeStep] method; a state is passed by 'ref', a per-step state is a 'ref' parameter of a [BeforeStep] method"
+                        : $"'{parameter.Name}' is passed by value, but the [BeforeStep] method has no per-step state of that name; pass a state by 'ref', or name a per-step state ({string.Join(", ", scalars.Select(s => s.ParameterName))})"
+                    : scalar.Single != (parameter.Type.SpecialType == SpecialType.System_Single)
+                        ? $"'{parameter.Name}' is {parameter.Type.ToDisplayString()}, but the per-step state of that name is {(scalar.Single ? "float" : "double")}"
+                    : null;
+                if (mismatch is not null)
+                {
+                    Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, method.Name, mismatch);
+                    return false;
+                }
+
+                readingScalars = true;
+                continue;
+            }
+
+            if (readingScalars && i < last)
+            {
+                Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, method.Name, $"the state '{parameter.Name}' comes after a per-step state; the states come first");
+                return false;
+            }
+
             string? wrong = IsStepContext(parameter.Type)
                 ? i != method.Parameters.Length - 1 ? $"the StepContext '{parameter.Name}' must be the last parameter"
                     : parameter.RefKind != RefKind.None ? $"the StepContext '{parameter.Name}' must be passed by value"
@@ -126,23 +265,13 @@ internal sealed partial class Parser
                 continue;
             }
 
-            double initial = 0;
-            foreach (AttributeData attribute in parameter.GetAttributes().Where(a => OptGenAttributeName(a) == nameof(InitialValueAttribute)))
+            if (!ReadInitialValue(parameter, out double initial, (l, why) => Report(DiagnosticDescriptors.InvalidElementRuleSignature, l, method.Name, why)))
             {
-                if (!ReadDouble(Positional(attribute, 0), ArgumentLocation(attribute, null, 0), "[InitialValue]", out initial))
-                {
-                    return false;
-                }
-
-                if (double.IsNaN(initial) || double.IsInfinity(initial))
-                {
-                    Report(DiagnosticDescriptors.InvalidElementRuleSignature, ArgumentLocation(attribute, null, 0), method.Name, $"the initial value of '{parameter.Name}' must be finite");
-                    return false;
-                }
+                return false;
             }
 
             (string stream, string checkpointName) = RuleTranslator.StateNames(parameter.Name);
-            if (states.Any(s => s.CheckpointName == checkpointName))
+            if (states.Any(s => s.CheckpointName == checkpointName) || scalars.Any(s => s.CheckpointName == checkpointName))
             {
                 Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, method.Name, $"the states '{parameter.Name}' and another have the same checkpoint name '{checkpointName}'; rename one");
                 return false;

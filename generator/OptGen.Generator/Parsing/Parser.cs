@@ -111,11 +111,14 @@ internal sealed partial class Parser : IOptionReporter
         List<IMethodSymbol> elementRules = type.GetMembers().OfType<IMethodSymbol>()
             .Where(m => m.GetAttributes().Any(a => OptGenAttributeName(a) == nameof(ElementRuleAttribute)))
             .ToList();
+        List<IMethodSymbol> beforeSteps = type.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => OptGenAttributeName(a) == nameof(BeforeStepAttribute)))
+            .ToList();
         RuleDefinition? definition;
         ElementKind? ruleElement = null;
         if (optimizer.AttributeConstructor is { Parameters.Length: 0 })
         {
-            definition = CustomRuleOf(type, elementRules, context, out ruleElement);
+            definition = CustomRuleOf(type, elementRules, beforeSteps, context, out ruleElement);
             if (definition is null)
             {
                 return null;
@@ -139,6 +142,11 @@ internal sealed partial class Parser : IOptionReporter
             foreach (IMethodSymbol method in elementRules)
             {
                 Report(DiagnosticDescriptors.ElementRuleWithPreset, MemberLocation(method, identifier), type.Name, definition.DisplayName, method.Name);
+            }
+
+            foreach (IMethodSymbol method in beforeSteps)
+            {
+                Report(DiagnosticDescriptors.InvalidBeforeStep, MemberLocation(method, identifier), method.Name, $"it belongs to an [ElementRule] rule, but this class uses {definition.DisplayName}");
             }
         }
 

@@ -76,6 +76,12 @@ internal sealed class RuleTranslator
     /// <summary>A state parameter of the method: its stream and the names it gets.</summary>
     public sealed record StateParameter(string Stream, string CheckpointName, double InitialValue);
 
+    /// <summary>A per-step state: a <c>ref</c> parameter of the <c>[BeforeStep]</c> method, and the names it gets.</summary>
+    public sealed record ScalarParameter(string ParameterName, string Name, string CheckpointName, bool Single, double InitialValue);
+
+    /// <summary>A method and its body's operations.</summary>
+    public sealed record Method(IMethodSymbol Symbol, IOperation Body);
+
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
         RuleProgram.ParametersStream, RuleProgram.GradientsStream, Expr.StepInput, Expr.LearningRateInput, "g", "p", "one",
@@ -87,14 +93,21 @@ internal sealed class RuleTranslator
     private readonly string _elementName;
     private readonly IMethodSymbol _method;
     private readonly IReadOnlyList<StateParameter> _states;
+    private readonly Method? _beforeStep;
+    private readonly IReadOnlyList<ScalarParameter> _scalars;
+
+    // While the [BeforeStep] method is translated: every value is per step, so an if selects instead of branching the body.
+    private bool _perStepOnly;
     private readonly Dictionary<ISymbol, Value?> _variables = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Expr> _constants = new();
     private RuleBuilder _rule = null!;
 
-    private RuleTranslator(IMethodSymbol method, ElementKind element, IReadOnlyList<StateParameter> states, Action<DiagnosticDescriptor, Location, string[]> report)
+    private RuleTranslator(IMethodSymbol method, ElementKind element, IReadOnlyList<StateParameter> states, Method? beforeStep, IReadOnlyList<ScalarParameter> scalars, Action<DiagnosticDescriptor, Location, string[]> report)
     {
         _method = method;
+        _beforeStep = beforeStep;
+        _scalars = scalars;
         _element = element == ElementKind.Single ? Num.Single : Num.Double;
         _elementName = element == ElementKind.Single ? "float" : "double";
         _states = states;
@@ -109,12 +122,13 @@ internal sealed class RuleTranslator
     /// </summary>
     /// <exception cref="RejectedException">A construct was reported; the program is not usable.</exception>
     public static Func<RuleBuilder, Expr, Expr, Expr, Expr> Body(
-        IMethodSymbol method,
-        IOperation body,
+        Method method,
         ElementKind element,
         IReadOnlyList<StateParameter> states,
+        Method? beforeStep,
+        IReadOnlyList<ScalarParameter> scalars,
         Action<DiagnosticDescriptor, Location, string[]> report) =>
-        (rule, gradient, parameter, learningRate) => new RuleTranslator(method, element, states, report).Translate(rule, body, gradient, parameter, learningRate);
+        (rule, gradient, parameter, learningRate) => new RuleTranslator(method.Symbol, element, states, beforeStep, scalars, report).Translate(rule, method.Body, gradient, parameter, learningRate);
 
     /// <summary>The camelCase stream name and snake_case checkpoint name of a state parameter.</summary>
     public static (string Stream, string CheckpointName) StateNames(string parameterName)
@@ -149,6 +163,11 @@ internal sealed class RuleTranslator
         }
 
         _learningRate = learningRate;
+        if (_beforeStep is not null)
+        {
+            BeforeStep(_beforeStep, parameters.Skip(2 + _states.Count));
+        }
+
         Execute(body);
 
         // Every new value is bound to a local before any store: a value may be another stream's old element
@@ -175,6 +194,46 @@ internal sealed class RuleTranslator
     }
 
     private Expr _learningRate = null!;
+
+    /// <summary>
+    /// Translates the <c>[BeforeStep]</c> method into per-step statements: its states are read as they were after the
+    /// last step, changed as its body changes them, stored for the next step, and their new values are what the
+    /// element rule's by-value <paramref name="readers"/> of the same name receive.
+    /// </summary>
+    private void BeforeStep(Method beforeStep, IEnumerable<IParameterSymbol> readers)
+    {
+        IParameterSymbol[] parameters = beforeStep.Symbol.Parameters.Where(p => p.RefKind == RefKind.Ref).ToArray();
+        var names = new string[_scalars.Count];
+        for (int i = 0; i < _scalars.Count; i++)
+        {
+            ScalarParameter scalar = _scalars[i];
+            names[i] = Fresh(scalar.Name);
+            Expr before = _rule.ScalarState(names[i], scalar.CheckpointName, $"Per-step state '{scalar.ParameterName}' of the rule ([BeforeStep] {beforeStep.Symbol.Name}).", scalar.InitialValue);
+            _variables[parameters[i]] = new Value(before, scalar.Single ? Num.Single : Num.Double, false);
+        }
+
+        _perStepOnly = true;
+        Execute(beforeStep.Body);
+        _perStepOnly = false;
+        var after = new Dictionary<string, Value>(StringComparer.Ordinal);
+        for (int i = 0; i < _scalars.Count; i++)
+        {
+            Value value = _variables[parameters[i]] ?? throw new InvalidOperationException("A ref parameter is always assigned.");
+            if (!(value.Expr is { Kind: ExprKind.Local } local && local.Name == names[i]))
+            {
+                // Named, so the element rule reads the new value by name rather than recomputing it.
+                value = value.Expr!.Kind is ExprKind.Local or ExprKind.Constant ? value : value with { Expr = _rule.Scalar(Fresh(names[i] + "Now"), value.Expr) };
+                _rule.StoreScalarState(names[i], value.Expr!);
+            }
+
+            after[_scalars[i].ParameterName] = value;
+        }
+
+        foreach (IParameterSymbol reader in readers.Where(p => !(p.Type.Name == "StepContext")))
+        {
+            _variables[reader] = after[reader.Name];
+        }
+    }
 
     // Per-step branches written so far: two give at most four element bodies, the most a kernel takes (ProgramChecker).
     private const int MaxStepBranches = 2;
@@ -257,7 +316,7 @@ internal sealed class RuleTranslator
         Dictionary<ISymbol, Value?> whenTrue;
         Dictionary<ISymbol, Value?> whenFalse;
         // Each branch the step chooses doubles the element bodies written; past the kernels' limit, selects do the same work exactly.
-        if (new Value(null, Num.Bool, false, condition).IsElementCondition || _stepBranches == MaxStepBranches)
+        if (new Value(null, Num.Bool, false, condition).IsElementCondition || _stepBranches == MaxStepBranches || _perStepOnly)
         {
             whenTrue = Arm(statement.WhenTrue, before);
             whenFalse = Arm(statement.WhenFalse, before);
@@ -365,7 +424,7 @@ internal sealed class RuleTranslator
                 _variables[local.Local] = Name(value, local.Local.Name);
                 return;
             case IFieldReferenceOperation:
-                throw Reject(target, "writing a field", "a rule's state is its 'ref' parameters; per-step state is not supported yet");
+                throw Reject(target, "writing a field", "a rule's state is its 'ref' parameters; per-step state is a 'ref' parameter of a [BeforeStep] method");
             default:
                 throw Reject(target, "writing " + Describe(target), "a rule only assigns locals, the parameter and the states");
         }
@@ -657,6 +716,8 @@ internal sealed class RuleTranslator
         _ => throw new InvalidOperationException("Unknown condition."),
     };
 
+    private const string AllowedCalls = "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, Exp, Log, (per step) Math.Pow, and RuleMath.Sign and Lerp";
+
     private Value Call(IInvocationOperation invocation)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -679,9 +740,14 @@ internal sealed class RuleTranslator
                 false);
         }
 
+        if (type == "OptGen.RuleMath" && method.Name == "Lerp" && invocation.Arguments.Length == 3)
+        {
+            return Lerp(invocation);
+        }
+
         if (type is not ("System.Math" or "System.MathF"))
         {
-            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
+            throw Reject(invocation, $"calling '{method.ContainingType?.Name}.{method.Name}'", AllowedCalls);
         }
 
         if (method.Name == "Sign")
@@ -691,18 +757,19 @@ internal sealed class RuleTranslator
 
         if (method.Name is not ("Sqrt" or "Abs" or "Max" or "Min" or "FusedMultiplyAdd" or "Clamp" or "Pow" or "Exp" or "Log"))
         {
-            throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
+            throw Reject(invocation, $"calling '{name}'", AllowedCalls);
         }
 
-        if (method.Name is "Pow" or "Exp" or "Log" && invocation.Arguments.Any(a => ReadsElement(a.Value)))
+        bool readsElement = invocation.Arguments.Any(a => ReadsElement(a.Value));
+        if (method.Name == "Pow" && readsElement)
         {
-            throw Reject(invocation, $"Math.{method.Name} on element values", $"{method.Name} is per-step only (its operands may not read the parameter, gradient or states)");
+            throw Reject(invocation, $"{method.ContainingType?.Name}.Pow on element values", "Pow is per-step only; on elements write Sqrt, a product, or Exp(y · Log(x)) (Exp and Log are vectorized within a stated ulp bound)");
         }
 
-        if (method.Name is "Pow" or "Exp" or "Log" && type == "System.MathF")
+        if (method.Name is "Pow" or "Exp" or "Log" && type == "System.MathF" && !readsElement)
         {
-            // MathF's are their own approximations, not Math's rounded to float: only Math's are reproduced.
-            throw Reject(invocation, $"MathF.{method.Name}", $"use Math.{method.Name} on doubles, and cast the result: (float)Math.{method.Name}(…)");
+            // Per step, MathF's are their own approximations, not Math's rounded to float: only Math's are reproduced.
+            throw Reject(invocation, $"MathF.{method.Name} on per-step values", $"use Math.{method.Name} on doubles, and cast the result: (float)Math.{method.Name}(…)");
         }
 
         Value[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => Evaluate(a.Value)).ToArray();
@@ -775,11 +842,39 @@ internal sealed class RuleTranslator
             case "Sign":
                 throw Reject(invocation, $"'{name}'", "it returns int and throws on NaN, which a vector step cannot do; use RuleMath.Sign (torch.sign: NaN and 0 give 0)");
             default:
-                throw Reject(invocation, $"calling '{name}'", "a rule calls only Math/MathF Sqrt, Abs, Min, Max, Clamp, FusedMultiplyAdd, (per step) Math.Pow, Math.Exp and Math.Log, and RuleMath.Sign");
+                throw Reject(invocation, $"calling '{name}'", AllowedCalls);
         }
 
         // Per-step float results are rounded as MathF rounds; Abs, Min, Max and Clamp return an operand, so rounding changes nothing.
         return new Value(!element && result == Num.Single ? Expr.RoundToSingle(value) : value, result, element);
+    }
+
+    /// <summary>
+    /// <c>RuleMath.Lerp(start, end, weight)</c>, as its C# computes it (torch.lerp's formula):
+    /// |w| &lt; 0.5 ? start + w·(end − start) : end − (end − start)·(1 − w), both arms computed and one selected.
+    /// </summary>
+    private Value Lerp(IInvocationOperation invocation)
+    {
+        Value[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => Evaluate(a.Value)).ToArray();
+        Num type = TypeOf(invocation.TargetMethod.ReturnType, invocation);
+        (Value start, Value end, Value weight) = (arguments[0], arguments[1], arguments[2]);
+        if (arguments.Any(a => a.Element) && type != _element)
+        {
+            throw Reject(invocation, ElementPrecision(invocation, type));
+        }
+
+        Value difference = Arithmetic(BinaryOperatorKind.Subtract, end, start, type, invocation);
+        if (difference.Element)
+        {
+            difference = difference with { Expr = ElementLocal(difference, "difference") };
+        }
+
+        Value magnitude = weight with { Expr = Expr.Absolute(weight.Element ? ToElement(weight) : weight.Expr!) };
+        Cond small = new Compare(ExprKind.LessThan, magnitude, new Value(Constant(0.5), type, false));
+        Value fromStart = Arithmetic(BinaryOperatorKind.Add, start, Arithmetic(BinaryOperatorKind.Multiply, weight, difference, type, invocation), type, invocation);
+        Value complement = Arithmetic(BinaryOperatorKind.Subtract, new Value(Constant(1), type, false), weight, type, invocation);
+        Value fromEnd = Arithmetic(BinaryOperatorKind.Subtract, end, Arithmetic(BinaryOperatorKind.Multiply, difference, complement, type, invocation), type, invocation);
+        return Choose(small, fromStart, fromEnd, type, invocation);
     }
 
     // ---- helpers ----
