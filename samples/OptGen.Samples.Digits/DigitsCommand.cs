@@ -17,10 +17,14 @@ internal static class DigitsCommand
     public const int MaxEpochs = 10_000;
 
     /// <summary>Parses <paramref name="args"/> and runs; on bad options prints only the errors and a hint (exit code 1).</summary>
-    public static int Invoke(string[] args, InvocationConfiguration? configuration = null)
+    public static int Invoke(string[] args, InvocationConfiguration? configuration = null) => Invoke(Create(), args, configuration);
+
+    /// <summary>Parses <paramref name="args"/> for <paramref name="command"/> and runs it; on bad options prints only the errors and a hint (exit code 1).</summary>
+    public static int Invoke(RootCommand command, string[] args, InvocationConfiguration? configuration = null)
     {
+        ArgumentNullException.ThrowIfNull(command);
         configuration ??= new InvocationConfiguration();
-        ParseResult parse = Create().Parse(args);
+        ParseResult parse = command.Parse(args);
         if (parse.Action is ParseErrorAction errorAction)
         {
             // The full help after every mistake would bury the one line that says what was wrong.
@@ -35,23 +39,8 @@ internal static class DigitsCommand
 
     public static RootCommand Create()
     {
-        var epochs = new Option<int>("--epochs")
-        {
-            Description = $"Epochs per run. The schedules are sized in steps for the default of {TrainingDefaults.Epochs}; other values keep their shape in steps.",
-            DefaultValueFactory = _ => TrainingDefaults.Epochs,
-
-            // Parsed here rather than checked by a validator: validators also run when the value did not parse.
-            CustomParser = result =>
-            {
-                string token = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (!int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value is < 1 or > MaxEpochs)
-                {
-                    result.AddError($"--epochs must be a whole number from 1 to {MaxEpochs}, not '{token}'.");
-                }
-
-                return value;
-            },
-        };
+        Option<int> epochs = EpochsOption(
+            $"Epochs per run. The schedules are sized in steps for the default of {TrainingDefaults.Epochs}; other values keep their shape in steps.");
 
         var optimizers = new Option<string[]>("--optimizers")
         {
@@ -74,25 +63,8 @@ internal static class DigitsCommand
             }
         });
 
-        var output = new Option<string>("--output")
-        {
-            Description = "Folder for results.md and the PNG charts (created if missing).",
-            DefaultValueFactory = _ => DefaultOutput,
-            HelpName = "folder",
-        };
-        output.Validators.Add(result =>
-        {
-            if (result.Tokens.Count > 0 && string.IsNullOrWhiteSpace(result.Tokens[0].Value))
-            {
-                result.AddError("--output needs a folder name.");
-            }
-        });
-
-        var seed = new Option<int>("--seed")
-        {
-            Description = "Seed of the train/test split, the initial weights and the batch order; the same seed gives the same losses.",
-            DefaultValueFactory = _ => TrainingDefaults.Seed,
-        };
+        Option<string> output = OutputOption(DefaultOutput);
+        Option<int> seed = SeedOption();
         var noSweep = new Option<bool>("--no-sweep") { Description = "Skip the learning-rate sweep." };
 
         var command = new RootCommand(
@@ -110,31 +82,61 @@ internal static class DigitsCommand
         return command;
     }
 
+    /// <summary><c>--epochs</c>: 1 to <see cref="MaxEpochs"/>, default <see cref="TrainingDefaults.Epochs"/>.</summary>
+    public static Option<int> EpochsOption(string description) => new("--epochs")
+    {
+        Description = description,
+        DefaultValueFactory = _ => TrainingDefaults.Epochs,
+
+        // Parsed here rather than checked by a validator: validators also run when the value did not parse.
+        CustomParser = result =>
+        {
+            string token = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (!int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value is < 1 or > MaxEpochs)
+            {
+                result.AddError($"--epochs must be a whole number from 1 to {MaxEpochs}, not '{token}'.");
+            }
+
+            return value;
+        },
+    };
+
+    /// <summary><c>--output</c>: the folder for results.md and the charts, not blank.</summary>
+    public static Option<string> OutputOption(string defaultFolder)
+    {
+        var output = new Option<string>("--output")
+        {
+            Description = "Folder for results.md and the PNG charts (created if missing).",
+            DefaultValueFactory = _ => defaultFolder,
+            HelpName = "folder",
+        };
+        output.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && string.IsNullOrWhiteSpace(result.Tokens[0].Value))
+            {
+                result.AddError("--output needs a folder name.");
+            }
+        });
+        return output;
+    }
+
+    /// <summary><c>--seed</c>, default <see cref="TrainingDefaults.Seed"/>.</summary>
+    public static Option<int> SeedOption() => new("--seed")
+    {
+        Description = "Seed of the train/test split, the initial weights and the batch order; the same seed gives the same losses.",
+        DefaultValueFactory = _ => TrainingDefaults.Seed,
+    };
+
     /// <summary>Trains the selected runs, prints the tables and writes the report and charts; returns the exit code.</summary>
     public static int Run(int epochs, IReadOnlyCollection<string>? names, string output, int seed, bool sweep)
     {
         long start = Stopwatch.GetTimestamp();
-        if (Console.IsOutputRedirected)
+        if (LoadSetup(epochs, seed) is not { } setup)
         {
-            // Redirected output has no width of its own, and Spectre would wrap the tables at 80 columns.
-            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
-        }
-
-        Dataset all;
-        try
-        {
-            all = DigitsData.Load(DigitsData.DefaultPath);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"Cannot read the digits data: {e.Message}");
             return 2;
         }
 
-        (int[] trainIndices, int[] testIndices) = DigitsData.StratifiedSplit(all, TrainingDefaults.TestFraction, Seeds.Split(seed));
-        var setup = new TrainingSetup(all.Subset(trainIndices), all.Subset(testIndices), epochs, TrainingDefaults.BatchSize, seed);
         List<RunSpec> runs = Experiments.Select(names, sweep);
-
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Digits: {setup.Train.Count} training / {setup.Test.Count} test images of 8×8 pixels, MLP 64-64-10, " +
             $"batches of {setup.BatchSize}, {epochs} epochs = {setup.Steps} steps, seed {seed}. " +
@@ -147,14 +149,51 @@ internal static class DigitsCommand
 
         RunResult[] results = ProgressDisplay.Run(runs, setup);
         Report.Print(AnsiConsole.Console, results, setup);
+        string commandLine = $"--epochs {epochs} --seed {seed}" + (names is null ? "" : $" --optimizers {string.Join(',', names)}") + (sweep ? "" : " --no-sweep");
+        return WriteOutputs(output, Report.Markdown(results, setup, commandLine), folder => Plots.WriteAll(folder, results), start);
+    }
 
+    /// <summary>
+    /// Loads the digits and splits them with <paramref name="seed"/> into the training and test sets of a run of
+    /// <paramref name="epochs"/>; null (after printing why) when the data cannot be read. Widens the console for
+    /// redirected output, which has no width of its own (Spectre would wrap the tables at 80 columns).
+    /// </summary>
+    public static TrainingSetup? LoadSetup(int epochs, int seed)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
+        }
+
+        Dataset all;
+        try
+        {
+            all = DigitsData.Load(DigitsData.DefaultPath);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"Cannot read the digits data: {e.Message}");
+            return null;
+        }
+
+        (int[] trainIndices, int[] testIndices) = DigitsData.StratifiedSplit(all, TrainingDefaults.TestFraction, Seeds.Split(seed));
+        return new TrainingSetup(all.Subset(trainIndices), all.Subset(testIndices), epochs, TrainingDefaults.BatchSize, seed);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="markdown"/> as results.md and the charts <paramref name="writeCharts"/> renders into
+    /// <paramref name="output"/>, then prints what was written and the time since <paramref name="start"/>; returns the
+    /// exit code (3 when the folder cannot be written).
+    /// </summary>
+    public static int WriteOutputs(string output, string markdown, Func<string, List<string>> writeCharts, long start)
+    {
+        ArgumentNullException.ThrowIfNull(writeCharts);
         try
         {
             Directory.CreateDirectory(output);
             string markdownPath = Path.Combine(output, "results.md");
-            string commandLine = $"--epochs {epochs} --seed {seed}" + (names is null ? "" : $" --optimizers {string.Join(',', names)}") + (sweep ? "" : " --no-sweep");
-            File.WriteAllText(markdownPath, Report.Markdown(results, setup, commandLine));
-            List<string> charts = Plots.WriteAll(output, results);
+            File.WriteAllText(markdownPath, markdown);
+            List<string> charts = writeCharts(output);
             AnsiConsole.MarkupLine(Markup.Escape($"Wrote {string.Join(", ", charts.Prepend(markdownPath).Select(Path.GetFileName))} to {Path.GetFullPath(output)}."));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

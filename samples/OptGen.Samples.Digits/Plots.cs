@@ -40,12 +40,7 @@ internal static class Plots
     public static List<string> WriteAll(string folder, IReadOnlyList<RunResult> results)
     {
         var written = new List<string>();
-        void Save(Plot plot, string name)
-        {
-            string path = Path.Combine(folder, name);
-            plot.SavePng(path, Width, Height);
-            written.Add(path);
-        }
+        void Save(Plot plot, string name) => written.Add(SavePng(plot, folder, name));
 
         RunResult[] optimizers = [.. results.Where(r => r.Spec.Group == RunGroup.Optimizers)];
         RunResult[] schedules = [.. results.Where(r => r.Spec.Group == RunGroup.Schedules)];
@@ -69,7 +64,17 @@ internal static class Plots
         return written;
     }
 
-    private static Plot Loss(IReadOnlyList<RunResult> runs, string title, Func<RunResult, string> label)
+    /// <summary>Renders <paramref name="plot"/> at <see cref="Width"/> × <see cref="Height"/> into <paramref name="folder"/>; returns the file's path.</summary>
+    public static string SavePng(Plot plot, string folder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(plot);
+        string path = Path.Combine(folder, name);
+        plot.SavePng(path, Width, Height);
+        return path;
+    }
+
+    /// <summary>Training loss per epoch of each run, on a log scale, with the target loss as a dashed line.</summary>
+    public static Plot Loss(IReadOnlyList<RunResult> runs, string title, Func<RunResult, string> label)
     {
         Plot plot = NewPlot(title, "epoch", "training loss (mean cross-entropy, log scale)");
         var logLosses = new List<double>();
@@ -102,7 +107,8 @@ internal static class Plots
         return plot;
     }
 
-    private static Plot Sensitivity(IReadOnlyList<RunResult> sweep)
+    /// <summary>Final training loss against base learning rate, a series per rule, both axes on a log scale.</summary>
+    public static Plot Sensitivity(IReadOnlyList<RunResult> sweep)
     {
         Plot plot = NewPlot("Final training loss against base learning rate", "base learning rate (log scale)", "final training loss (log scale)");
         var logRates = new List<double>();

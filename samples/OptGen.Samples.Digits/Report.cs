@@ -10,7 +10,7 @@ namespace OptGen.Samples.Digits;
 /// <summary>The results as tables: on the console with Spectre.Console, and as markdown for <c>results.md</c>.</summary>
 internal static class Report
 {
-    private static readonly string[] SummaryHeaders =
+    public static readonly string[] SummaryHeaders =
         ["Optimizer", "Schedule", "Base LR", "Final train loss", "Test accuracy", $"Epochs to loss ≤ {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}", "ms/step", "Step µs"];
 
     public static string Loss(double loss) =>
@@ -100,7 +100,7 @@ internal static class Report
         return text.ToString();
     }
 
-    private static Table Table(string title, string[] headers, List<string[]> rows)
+    public static Table Table(string title, string[] headers, List<string[]> rows)
     {
         var table = new Table { Title = new TableTitle(Markup.Escape(title)), Border = TableBorder.Rounded };
         for (int i = 0; i < headers.Length; i++)
@@ -117,7 +117,7 @@ internal static class Report
         return table;
     }
 
-    private static void AppendMarkdownTable(StringBuilder text, string[] headers, List<string[]> rows)
+    public static void AppendMarkdownTable(StringBuilder text, string[] headers, List<string[]> rows)
     {
         text.Append("| ").AppendJoin(" | ", headers).AppendLine(" |");
         text.Append('|').AppendJoin('|', headers.Select((h, i) => i == 0 || h == "Schedule" ? "---" : "--:")).AppendLine("|");
