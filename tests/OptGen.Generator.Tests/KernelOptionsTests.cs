@@ -36,6 +36,26 @@ public sealed class KernelOptionsTests
         }
     }
 
+    private const string FourStates = "using OptGen;\n\nnamespace Demo;\n\n[Optimizer(LearningRate = 0.01)]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float a, ref float b, ref float c, ref float d)\n    {\n        a = gradient; b = a * 0.5f; c = b + a; d = c * gradient;\n        parameter -= d;\n    }\n}\n";
+
+    /// <summary>A kernel of four states unrolls by 2 unless the project chose a factor (see KernelOptions.UnrollFor).</summary>
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData("4", 4)]
+    [InlineData("1", 1)]
+    public void Four_states_unroll_by_two_unless_the_project_says_otherwise(string? value, int expected)
+    {
+        string text = Generate(value, FourStates);
+        if (expected == 4)
+        {
+            Assert.DoesNotContain("UnrollFactor", text, System.StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains($"public static int UnrollFactor => {expected};", text, System.StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Every_unroll_factor_gives_the_same_bits()
     {
@@ -64,13 +84,13 @@ public sealed class KernelOptionsTests
         Assert.Equal(reference, Run("2"));
     }
 
-    private static string Generate(string? unroll)
+    private static string Generate(string? unroll, string source = Source)
     {
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new OptimizerGenerator().AsSourceGenerator()],
             parseOptions: GeneratorHarness.ParseOptions,
             optionsProvider: new UnrollOptions(unroll));
-        GeneratorDriverRunResult result = driver.RunGenerators(GeneratorHarness.CreateCompilation(Source)).GetRunResult();
+        GeneratorDriverRunResult result = driver.RunGenerators(GeneratorHarness.CreateCompilation(source)).GetRunResult();
         return result.GeneratedTrees.Single().ToString();
     }
 

@@ -247,10 +247,11 @@ internal static class Emitter
             using (w.Block($"file readonly struct {v.StructName}{fields} : global::OptGen.IElementUpdate<{c.T}>"))
             {
                 w.Line($"public static int StateCount => {Literal.Integer(c.States.Count)};");
-                if (c.Options.UnrollFactor != KernelOptions.Default.UnrollFactor)
+                int unroll = c.Options.UnrollFor(c.States.Count);
+                if (unroll != KernelOptions.Default.UnrollFactor)
                 {
                     w.Line();
-                    w.Line($"public static int UnrollFactor => {Literal.Integer(c.Options.UnrollFactor)};");
+                    w.Line($"public static int UnrollFactor => {Literal.Integer(unroll)};");
                 }
 
                 if (i == 0)
