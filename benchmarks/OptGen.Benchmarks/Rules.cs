@@ -56,6 +56,43 @@ public sealed partial class SuiteLion;
 [Optimizer(UpdateRule.ScheduleFreeAdamW)]
 public sealed partial class SuiteScheduleFreeAdamW;
 
+/// <summary>
+/// Lion written as an <see cref="ElementRuleAttribute"/> method in the preset's order of operations (the same IR as
+/// <see cref="SuiteLion"/>, so the same kernel): it must step as fast as the preset.
+/// </summary>
+[Optimizer(LearningRate = 1e-4)]
+public sealed partial class SuiteCustomLion
+{
+    private const float Beta1 = 0.9f, OneMinusBeta1 = (float)(1 - 0.9), Beta2 = 0.99f, OneMinusBeta2 = (float)(1 - 0.99);
+
+    [ElementRule]
+    private static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)
+    {
+        float direction = RuleMath.Sign(MathF.FusedMultiplyAdd(gradient, OneMinusBeta1, expAvg * Beta1));
+        expAvg = MathF.FusedMultiplyAdd(gradient, OneMinusBeta2, expAvg * Beta2);
+        parameter = MathF.FusedMultiplyAdd(direction, (float)-step.LearningRate, parameter);
+    }
+}
+
+/// <summary>Adamax written as an <see cref="ElementRuleAttribute"/> method in PyTorch's order of operations, as <see cref="SuiteAdamax"/>.</summary>
+[Optimizer(LearningRate = 2e-3)]
+public sealed partial class SuiteCustomAdamax
+{
+    private const double Beta1 = 0.9;
+    private const float B1 = (float)Beta1, OneMinusB1 = (float)(1 - Beta1), B2 = 0.999f, Eps = 1e-8f;
+
+    [ElementRule]
+    private static void Update(ref float parameter, float gradient, ref float expAvg, ref float expInf, StepContext step)
+    {
+        float m = MathF.FusedMultiplyAdd(gradient, OneMinusB1, expAvg * B1);
+        float u = MathF.Max(expInf * B2, MathF.Abs(gradient) + Eps);
+        expAvg = m;
+        expInf = u;
+        float negativeStepSize = (float)(-(step.LearningRate / (1 - Math.Pow(Beta1, step.Number))));
+        parameter += negativeStepSize * m / u;
+    }
+}
+
 /// <summary>The rules the suite measures.</summary>
 public enum SuiteRule
 {
@@ -97,6 +134,12 @@ public enum SuiteRule
 
     /// <summary>Schedule-Free AdamW.</summary>
     ScheduleFreeAdamW,
+
+    /// <summary>Lion written as an [ElementRule] method.</summary>
+    CustomLion,
+
+    /// <summary>Adamax written as an [ElementRule] method.</summary>
+    CustomAdamax,
 }
 
 /// <summary>The hyperparameters every implementation of the suite uses (PyTorch's defaults), and per-rule facts.</summary>
@@ -140,6 +183,7 @@ public static class Hyper
     [
         SuiteRule.Adam, SuiteRule.AdamW, SuiteRule.RmsProp, SuiteRule.AdaGrad, SuiteRule.SgdMomentum, SuiteRule.Adadelta, SuiteRule.Adamax,
         SuiteRule.Asgd, SuiteRule.NAdam, SuiteRule.RAdam, SuiteRule.Rprop, SuiteRule.Lion, SuiteRule.ScheduleFreeAdamW,
+        SuiteRule.CustomLion, SuiteRule.CustomAdamax,
     ];
 
     /// <summary>Whether the suite has a scalar loop and a TensorPrimitives composition of the rule (the first five).</summary>
@@ -161,13 +205,15 @@ public static class Hyper
         SuiteRule.Rprop => "Rprop",
         SuiteRule.Lion => "Lion",
         SuiteRule.ScheduleFreeAdamW => "Schedule-Free AdamW",
+        SuiteRule.CustomLion => "Lion ([ElementRule])",
+        SuiteRule.CustomAdamax => "Adamax ([ElementRule])",
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };
 
     /// <summary>Float arrays the rule streams: parameters, gradients and the state buffers.</summary>
     public static int Streams(SuiteRule rule) => rule switch
     {
-        SuiteRule.RmsProp or SuiteRule.AdaGrad or SuiteRule.SgdMomentum or SuiteRule.Asgd or SuiteRule.Lion => 3,
+        SuiteRule.RmsProp or SuiteRule.AdaGrad or SuiteRule.SgdMomentum or SuiteRule.Asgd or SuiteRule.Lion or SuiteRule.CustomLion => 3,
         _ => 4,
     };
 
@@ -192,6 +238,8 @@ public static class Hyper
             SuiteRule.Rprop => new SuiteRprop(length),
             SuiteRule.Lion => new SuiteLion(length),
             SuiteRule.ScheduleFreeAdamW => new SuiteScheduleFreeAdamW(length),
+            SuiteRule.CustomLion => new SuiteCustomLion(length),
+            SuiteRule.CustomAdamax => new SuiteCustomAdamax(length),
             _ => throw new ArgumentOutOfRangeException(nameof(rule)),
         };
         optimizer.ThreadCount = threads;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace OptGen.Benchmarks;
 
@@ -46,6 +47,25 @@ public static class SelfCheck
         }
 
         ok &= CheckRoofline(log);
+        ok &= CheckElementRules(log);
+        return ok;
+    }
+
+    /// <summary>The [ElementRule] rules are timed as the presets' equals: they must compute the presets' bits.</summary>
+    private static bool CheckElementRules(Action<string> log)
+    {
+        bool ok = true;
+        foreach ((SuiteRule custom, SuiteRule preset) in new[] { (SuiteRule.CustomLion, SuiteRule.Lion), (SuiteRule.CustomAdamax, SuiteRule.Adamax) })
+        {
+            (float[] p0, float[][] gradients) = Inputs(10_007);
+            (float[] expected, float[][] expectedState) = RunGenerated(preset, p0, gradients);
+            (float[] actual, float[][] actualState) = RunGenerated(custom, p0, gradients);
+            bool same = expected.AsSpan().SequenceEqual(actual) && expectedState.Length == actualState.Length
+                && expectedState.Zip(actualState).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second));
+            ok &= same;
+            log($"  {(same ? "ok  " : "FAIL")} {Hyper.Name(custom)} equals {Hyper.Name(preset)} bit for bit (n=10,007, 3 steps)");
+        }
+
         return ok;
     }
 
