@@ -44,11 +44,10 @@ public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
             }
         }
 
-        // Parsing includes the translation; the first few pay for the JIT. A loose bound: the goal is a few milliseconds.
+        // Parsing includes the translation; the first few pay for the JIT. Reported only: TranslationBenchmarks measures it.
         double[] parse = run.Result.Results.Single().TrackedSteps[TrackingNames.Parse].Select(s => s.ElapsedTime.TotalMilliseconds).OrderBy(t => t).ToArray();
         double median = parse[parse.Length / 2];
         output.WriteLine($"{ValidRules} random rules, {compared} element updates compared bit for bit; parse and translate: median {median:F2} ms, max {parse[^1]:F2} ms.");
-        Assert.True(median < 50, $"Parsing a rule took {median} ms (median).");
     }
 
     [Fact]
