@@ -301,9 +301,10 @@ public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
                 return Leaf();
             }
 
-            return random.Next(12) switch
+            return random.Next(13) switch
             {
                 10 => $"RuleMath.Sign({Element(depth - 1)})",
+                11 => $"RuleMath.Lerp({Element(depth - 1)}, {Element(depth - 1)}, {Element(depth - 1)})",
                 0 => $"{Element(depth - 1)} + {Element(depth - 1)}",
                 1 => $"({Element(depth - 1)} - {Element(depth - 1)})",
                 2 => $"{Element(depth - 1)} * {Element(depth - 1)}",
