@@ -286,6 +286,33 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void ElementRule_BeforeStepExpLogLerp_Single() => Verify(
+        """
+        using System;
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(LearningRate = 0.01)]
+        public partial class Exponentiated
+        {
+            [BeforeStep]
+            static void Advance([InitialValue(1)] ref double weightSum, StepContext step)
+            {
+                weightSum += step.LearningRate * step.LearningRate;
+            }
+
+            [ElementRule]
+            static void Update(ref float parameter, float gradient, ref float expAvg, double weightSum, StepContext step)
+            {
+                expAvg = RuleMath.Lerp(expAvg, gradient, 0.1f);
+                float scale = (float)(step.LearningRate / weightSum);
+                parameter *= MathF.Exp(-scale * expAvg) + MathF.Log(1 + MathF.Abs(gradient)) * 0.01f;
+            }
+        }
+        """);
+
+    [Fact]
     public void ScheduleFreeAdamW_WarmupPowerWeightDecay_Double() => Verify(
         """
         using OptGen;

@@ -869,12 +869,24 @@ internal sealed class RuleTranslator
             difference = difference with { Expr = ElementLocal(difference, "difference") };
         }
 
+        Value FromStart() => Arithmetic(BinaryOperatorKind.Add, start, Arithmetic(BinaryOperatorKind.Multiply, weight, difference, type, invocation), type, invocation);
+
+        Value FromEnd() => Arithmetic(
+            BinaryOperatorKind.Subtract,
+            end,
+            Arithmetic(BinaryOperatorKind.Multiply, difference, Arithmetic(BinaryOperatorKind.Subtract, new Value(Constant(1), type, false), weight, type, invocation), type, invocation),
+            type,
+            invocation);
+
+        // A constant weight (m.lerp_(g, 1 − β)) picks its formula here, once.
+        if (!weight.Element && weight.Expr is { Kind: ExprKind.Constant } constant)
+        {
+            return Math.Abs(constant.Value) < 0.5 ? FromStart() : FromEnd();
+        }
+
         Value magnitude = weight with { Expr = Expr.Absolute(weight.Element ? ToElement(weight) : weight.Expr!) };
         Cond small = new Compare(ExprKind.LessThan, magnitude, new Value(Constant(0.5), type, false));
-        Value fromStart = Arithmetic(BinaryOperatorKind.Add, start, Arithmetic(BinaryOperatorKind.Multiply, weight, difference, type, invocation), type, invocation);
-        Value complement = Arithmetic(BinaryOperatorKind.Subtract, new Value(Constant(1), type, false), weight, type, invocation);
-        Value fromEnd = Arithmetic(BinaryOperatorKind.Subtract, end, Arithmetic(BinaryOperatorKind.Multiply, difference, complement, type, invocation), type, invocation);
-        return Choose(small, fromStart, fromEnd, type, invocation);
+        return Choose(small, FromStart(), FromEnd(), type, invocation);
     }
 
     // ---- helpers ----
