@@ -99,6 +99,28 @@ public sealed class WeightDecayAttribute(double value) : Attribute
 
     /// <summary>Decoupled (AdamW-style) instead of coupled (L2). Defaults to true for AdamW, Lion and <see cref="ElementRuleAttribute"/> rules (which accept only decoupled), false otherwise.</summary>
     public bool Decoupled { get; set; }
+
+    /// <summary>
+    /// Parameter groups by tensor name: the tensors of a <c>ParameterStore</c> whose names match one of these patterns
+    /// (<c>*</c> matches any run of characters, e.g. <c>"*.bias"</c>, <c>"*norm*"</c>) get no weight decay when the
+    /// optimizer steps the store. A plain <c>Step(span, span)</c> has no names and decays everything.
+    /// </summary>
+    public string[]? Exclude { get; set; }
+}
+
+/// <summary>
+/// Clips the gradients by their total L2 norm before the step, as <c>torch.nn.utils.clip_grad_norm_(params, maxNorm)</c>
+/// in PyTorch 1.13: the norm over everything one <c>Step</c> updates (the whole store, or the span), and every gradient
+/// multiplied by min(1, maxNorm / (norm + 1e-6)) as the step reads it, in the same pass; the caller's gradients are not
+/// changed. A non-finite norm follows <see cref="NonFiniteGradientsAttribute"/>. The norm is exposed as
+/// <c>LastGradientNorm</c>.
+/// </summary>
+/// <param name="maxNorm">The largest total norm, greater than 0; <see cref="double.PositiveInfinity"/> measures the norm without clipping.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ClipGradientNormAttribute(double maxNorm) : Attribute
+{
+    /// <summary>The largest total gradient norm.</summary>
+    public double MaxNorm { get; } = maxNorm;
 }
 
 /// <summary>Momentum for SGD (with <see cref="Dampening"/> and <see cref="Nesterov"/>) and RMSprop.</summary>

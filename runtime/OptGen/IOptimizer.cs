@@ -106,6 +106,16 @@ public interface IOptimizer<T> : IOptimizer
     /// </exception>
     bool Step(Span<T> parameters, ReadOnlySpan<T> gradients);
 
+    /// <summary>
+    /// One step over every tensor of <paramref name="store"/>, in one pass: each tensor at its learning-rate scale
+    /// (<see cref="ParameterStore{T}.SetLearningRateScale"/>; a tensor at scale 0 is left as it is), without weight decay
+    /// where its name matches the class's <c>[WeightDecay(Exclude = …)]</c> patterns, and with the gradients clipped by
+    /// their norm over the store if the class has <c>[ClipGradientNorm]</c>.
+    /// </summary>
+    /// <returns>False if the step was skipped for a non-finite gradient (see <see cref="NonFiniteGradientPolicy.SkipStep"/>).</returns>
+    /// <exception cref="ArgumentException">The store's length differs from the optimizer's; nothing is changed.</exception>
+    bool Step(ParameterStore<T> store);
+
     /// <summary>The state buffer at <paramref name="index"/> (see <see cref="IOptimizer.StateBufferNames"/>), readable and writable.</summary>
     /// <param name="index">Index of the buffer.</param>
     Span<T> GetStateBuffer(int index);

@@ -38,6 +38,8 @@ public sealed class OptimizerDescription<T>
     /// <param name="scalarStateNames">The persistent per-step scalars' names, as checkpoints record them, in order; none if null.</param>
     /// <param name="scalarStateInitialValues">Each persistent per-step scalar's initial value, in the same order.</param>
     /// <param name="advanceScalarState">Computes the persistent per-step scalars' values after a step; required exactly when there are some.</param>
+    /// <param name="clipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm, or 0 if the gradients are not clipped.</param>
+    /// <param name="weightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns: tensors of a <see cref="ParameterStore{T}"/> whose names match get no weight decay.</param>
     public OptimizerDescription(
         string fingerprint,
         double defaultLearningRate,
@@ -46,8 +48,17 @@ public sealed class OptimizerDescription<T>
         bool skipNonFiniteSteps,
         string[]? scalarStateNames = null,
         double[]? scalarStateInitialValues = null,
-        ScalarStateAdvance? advanceScalarState = null)
+        ScalarStateAdvance? advanceScalarState = null,
+        double clipGradientNorm = 0,
+        string[]? weightDecayExclude = null)
     {
+        if (!(clipGradientNorm >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(clipGradientNorm), clipGradientNorm, "The maximum gradient norm must be positive (or 0 for none).");
+        }
+
+        ClipGradientNorm = clipGradientNorm;
+        WeightDecayExclude = Array.AsReadOnly((string[])(weightDecayExclude ?? []).Clone());
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(bufferNames);
         ArgumentNullException.ThrowIfNull(initialValues);
@@ -78,6 +89,12 @@ public sealed class OptimizerDescription<T>
         InitialValues = (T[])initialValues.Clone();
         SkipNonFiniteSteps = skipNonFiniteSteps;
     }
+
+    /// <summary>The maximum total gradient norm, or 0 if the gradients are not clipped.</summary>
+    public double ClipGradientNorm { get; }
+
+    /// <summary>Glob patterns (<c>*</c> matches any run of characters) of the store tensors that get no weight decay.</summary>
+    public ReadOnlyCollection<string> WeightDecayExclude { get; }
 
     /// <summary>Rule, element type, hyperparameters and schedule, as checkpoints record them.</summary>
     public string Fingerprint { get; }
@@ -127,6 +144,8 @@ public sealed class OptimizerCore<T>
     private int _threadCount = OptimizerLimits.DefaultThreadCount;
     private KernelPath _lastKernelPath;
     private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
+    private readonly StepRuns<T> _runs;
+    private double[] _normPartials = [];
 
     /// <summary>Allocates the state for <paramref name="length"/> parameters, each buffer at its initial value.</summary>
     /// <param name="length">Number of parameters every step updates.</param>
@@ -150,7 +169,20 @@ public sealed class OptimizerCore<T>
 
         FillInitialValues(skipZeros: true); // new arrays are already zero
         _scalarState = (double[])description.ScalarStateInitialValues.Clone();
+        _runs = new StepRuns<T>(description.WeightDecayExclude);
     }
+
+    /// <summary>
+    /// The total L2 norm of the gradients the last step read (before clipping), over every tensor it updated, in
+    /// double; NaN before the first step. Computed only by <c>[ClipGradientNorm]</c> optimizers.
+    /// </summary>
+    public double LastGradientNorm { get; private set; } = double.NaN;
+
+    /// <summary>The factor the running step multiplies every gradient by: the clipping coefficient, or 1.</summary>
+    public double RangeGradientScale { get; private set; } = 1;
+
+    /// <summary>The learning rate and weight decay of the part of the running step that contains element <paramref name="start"/>.</summary>
+    public StepRun RunAt(int start) => _runs.At(start);
 
     /// <summary>Number of parameters.</summary>
     public int Length => _length;
@@ -248,7 +280,26 @@ public sealed class OptimizerCore<T>
     /// scalars once and counts the step.
     /// </summary>
     /// <returns>False if the step was skipped for a non-finite gradient.</returns>
-    public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients)
+    public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients) => Step(ranges, parameters, gradients, null);
+
+    /// <summary>
+    /// One step over every tensor of <paramref name="store"/>, as <see cref="Step(IPartitionedStep{T}, Span{T}, ReadOnlySpan{T})"/>:
+    /// each tensor with its learning-rate scale (a tensor at scale 0 is frozen: its parameters and state stay as they
+    /// are, and its gradients count in no norm) and without weight decay where its name matches an exclude pattern.
+    /// </summary>
+    /// <exception cref="ArgumentException">The store's length is not <see cref="Length"/>; nothing is changed.</exception>
+    public bool Step(IPartitionedStep<T> ranges, ParameterStore<T> store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.Length != _length)
+        {
+            throw new ArgumentException($"Expected a store of {_length} elements, the length this optimizer was created for, but got {store.Length}.", nameof(store));
+        }
+
+        return Step(ranges, store.Parameters, store.Gradients, store);
+    }
+
+    private bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients, ParameterStore<T>? store)
     {
         ArgumentNullException.ThrowIfNull(ranges);
         if (parameters.Length != _length)
@@ -265,22 +316,64 @@ public sealed class OptimizerCore<T>
         {
             OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
 
-            // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
-            if (_description.SkipNonFiniteSteps && !FiniteCheck.AllFinite(gradients, _threadCount))
+            // The rate and step number are read once; ranges of a parallel step all use them.
+            double learningRate = LearningRate;
+            _runs.Prepare(_length, learningRate, store);
+            double scale = 1;
+            if (_description.ClipGradientNorm > 0)
             {
+                // One read pass over the gradients that the step updates, before anything is written: the clipping
+                // coefficient scales them as the kernels read them. A non-finite norm means a non-finite gradient.
+                if (_normPartials.Length < GradientNorm.BlockCount(_length))
+                {
+                    _normPartials = new double[GradientNorm.BlockCount(_length)];
+                }
+
+                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, _normPartials, _threadCount));
+                LastGradientNorm = norm;
+                if (_description.SkipNonFiniteSteps && !double.IsFinite(norm))
+                {
+                    _skippedStepCount++;
+                    return false;
+                }
+
+                scale = ClipCoefficient(norm, _description.ClipGradientNorm);
+            }
+            else if (_description.SkipNonFiniteSteps && !FiniteCheck.AllFinite(gradients, _threadCount))
+            {
+                // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
                 _skippedStepCount++;
                 return false;
             }
 
-            // The rate and step number are read once; ranges of a parallel step all use them.
             RangeStep = _stepCount + 1;
-            RangeLearningRate = LearningRate;
-            _lastKernelPath = ParallelStep.Run(ranges, parameters, gradients, _threadCount);
+            RangeLearningRate = learningRate;
+            RangeGradientScale = scale;
+            _lastKernelPath = _runs.IsWhole ? ParallelStep.Run(ranges, parameters, gradients, _threadCount) : _runs.Run(ranges, parameters, gradients, _threadCount);
 
             // Once per step, after every range read the values before it (not once per range).
             _description.AdvanceScalarState?.Invoke(RangeStep, RangeLearningRate, _scalarState);
             _stepCount++;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// <c>torch.nn.utils.clip_grad_norm_</c>'s coefficient in the element type, as PyTorch 1.13 computes it on its norm
+    /// tensor: <c>max_norm / (total + 1e-6)</c> is <c>reciprocal(total + 1e-6) · max_norm</c> (Tensor.__rtruediv__),
+    /// then clamped to at most 1 (NaN stays NaN, so a NaN gradient propagates as in PyTorch).
+    /// </summary>
+    public static double ClipCoefficient(double norm, double maxNorm)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float coefficient = (1f / ((float)norm + 1e-6f)) * (float)maxNorm;
+            return coefficient > 1f ? 1f : coefficient;
+        }
+        else
+        {
+            double coefficient = (1.0 / (norm + 1e-6)) * maxNorm;
+            return coefficient > 1.0 ? 1.0 : coefficient;
         }
     }
 

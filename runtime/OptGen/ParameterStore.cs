@@ -23,6 +23,7 @@ public sealed class ParameterStore<T>
     private readonly T[] _gradients;
     private readonly TensorSlice[] _tensors;
     private readonly Dictionary<string, int> _index;
+    private readonly double[] _learningRateScales;
 
     /// <summary>Lays out <paramref name="tensors"/> (name and element count) one after the other.</summary>
     /// <exception cref="ArgumentException">A name is repeated or a length is negative, or the total exceeds an array's size.</exception>
@@ -56,6 +57,8 @@ public sealed class ParameterStore<T>
         }
 
         _tensors = slices.ToArray();
+        _learningRateScales = new double[_tensors.Length];
+        Array.Fill(_learningRateScales, 1.0);
         _parameters = GC.AllocateArray<T>((int)offset, pinned: true);
         _gradients = GC.AllocateArray<T>((int)offset, pinned: true);
     }
@@ -80,6 +83,56 @@ public sealed class ParameterStore<T>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     public Span<T> Gradient(string name) => Slice(_gradients, name);
 
+    /// <summary>
+    /// Scales the learning rate of every tensor whose name matches <paramref name="pattern"/> (<c>*</c> matches any run of
+    /// characters): layer-wise rates, or a slower backbone when fine-tuning. A scale of 0 freezes the tensors: an
+    /// optimizer's <c>Step(store)</c> leaves their parameters and state as they are and leaves their gradients out of the
+    /// clipping norm. Every tensor starts at 1; the optimizer reads the scales at each step.
+    /// </summary>
+    /// <returns>How many tensors matched.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is negative, NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">No tensor matches <paramref name="pattern"/> (a misspelt name would otherwise change nothing).</exception>
+    public int SetLearningRateScale(string pattern, double scale)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (!double.IsFinite(scale) || scale < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "A learning-rate scale is finite and at least 0.");
+        }
+
+        int matched = 0;
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            if (TensorNamePattern.IsMatch(pattern, _tensors[i].Name))
+            {
+                matched++;
+            }
+        }
+
+        if (matched == 0)
+        {
+            throw new ArgumentException($"No tensor name matches '{pattern}'.", nameof(pattern));
+        }
+
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            if (TensorNamePattern.IsMatch(pattern, _tensors[i].Name))
+            {
+                _learningRateScales[i] = scale;
+            }
+        }
+
+        return matched;
+    }
+
+    /// <summary>The learning-rate scale of tensor <paramref name="name"/> (1 unless set).</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    public double GetLearningRateScale(string name) =>
+        _index.TryGetValue(name, out int index) ? _learningRateScales[index] : throw new KeyNotFoundException($"No tensor is named '{name}'.");
+
+    /// <summary>The learning-rate scale of the tensor at <paramref name="index"/> in <see cref="Tensors"/>.</summary>
+    internal double LearningRateScaleAt(int index) => _learningRateScales[index];
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => Array.Clear(_gradients);
 
@@ -98,13 +151,12 @@ public sealed class ParameterStore<T>
 /// <summary>Steps a whole <see cref="ParameterStore{T}"/>.</summary>
 public static class ParameterStoreExtensions
 {
-    /// <summary>Updates every tensor of <paramref name="store"/> in one step.</summary>
+    /// <summary>Updates every tensor of <paramref name="store"/> in one step: <see cref="IOptimizer{T}.Step(ParameterStore{T})"/>.</summary>
     /// <returns>False if the step was skipped for a non-finite gradient (see <see cref="NonFiniteGradientPolicy.SkipStep"/>).</returns>
-    public static bool Step<T>(this IOptimizer<T> optimizer, ParameterStore<T> store)
+    public static bool Step<T>(IOptimizer<T> optimizer, ParameterStore<T> store)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        ArgumentNullException.ThrowIfNull(store);
-        return optimizer.Step(store.Parameters, store.Gradients);
+        return optimizer.Step(store);
     }
 }

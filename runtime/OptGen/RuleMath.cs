@@ -21,9 +21,11 @@ public static class RuleMath
     public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
 
     /// <summary>
-    /// <c>torch.lerp(start, end, weight)</c>: start + weight·(end − start), computed as PyTorch's kernel computes it —
-    /// from <paramref name="start"/> when |weight| &lt; 0.5, from <paramref name="end"/> otherwise — so that a weight of
-    /// 1 gives <paramref name="end"/> exactly. <c>m.lerp_(g, 1 − β)</c> is <c>m = RuleMath.Lerp(m, g, 1 - β)</c>.
+    /// <c>torch.lerp(start, end, weight)</c> as PyTorch 1.13's CPU kernel computes it: from <paramref name="start"/>
+    /// when |weight| &lt; 0.5, from <paramref name="end"/> otherwise, each a fused multiply-add, so that a weight of 1
+    /// gives <paramref name="end"/> exactly. Bit for bit PyTorch's for every weight of at least −0.5 (its float kernel
+    /// with a tensor of weights tests weight &lt; 0.5 instead, which differs below −0.5). <c>m.lerp_(g, 1 − β)</c> is
+    /// <c>m = RuleMath.Lerp(m, g, 1 - β)</c>.
     /// </summary>
     /// <param name="start">The value at weight 0.</param>
     /// <param name="end">The value at weight 1.</param>
@@ -32,13 +34,13 @@ public static class RuleMath
     public static float Lerp(float start, float end, float weight)
     {
         float difference = end - start;
-        return Math.Abs(weight) < 0.5f ? start + (weight * difference) : end - (difference * (1 - weight));
+        return Math.Abs(weight) < 0.5f ? MathF.FusedMultiplyAdd(weight, difference, start) : MathF.FusedMultiplyAdd(-difference, 1 - weight, end);
     }
 
     /// <inheritdoc cref="Lerp(float, float, float)"/>
     public static double Lerp(double start, double end, double weight)
     {
         double difference = end - start;
-        return Math.Abs(weight) < 0.5 ? start + (weight * difference) : end - (difference * (1 - weight));
+        return Math.Abs(weight) < 0.5 ? Math.FusedMultiplyAdd(weight, difference, start) : Math.FusedMultiplyAdd(-difference, 1 - weight, end);
     }
 }

@@ -269,6 +269,16 @@ public sealed class DiagnosticTests
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void A(ref double x) { }\n\n    [BeforeStep]\n    static void B(ref double y) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "B" },
         { "[Optimizer(UpdateRule.Adam)]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n}", "OPTG066", "Advance" },
 
+        // OPTG067: a clipping norm that is not greater than 0.
+        { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(0)]\npublic partial class Opt;", "OPTG067", "0" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(double.NaN)]\npublic partial class Opt;", "OPTG067", "double.NaN" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(-1.0)]\npublic partial class Opt;", "OPTG067", "-1.0" },
+
+        // OPTG068: exclude patterns that are null, empty or repeated, reported at Exclude.
+        { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"\" })]\npublic partial class Opt;", "OPTG068", "Exclude = new[] { \"\" }" },
+        { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*.bias\", null })]\npublic partial class Opt;", "OPTG068", "Exclude = new[] { \"*.bias\", null }" },
+        { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*.bias\", \"*.bias\" })]\npublic partial class Opt;", "OPTG068", "Exclude = new[] { \"*.bias\", \"*.bias\" }" },
+
         // OPTG065: element arithmetic C# computes in another type than the elements'.
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(gradient * 0.1);\n    }\n}", "OPTG065", "gradient * 0.1" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(step.LearningRate * gradient);\n    }\n}", "OPTG065", "step.LearningRate * gradient" },
@@ -364,6 +374,10 @@ public sealed class DiagnosticTests
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref double parameter, double gradient, [InitialValue(1)] ref double a, ref double b, ref double c, ref double d, StepContext step)\n    {\n        parameter -= 0.1 * gradient;\n    }\n}", "OPTG063" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= gradient > 0 ? 0.1f : -0.1f;\n    }\n}", "OPTG064" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)step.LearningRate * gradient * 0.1f;\n    }\n}", "OPTG065" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(double.PositiveInfinity)]\npublic partial class Opt;", "OPTG067" },
+        { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(1e-9)]\npublic partial class Opt;", "OPTG067" },
+        { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*\", \"*.bias\" })]\npublic partial class Opt;", "OPTG068" },
+        { "[Optimizer(UpdateRule.Adam)]\n[WeightDecay(0.01, Exclude = null)]\npublic partial class Opt;", "OPTG068" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance([InitialValue(1)] ref double total, StepContext step) { total += step.LearningRate; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter -= (float)(1 / total) * gradient;\n    }\n}", "OPTG066" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter = System.MathF.Exp(System.MathF.Log(parameter)) - gradient * (float)total;\n    }\n}", "OPTG064" },
     };

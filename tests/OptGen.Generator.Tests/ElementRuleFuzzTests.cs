@@ -304,7 +304,8 @@ public sealed class ElementRuleFuzzTests(ITestOutputHelper output)
             return random.Next(13) switch
             {
                 10 => $"RuleMath.Sign({Element(depth - 1)})",
-                11 => $"RuleMath.Lerp({Element(depth - 1)}, {Element(depth - 1)}, {Element(depth - 1)})",
+                // On per-step floats alone Lerp is rejected (its fused multiply-adds): the end is the gradient.
+                11 => $"RuleMath.Lerp({Element(depth - 1)}, gradient, {Element(depth - 1)})",
                 0 => $"{Element(depth - 1)} + {Element(depth - 1)}",
                 1 => $"({Element(depth - 1)} - {Element(depth - 1)})",
                 2 => $"{Element(depth - 1)} * {Element(depth - 1)}",

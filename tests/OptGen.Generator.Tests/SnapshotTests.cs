@@ -286,6 +286,31 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Transforms_AdamWClipExclude_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.AdamW, LearningRate = 1e-3)]
+        [WeightDecay(0.05, Decoupled = true, Exclude = new[] { "*.bias", "*norm*" })]
+        [ClipGradientNorm(1.0)]
+        public partial class TransformerAdamW;
+        """);
+
+    [Fact]
+    public void Transforms_AdamL2Exclude_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam, LearningRate = 1e-2, ElementType = typeof(double))]
+        [WeightDecay(0.01, Exclude = new[] { "*.bias" })]
+        public partial class GroupedAdam;
+        """);
+
+    [Fact]
     public void ElementRule_BeforeStepExpLogLerp_Single() => Verify(
         """
         using System;

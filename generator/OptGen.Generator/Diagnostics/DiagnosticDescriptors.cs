@@ -167,6 +167,16 @@ internal static class DiagnosticDescriptors
         "Invalid [BeforeStep] method",
         "[BeforeStep] method '{0}': {1}; the signature is 'static void {0}(ref S state1, ..., ref S stateN, StepContext step)' with S float or double, the StepContext optional, in a class with an [ElementRule] method");
 
+    public static readonly DiagnosticDescriptor InvalidClipGradientNorm = Error(
+        "OPTG067",
+        "Invalid gradient clipping norm",
+        "[ClipGradientNorm] maximum norm is {0}, but must be greater than 0; use double.PositiveInfinity to measure the norm without clipping");
+
+    public static readonly DiagnosticDescriptor InvalidExcludePattern = Error(
+        "OPTG068",
+        "Invalid weight decay exclude pattern",
+        "Exclude pattern {0} {1}; a pattern is a tensor name in which '*' matches any run of characters, e.g. \"*.bias\"");
+
     public static readonly DiagnosticDescriptor UnsupportedInElementRule = Error(
         "OPTG064",
         "Construct not supported in an [ElementRule] method",

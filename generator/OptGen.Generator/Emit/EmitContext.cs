@@ -52,6 +52,8 @@ internal sealed class EmitContext
         }
 
         UsesStep = live.Contains(Expr.StepInput);
+        UsesGradientScale = live.Contains(Expr.GradientScaleInput);
+        UsesWeightDecayInput = live.Contains(Expr.WeightDecayInput);
     }
 
     /// <summary><paramref name="roots"/> and every per-step name they are computed from.</summary>
@@ -96,6 +98,12 @@ internal sealed class EmitContext
     public List<Statement> Scalars { get; }
 
     public bool UsesStep { get; }
+
+    /// <summary>Whether the kernels read the gradient scale (<c>[ClipGradientNorm]</c>).</summary>
+    public bool UsesGradientScale { get; }
+
+    /// <summary>Whether the kernels read whether their part of the step applies weight decay (<c>[WeightDecay(Exclude = …)]</c>).</summary>
+    public bool UsesWeightDecayInput { get; }
 
     /// <summary>The persistent per-step scalars, in order (their index in the runtime's scalar state).</summary>
     public List<ScalarStateDecl> ScalarStates { get; }

@@ -117,7 +117,9 @@ internal static class Emitter
         string scalarState = c.ScalarStates.Count == 0 ? string.Empty
             : $", scalarStateNames: [{string.Join(", ", c.ScalarStates.Select(s => Literal.String(s.CheckpointName)))}], scalarStateInitialValues: [{string.Join(", ", c.ScalarStates.Select(s => Literal.Double(s.InitialValue)))}]"
                 + $", advanceScalarState: global::{KernelNamespace}.{c.UpdateStruct}.AdvanceScalarState";
-        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState});");
+        string transforms = (c.Spec.ClipGradientNorm > 0 ? $", clipGradientNorm: {Literal.Double(c.Spec.ClipGradientNorm)}" : string.Empty)
+            + (c.Spec.WeightDecayExclude.Count > 0 ? $", weightDecayExclude: [{string.Join(", ", c.Spec.WeightDecayExclude.Select(Literal.String))}]" : string.Empty);
+        w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState}{transforms});");
         w.Line();
         w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");
         w.Line($"private readonly global::OptGen.OptimizerCore<{c.T}> _core;");
@@ -221,12 +223,33 @@ internal static class Emitter
         w.Line($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients) => _core.Step(this, parameters, gradients);");
 
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One step over every tensor of <paramref name=\"store\"/>, in one pass: each tensor at its learning-rate scale (a tensor");
+        w.Line(c.Spec.WeightDecayExclude.Count > 0
+            ? $"/// at scale 0 is left as it is), without weight decay where its name matches {Xml(string.Join(", ", c.Spec.WeightDecayExclude.Select(Literal.String)))}."
+            : "/// at scale 0 is left as it is).");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"store\">The model's parameters and gradients; its length must be <see cref=\"Length\"/>.</param>");
+        w.Line("/// <returns>As <see cref=\"Step(global::System.Span{" + c.T + "}, global::System.ReadOnlySpan{" + c.T + "})\"/>.</returns>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The store's length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
+        w.Line($"public bool Step(global::OptGen.ParameterStore<{c.T}> store) => _core.Step(this, store);");
+        if (c.Spec.ClipGradientNorm > 0)
+        {
+            w.Line();
+            w.Line("/// <summary>The total L2 norm of the gradients the last step read, before clipping (NaN before the first step).</summary>");
+            w.Line("public double LastGradientNorm => _core.LastGradientNorm;");
+        }
+
+        w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
         {
             string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
             string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", _core.ScalarState";
-            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, _core.RangeLearningRate{scalarState});");
+            string scale = c.UsesGradientScale ? ", _core.RangeGradientScale" : string.Empty;
+            string decay = c.UsesWeightDecayInput ? ", run.WeightDecay ? 1.0 : 0.0" : string.Empty;
+            w.Line("global::OptGen.StepRun run = _core.RunAt(start);");
+            w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, run.LearningRate{scale}{decay}{scalarState});");
         }
     }
 
@@ -284,7 +307,8 @@ internal static class Emitter
         string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
         string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", ReadOnlySpan<double> scalarState";
-        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate{scalarState})"))
+        string inputs = (c.UsesGradientScale ? $", double {Expr.GradientScaleInput}" : string.Empty) + (c.UsesWeightDecayInput ? $", double {Expr.WeightDecayInput}" : string.Empty);
+        using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate{inputs}{scalarState})"))
         {
             if (c.Scalars.Count > 0 || c.UsesStep || c.LiveScalarStates.Count > 0)
             {

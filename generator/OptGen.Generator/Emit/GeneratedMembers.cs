@@ -49,6 +49,11 @@ internal static class GeneratedMembers
             members[member.Name] = member.Description;
         }
 
+        if (spec.ClipGradientNorm > 0)
+        {
+            members["LastGradientNorm"] = "the generated gradient norm property";
+        }
+
         if (spec.Schedule.IsPlateau)
         {
             members["ReportMetric"] = "the generated plateau metric method";

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using OptGen.Generator.Model;
 
 namespace OptGen.Generator.Ir;
@@ -95,6 +96,12 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
 {
     public const string StepInput = "t";
     public const string LearningRateInput = "learningRate";
+
+    /// <summary>The factor every gradient is multiplied by as the step reads it: <c>[ClipGradientNorm]</c>'s coefficient.</summary>
+    public const string GradientScaleInput = "clipCoefficient";
+
+    /// <summary>1 where the part of the step applies weight decay, 0 where its tensors are excluded (<c>[WeightDecay(Exclude = …)]</c>).</summary>
+    public const string WeightDecayInput = "weightDecayOn";
 
     public static Expr Constant(string name, double value) => new(ExprKind.Constant, value, name, default);
 
@@ -223,6 +230,24 @@ internal sealed record RuleProgram(
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";
+
+    /// <summary>
+    /// The program with every read of the gradients multiplied by the per-step input <see cref="Expr.GradientScaleInput"/>
+    /// (<c>[ClipGradientNorm]</c>): the gradient as PyTorch's <c>clip_grad_norm_</c> leaves it, rounded to the element type,
+    /// before the rule sees it.
+    /// </summary>
+    public RuleProgram WithScaledGradients() => this with { Body = Body.Select(ScaleGradients).ToEquatableArray() };
+
+    private static Statement ScaleGradients(Statement statement) => statement with
+    {
+        Value = ScaleGradients(statement.Value),
+        Then = statement.Then.Select(ScaleGradients).ToEquatableArray(),
+        Else = statement.Else.Select(ScaleGradients).ToEquatableArray(),
+    };
+
+    private static Expr ScaleGradients(Expr e) => e.Kind == ExprKind.Load && e.Name == GradientsStream
+        ? e * Expr.Input(Expr.GradientScaleInput)
+        : e.Operands.Count == 0 ? e : e with { Operands = e.Operands.Select(ScaleGradients).ToEquatableArray() };
 
     /// <summary>
     /// The element body once per combination of per-step conditions, each straight-line: one without branches. The

@@ -22,6 +22,10 @@ internal static class Interpreter
         {
             [Expr.StepInput] = step,
             [Expr.LearningRateInput] = learningRate,
+
+            // A plain step: nothing clipped, weight decay everywhere.
+            [Expr.GradientScaleInput] = 1,
+            [Expr.WeightDecayInput] = 1,
         };
         foreach (ScalarStateDecl state in program.ScalarStates)
         {

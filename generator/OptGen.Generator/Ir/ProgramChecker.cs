@@ -21,6 +21,8 @@ internal sealed class ProgramChecker
     {
         [Expr.StepInput] = false,
         [Expr.LearningRateInput] = false,
+        [Expr.GradientScaleInput] = false,
+        [Expr.WeightDecayInput] = false,
     };
 
     // The body's local names, so that a per-step scalar that reads one is told so.
@@ -89,7 +91,7 @@ internal sealed class ProgramChecker
     public static IEnumerable<Statement> AllStatements(IEnumerable<Statement> statements) =>
         statements.SelectMany(s => s.Kind == StatementKind.Branch ? AllStatements(s.Then).Concat(AllStatements(s.Else)) : new[] { s });
 
-    private static bool IsInput(string name) => name is Expr.StepInput or Expr.LearningRateInput;
+    private static bool IsInput(string name) => name is Expr.StepInput or Expr.LearningRateInput or Expr.GradientScaleInput or Expr.WeightDecayInput;
 
     private bool IsStream(string name) => _streams.Any(s => s.Name == name);
 

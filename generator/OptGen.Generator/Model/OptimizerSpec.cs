@@ -14,6 +14,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <summary>Everything the emitter needs about one <c>[Optimizer]</c> class: no symbols, nodes or locations.</summary>
 /// <param name="Rule">The preset, or null for the class's own <c>[ElementRule]</c> method.</param>
 /// <param name="CustomRule">For an <c>[ElementRule]</c> rule: its identity (a hash of its translated program), so a checkpoint of one rule does not load into another.</param>
+/// <param name="ClipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm; 0 if none.</param>
+/// <param name="WeightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns; empty if none.</param>
 internal sealed record OptimizerSpec(
     string? Namespace,
     string ClassName,
@@ -23,7 +25,9 @@ internal sealed record OptimizerSpec(
     Rules.OptionValues Options,
     ScheduleSpec Schedule,
     bool SkipNonFiniteSteps,
-    string? CustomRule = null)
+    string? CustomRule = null,
+    double ClipGradientNorm = 0,
+    EquatableArray<string> WeightDecayExclude = default)
 {
     /// <summary>The type's full name as the compiler sees it: namespace, containing types (with arity) and class, no '@'.</summary>
     public string FullName

@@ -31,6 +31,8 @@ internal sealed partial class Parser : IOptionReporter
     private Location _identifier = Location.None;
     private bool _failed;
     private bool _skipNonFiniteSteps;
+    private double _clipGradientNorm;
+    private readonly List<string> _weightDecayExclude = new();
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -200,9 +202,17 @@ internal sealed partial class Parser : IOptionReporter
             {
                 ReadNonFiniteGradients(attribute);
             }
+            else if (name == nameof(ClipGradientNormAttribute))
+            {
+                ReadClipGradientNorm(attribute);
+            }
             else if (RuleCatalog.IsOptionAttribute(name))
             {
                 values = ReadOptionAttribute(definition, attribute, name, values);
+                if (name == nameof(WeightDecayAttribute) && definition.AcceptsAttribute(name))
+                {
+                    ReadWeightDecayExclude(attribute);
+                }
             }
         }
 
@@ -216,13 +226,19 @@ internal sealed partial class Parser : IOptionReporter
             definition.Rule,
             values,
             schedule,
-            _skipNonFiniteSteps);
+            _skipNonFiniteSteps,
+            ClipGradientNorm: _clipGradientNorm,
+            WeightDecayExclude: _weightDecayExclude.ToEquatableArray());
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
             try
             {
-                program = definition.Lower(values);
+                program = definition.Lower(values, weightDecayByTensor: _weightDecayExclude.Count > 0);
+                if (_clipGradientNorm > 0)
+                {
+                    program = program.WithScaledGradients();
+                }
             }
             catch (RuleTranslator.RejectedException)
             {
@@ -354,10 +370,68 @@ internal sealed partial class Parser : IOptionReporter
 
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
         {
+            if (name == nameof(WeightDecayAttribute) && named.Key == nameof(WeightDecayAttribute.Exclude))
+            {
+                continue; // not a rule option: ReadWeightDecayExclude
+            }
+
             values = ReadOption(definition, name, named.Key, named.Value, ArgumentLocation(attribute, named.Key, -1), values);
         }
 
         return values;
+    }
+
+    private void ReadClipGradientNorm(AttributeData attribute)
+    {
+        Location location = ArgumentLocation(attribute, null, 0);
+        if (attribute.ConstructorArguments.Length != 1 || !ReadDouble(Positional(attribute, 0), location, "[ClipGradientNorm]", out double maxNorm))
+        {
+            _failed |= attribute.ConstructorArguments.Length != 1;
+            return;
+        }
+
+        if (!(maxNorm > 0))
+        {
+            Report(DiagnosticDescriptors.InvalidClipGradientNorm, location, Emit.Literal.Double(maxNorm));
+            return;
+        }
+
+        _clipGradientNorm = maxNorm;
+    }
+
+    /// <summary>The tensor-name patterns of <c>[WeightDecay(Exclude = …)]</c>: each a non-empty string, none twice.</summary>
+    private void ReadWeightDecayExclude(AttributeData attribute)
+    {
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => n.Key == nameof(WeightDecayAttribute.Exclude)))
+        {
+            Location location = ArgumentLocation(attribute, named.Key, -1);
+            if (named.Value.IsNull)
+            {
+                continue; // Exclude = null: nothing excluded
+            }
+
+            if (named.Value.Kind != TypedConstantKind.Array)
+            {
+                Report(DiagnosticDescriptors.UnreadableArgument, location, "[WeightDecay] Exclude");
+                continue;
+            }
+
+            for (int i = 0; i < named.Value.Values.Length; i++)
+            {
+                string? pattern = named.Value.Values[i].Value as string;
+                string? problem = pattern is null ? "is null"
+                    : pattern.Length == 0 ? "is empty"
+                    : _weightDecayExclude.Contains(pattern) ? "appears twice"
+                    : null;
+                if (problem is not null)
+                {
+                    Report(DiagnosticDescriptors.InvalidExcludePattern, location, pattern is null ? "number " + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : Emit.Literal.String(pattern), problem);
+                    continue;
+                }
+
+                _weightDecayExclude.Add(pattern!);
+            }
+        }
     }
 
     /// <summary>Reads one option's value, if the rule accepts it, and checks it against the option's range.</summary>

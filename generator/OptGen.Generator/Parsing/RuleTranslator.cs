@@ -84,7 +84,7 @@ internal sealed class RuleTranslator
 
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
-        RuleProgram.ParametersStream, RuleProgram.GradientsStream, Expr.StepInput, Expr.LearningRateInput, "g", "p", "one",
+        RuleProgram.ParametersStream, RuleProgram.GradientsStream, Expr.StepInput, Expr.LearningRateInput, Expr.GradientScaleInput, Expr.WeightDecayInput, "g", "p", "one", "zero",
         "weightDecay", "weightDecayFactor", "unused1", "unused2", "unused3", "TLanes", "T", "i", "length", "value",
     };
 
@@ -850,17 +850,24 @@ internal sealed class RuleTranslator
     }
 
     /// <summary>
-    /// <c>RuleMath.Lerp(start, end, weight)</c>, as its C# computes it (torch.lerp's formula):
-    /// |w| &lt; 0.5 ? start + w·(end − start) : end − (end − start)·(1 − w), both arms computed and one selected.
+    /// <c>RuleMath.Lerp(start, end, weight)</c>, as its C# computes it (PyTorch's CPU lerp):
+    /// |w| &lt; 0.5 ? fma(w, end − start, start) : fma(−(end − start), 1 − w, end), both arms computed and one selected,
+    /// or the one a constant weight picks.
     /// </summary>
     private Value Lerp(IInvocationOperation invocation)
     {
         Value[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => Evaluate(a.Value)).ToArray();
         Num type = TypeOf(invocation.TargetMethod.ReturnType, invocation);
         (Value start, Value end, Value weight) = (arguments[0], arguments[1], arguments[2]);
-        if (arguments.Any(a => a.Element) && type != _element)
+        bool element = arguments.Any(a => a.Element);
+        if (element && type != _element)
         {
             throw Reject(invocation, ElementPrecision(invocation, type));
+        }
+
+        if (!element && type == Num.Single)
+        {
+            throw Reject(invocation, "RuleMath.Lerp on per-step float values", "its fused multiply-adds cannot be computed exactly in double; call the double overload and cast the result");
         }
 
         Value difference = Arithmetic(BinaryOperatorKind.Subtract, end, start, type, invocation);
@@ -869,14 +876,15 @@ internal sealed class RuleTranslator
             difference = difference with { Expr = ElementLocal(difference, "difference") };
         }
 
-        Value FromStart() => Arithmetic(BinaryOperatorKind.Add, start, Arithmetic(BinaryOperatorKind.Multiply, weight, difference, type, invocation), type, invocation);
+        Expr Operand(Value value) => element ? ToElement(value) : value.Expr!;
 
-        Value FromEnd() => Arithmetic(
-            BinaryOperatorKind.Subtract,
-            end,
-            Arithmetic(BinaryOperatorKind.Multiply, difference, Arithmetic(BinaryOperatorKind.Subtract, new Value(Constant(1), type, false), weight, type, invocation), type, invocation),
-            type,
-            invocation);
+        Value FromStart() => new(Expr.MultiplyAdd(Operand(weight), Operand(difference), Operand(start)), type, element);
+
+        Value FromEnd()
+        {
+            Value complement = Arithmetic(BinaryOperatorKind.Subtract, new Value(Constant(1), type, false), weight, type, invocation);
+            return new(Expr.MultiplyAdd(-Operand(difference), Operand(complement), Operand(end)), type, element);
+        }
 
         // A constant weight (m.lerp_(g, 1 − β)) picks its formula here, once.
         if (!weight.Element && weight.Expr is { Kind: ExprKind.Constant } constant)
@@ -884,7 +892,7 @@ internal sealed class RuleTranslator
             return Math.Abs(constant.Value) < 0.5 ? FromStart() : FromEnd();
         }
 
-        Value magnitude = weight with { Expr = Expr.Absolute(weight.Element ? ToElement(weight) : weight.Expr!) };
+        Value magnitude = weight with { Expr = Expr.Absolute(Operand(weight)) };
         Cond small = new Compare(ExprKind.LessThan, magnitude, new Value(Constant(0.5), type, false));
         return Choose(small, FromStart(), FromEnd(), type, invocation);
     }

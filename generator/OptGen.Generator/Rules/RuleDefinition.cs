@@ -4,6 +4,7 @@ using System.Linq;
 using OptGen.Generator.Contracts;
 using OptGen.Generator.Ir;
 using OptGen.Generator.Model;
+using static OptGen.Generator.Ir.RuleBuilder;
 
 namespace OptGen.Generator.Rules;
 
@@ -86,7 +87,10 @@ internal abstract class RuleDefinition
     /// decay as the rule's options say, then <see cref="Update"/>, and the new parameter stored. Rules whose order
     /// differs override this.
     /// </summary>
-    public virtual RuleProgram Lower(OptionValues values)
+    /// <param name="values">The optimizer's options.</param>
+    /// <param name="weightDecayByTensor">Whether weight decay applies per part of the step (<c>[WeightDecay(Exclude = …)]</c>):
+    /// where the input <see cref="Expr.WeightDecayInput"/> is 0 the step computes exactly what it would without weight decay.</param>
+    public virtual RuleProgram Lower(OptionValues values, bool weightDecayByTensor = false)
     {
         var rule = new RuleBuilder();
         Expr one = RuleBuilder.Constant("one", 1);
@@ -97,14 +101,15 @@ internal abstract class RuleDefinition
         {
             if (values.IsSet(Options.DecoupledWeightDecay))
             {
-                // AdamW: p ← p·(1 − lr·λ), before the rule's own update.
-                Expr decay = rule.Scalar("weightDecayFactor", one - (learningRate * RuleBuilder.Constant("weightDecay", values[Options.WeightDecay])));
+                // AdamW: p ← p·(1 − lr·λ), before the rule's own update; an excluded tensor's factor is 1 (p·1 = p).
+                Expr factor = one - (learningRate * RuleBuilder.Constant("weightDecay", values[Options.WeightDecay]));
+                Expr decay = rule.Scalar("weightDecayFactor", weightDecayByTensor ? Expr.Select(Expr.NotEqual(Expr.Input(Expr.WeightDecayInput), Constant("zero", 0)), factor, one) : factor);
                 parameter = rule.Let("p", parameter * decay);
             }
             else
             {
                 // L2: g ← g + λ·p
-                gradient = rule.Let("g", Expr.MultiplyAdd(parameter, RuleBuilder.Constant("weightDecay", values[Options.WeightDecay]), gradient));
+                gradient = rule.Let("g", WhereWeightDecays(rule, weightDecayByTensor, Expr.MultiplyAdd(parameter, RuleBuilder.Constant("weightDecay", values[Options.WeightDecay]), gradient), gradient));
             }
         }
 
@@ -112,6 +117,16 @@ internal abstract class RuleDefinition
         rule.Store(RuleProgram.ParametersStream, rule.Let("p", parameter));
         return rule.Build(Title(values));
     }
+
+    /// <summary>
+    /// <paramref name="decayed"/> where the part of the step applies weight decay, <paramref name="plain"/> where its
+    /// tensors are excluded: a per-element select on the per-step input, so an excluded tensor gets exactly the bits it
+    /// would get without weight decay (g + 0·p would turn −0 into +0 and ∞ into NaN).
+    /// </summary>
+    protected static Expr WhereWeightDecays(RuleBuilder rule, bool weightDecayByTensor, Expr decayed, Expr plain) =>
+        weightDecayByTensor
+            ? Expr.Select(Expr.NotEqual(rule.Scalar("decayThisTensor", Expr.Input(Expr.WeightDecayInput)), Constant("zero", 0)), decayed, plain)
+            : decayed;
 
     /// <summary>The learning rate the update uses: the scheduled rate, or a per-step scalar derived from it.</summary>
     protected virtual Expr LearningRate(RuleBuilder rule, OptionValues values) => RuleBuilder.LearningRate;

@@ -74,7 +74,7 @@ internal sealed class ScheduleFreeAdamWRule() : RuleDefinition(
             }.ToEquatableArray()),
     ];
 
-    public override RuleProgram Lower(OptionValues values)
+    public override RuleProgram Lower(OptionValues values, bool weightDecayByTensor = false)
     {
         var rule = new RuleBuilder();
         Expr one = Constant("one", 1);
@@ -122,7 +122,7 @@ internal sealed class ScheduleFreeAdamWRule() : RuleDefinition(
         Expr normalized = rule.Let("normalized", g / denominator);
         if (values[Options.WeightDecay] != 0)
         {
-            normalized = rule.Let("normalized", Expr.MultiplyAdd(y, Constant("weightDecay", values[Options.WeightDecay]), normalized));
+            normalized = rule.Let("normalized", WhereWeightDecays(rule, weightDecayByTensor, Expr.MultiplyAdd(y, Constant("weightDecay", values[Options.WeightDecay]), normalized), normalized));
         }
 
         // y.lerp_(z, c): PyTorch 1.13's CPU lerp, fused, branching on c < 0.5 with c rounded to the element type (so

@@ -126,10 +126,20 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
         public bool Step(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients) => _core.Step(this, parameters, gradients);
 
+        /// <summary>
+        /// One step over every tensor of <paramref name="store"/>, in one pass: each tensor at its learning-rate scale (a tensor
+        /// at scale 0 is left as it is).
+        /// </summary>
+        /// <param name="store">The model's parameters and gradients; its length must be <see cref="Length"/>.</param>
+        /// <returns>As <see cref="Step(global::System.Span{double}, global::System.ReadOnlySpan{double})"/>.</returns>
+        /// <exception cref="global::System.ArgumentException">The store's length differs from <see cref="Length"/>; nothing is changed.</exception>
+        public bool Step(global::OptGen.ParameterStore<double> store) => _core.Step(this, store);
+
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
-            return global::OptGen.Generated.AdamAmsGradUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate);
+            global::OptGen.StepRun run = _core.RunAt(start);
+            return global::OptGen.Generated.AdamAmsGradUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, run.LearningRate);
         }
     }
 }

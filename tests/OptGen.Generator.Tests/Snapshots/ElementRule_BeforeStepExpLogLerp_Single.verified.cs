@@ -13,7 +13,7 @@
 //   g = gradients
 //   p = parameters
 //   difference = g - expAvg
-//   expAvgNew = expAvg + 0.1·difference
+//   expAvgNew = 0.1·difference + expAvg
 //   p2 = p·(exp(perStep·expAvgNew) + ln(1 + |g|)·0.01)
 //   expAvg ← expAvgNew
 //   p = p2
@@ -28,7 +28,7 @@ namespace Demo
         private const double DefaultLearningRate = 0.01;
 
         /// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>
-        private const string CheckpointFingerprint = "optgen-state/1 ElementRule(3df687913f1f668e) float lr=0.01 beta1=0.9 beta2=0.999 eps=1E-08/outside bias_correction=true weight_decay=0.0/decoupled momentum=0.0 dampening=0.0 nesterov=false amsgrad=false centered=false lr_decay=0.0 initial_accumulator=0.0 maximize=false schedule=constant";
+        private const string CheckpointFingerprint = "optgen-state/1 ElementRule(2383eb1c0fde7cbc) float lr=0.01 beta1=0.9 beta2=0.999 eps=1E-08/outside bias_correction=true weight_decay=0.0/decoupled momentum=0.0 dampening=0.0 nesterov=false amsgrad=false centered=false lr_decay=0.0 initial_accumulator=0.0 maximize=false schedule=constant";
         private static readonly global::OptGen.OptimizerDescription<float> s_description = new(
             CheckpointFingerprint, DefaultLearningRate, bufferNames: ["exp_avg"], initialValues: [0f], skipNonFiniteSteps: false, scalarStateNames: ["weight_sum"], scalarStateInitialValues: [1.0], advanceScalarState: global::OptGen.Generated.ExponentiatedUpdate.AdvanceScalarState);
 
@@ -101,7 +101,7 @@ namespace Demo
         /// <para><c>g = gradients</c></para>
         /// <para><c>p = parameters</c></para>
         /// <para><c>difference = g - expAvg</c></para>
-        /// <para><c>expAvgNew = expAvg + 0.1·difference</c></para>
+        /// <para><c>expAvgNew = 0.1·difference + expAvg</c></para>
         /// <para><c>p2 = p·(exp(perStep·expAvgNew) + ln(1 + |g|)·0.01)</c></para>
         /// <para><c>expAvg ← expAvgNew</c></para>
         /// <para><c>p = p2</c></para>
@@ -116,10 +116,20 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">Another thread is using this optimizer, or <see cref="StepCount"/> is <see cref="global::OptGen.OptimizerLimits.MaxStepCount"/>; nothing is changed.</exception>
         public bool Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients) => _core.Step(this, parameters, gradients);
 
+        /// <summary>
+        /// One step over every tensor of <paramref name="store"/>, in one pass: each tensor at its learning-rate scale (a tensor
+        /// at scale 0 is left as it is).
+        /// </summary>
+        /// <param name="store">The model's parameters and gradients; its length must be <see cref="Length"/>.</param>
+        /// <returns>As <see cref="Step(global::System.Span{float}, global::System.ReadOnlySpan{float})"/>.</returns>
+        /// <exception cref="global::System.ArgumentException">The store's length differs from <see cref="Length"/>; nothing is changed.</exception>
+        public bool Step(global::OptGen.ParameterStore<float> store) => _core.Step(this, store);
+
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
-            return global::OptGen.Generated.ExponentiatedUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, _core.RangeLearningRate, _core.ScalarState);
+            global::OptGen.StepRun run = _core.RunAt(start);
+            return global::OptGen.Generated.ExponentiatedUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.RangeStep, run.LearningRate, _core.ScalarState);
         }
     }
 }
@@ -164,7 +174,7 @@ namespace OptGen.Generated
             TLanes g = gradients;
             TLanes p = parameters;
             TLanes difference = g - expAvg;
-            TLanes expAvgNew = expAvg + constant1 * difference;
+            TLanes expAvgNew = TLanes.FusedMultiplyAdd(constant1, difference, expAvg);
             TLanes p2 = p * (TLanes.Exp(TLanes.Create(perStep) * expAvgNew) + TLanes.Log(constant2 + TLanes.Abs(g)) * constant3);
             expAvg = expAvgNew;
             p = p2;
