@@ -48,7 +48,7 @@ internal sealed class PyTorchFixture
     /// <summary>The (config, state buffer) pairs whose state the fixtures record after each step (manifest's <c>state</c>).</summary>
     public static (string Name, string Buffer)[] RecordedStates()
     {
-        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        using JsonDocument manifest = ReadManifest();
         var pairs = new System.Collections.Generic.List<(string, string)>();
         foreach (JsonElement config in manifest.RootElement.GetProperty("configs").EnumerateArray())
         {
@@ -64,6 +64,19 @@ internal sealed class PyTorchFixture
         return pairs.ToArray();
     }
 
+    /// <summary>The names of the configs the fixtures hold (manifest's <c>configs</c>), in the manifest's order.</summary>
+    public static string[] ConfigNames()
+    {
+        using JsonDocument manifest = ReadManifest();
+        var names = new System.Collections.Generic.List<string>();
+        foreach (JsonElement config in manifest.RootElement.GetProperty("configs").EnumerateArray())
+        {
+            names.Add(config.GetProperty("name").GetString()!);
+        }
+
+        return names.ToArray();
+    }
+
     /// <summary>Schedule-Free: the parameters after the last step and the reference's <c>eval()</c>, float32 run: Length.</summary>
     public static float[] SingleEvaluationPoint(string name) => Read<float>($"{name}.eval.f32.bin");
 
@@ -72,7 +85,7 @@ internal sealed class PyTorchFixture
 
     private static PyTorchFixture Load()
     {
-        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        using JsonDocument manifest = ReadManifest();
         int length = manifest.RootElement.GetProperty("length").GetInt32();
         int steps = manifest.RootElement.GetProperty("steps").GetInt32();
         double[] inputs = Read<double>("inputs.f64.bin");
@@ -83,6 +96,8 @@ internal sealed class PyTorchFixture
 
         return new PyTorchFixture(length, steps, inputs);
     }
+
+    private static JsonDocument ReadManifest() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
 
     private static T[] Read<T>(string file)
         where T : unmanaged
