@@ -120,3 +120,13 @@ public interface IOptimizer<T> : IOptimizer
     /// <param name="index">Index of the buffer.</param>
     Span<T> GetStateBuffer(int index);
 }
+
+/// <summary>An optimizer declared with <c>[ClipGradientNorm]</c>: clips the gradients by their total norm inside its step.</summary>
+public interface IGradientNormClipping
+{
+    /// <summary>The total L2 norm of the gradients the last step read, before clipping; NaN before the first step.</summary>
+    double LastGradientNorm { get; }
+
+    /// <summary>The largest total norm: gradients with a larger norm are scaled down to it.</summary>
+    double MaxGradientNorm { get; }
+}

@@ -40,6 +40,7 @@ public sealed class OptimizerDescription<T>
     /// <param name="advanceScalarState">Computes the persistent per-step scalars' values after a step; required exactly when there are some.</param>
     /// <param name="clipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm, or 0 if the gradients are not clipped.</param>
     /// <param name="weightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns: tensors of a <see cref="ParameterStore{T}"/> whose names match get no weight decay.</param>
+    /// <param name="trustRatioBuffer">For a rule with a per-tensor trust ratio (LAMB): the state buffer its first pass writes the update r to; −1 otherwise.</param>
     public OptimizerDescription(
         string fingerprint,
         double defaultLearningRate,
@@ -50,8 +51,15 @@ public sealed class OptimizerDescription<T>
         double[]? scalarStateInitialValues = null,
         ScalarStateAdvance? advanceScalarState = null,
         double clipGradientNorm = 0,
-        string[]? weightDecayExclude = null)
+        string[]? weightDecayExclude = null,
+        int trustRatioBuffer = -1)
     {
+        if (trustRatioBuffer < -1 || trustRatioBuffer >= bufferNames?.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(trustRatioBuffer), trustRatioBuffer, "Not a state buffer.");
+        }
+
+        TrustRatioBuffer = trustRatioBuffer;
         if (!(clipGradientNorm >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(clipGradientNorm), clipGradientNorm, "The maximum gradient norm must be positive (or 0 for none).");
@@ -89,6 +97,9 @@ public sealed class OptimizerDescription<T>
         InitialValues = (T[])initialValues.Clone();
         SkipNonFiniteSteps = skipNonFiniteSteps;
     }
+
+    /// <summary>The state buffer a two-pass rule's first pass writes its update to (LAMB's r), or −1 for a one-pass rule.</summary>
+    public int TrustRatioBuffer { get; }
 
     /// <summary>The maximum total gradient norm, or 0 if the gradients are not clipped.</summary>
     public double ClipGradientNorm { get; }
@@ -169,7 +180,7 @@ public sealed class OptimizerCore<T>
 
         FillInitialValues(skipZeros: true); // new arrays are already zero
         _scalarState = (double[])description.ScalarStateInitialValues.Clone();
-        _runs = new StepRuns<T>(description.WeightDecayExclude);
+        _runs = new StepRuns<T>(description.WeightDecayExclude, perTensor: description.TrustRatioBuffer >= 0);
     }
 
     /// <summary>
@@ -183,6 +194,9 @@ public sealed class OptimizerCore<T>
 
     /// <summary>The learning rate and weight decay of the part of the running step that contains element <paramref name="start"/>.</summary>
     public StepRun RunAt(int start) => _runs.At(start);
+
+    /// <summary>The pass of a two-pass rule that is running: 0 computes the update, 1 applies it scaled by the trust ratio.</summary>
+    public int RangePhase { get; private set; }
 
     /// <summary>Number of parameters.</summary>
     public int Length => _length;
@@ -349,12 +363,37 @@ public sealed class OptimizerCore<T>
             RangeStep = _stepCount + 1;
             RangeLearningRate = learningRate;
             RangeGradientScale = scale;
+            RangePhase = 0;
             _lastKernelPath = _runs.IsWhole ? ParallelStep.Run(ranges, parameters, gradients, _threadCount) : _runs.Run(ranges, parameters, gradients, _threadCount);
+            if (_description.TrustRatioBuffer >= 0)
+            {
+                // LAMB: the first pass wrote each element's update r; per tensor, the trust ratio ‖p‖/‖r‖ (1 where
+                // either norm is 0), each norm in the fixed order of GradientNorm; then the second pass applies it.
+                SetTrustRatios(parameters, _buffers[_description.TrustRatioBuffer]);
+                RangePhase = 1;
+                _runs.Run(ranges, parameters, gradients, _threadCount);
+            }
 
             // Once per step, after every range read the values before it (not once per range).
             _description.AdvanceScalarState?.Invoke(RangeStep, RangeLearningRate, _scalarState);
             _stepCount++;
             return true;
+        }
+    }
+
+    private void SetTrustRatios(ReadOnlySpan<T> parameters, T[] update)
+    {
+        if (_normPartials.Length < GradientNorm.BlockCount(_length))
+        {
+            _normPartials = new double[GradientNorm.BlockCount(_length)];
+        }
+
+        for (int r = 0; r < _runs.Count; r++)
+        {
+            StepRun run = _runs[r];
+            double parameterNorm = Math.Sqrt(GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
+            double updateNorm = Math.Sqrt(GradientNorm.SumOfSquares(new ReadOnlySpan<T>(update, run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
+            _runs.SetTrustRatio(r, parameterNorm == 0 || updateNorm == 0 ? 1 : parameterNorm / updateNorm);
         }
     }
 

@@ -12,8 +12,9 @@ namespace OptGen;
 /// <param name="Length">Number of elements.</param>
 /// <param name="LearningRate">The step's learning rate times the tensors' scale.</param>
 /// <param name="WeightDecay">False where the tensors' names match a <c>[WeightDecay(Exclude = …)]</c> pattern.</param>
+/// <param name="TrustRatio">For a per-tensor rule (LAMB), the tensor's trust ratio between its two passes; 1 otherwise.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct StepRun(int Offset, int Length, double LearningRate, bool WeightDecay);
+public readonly record struct StepRun(int Offset, int Length, double LearningRate, bool WeightDecay, double TrustRatio = 1);
 
 /// <summary>
 /// The parts of one step (<see cref="StepRun"/>) and the driver that runs a generated step part by part: each chunk of a
@@ -30,10 +31,30 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     private bool[] _excluded = [];
     private IPartitionedStep<T>? _ranges;
 
-    public StepRuns(IReadOnlyList<string> exclude)
+    private readonly bool _perTensor;
+
+    /// <param name="exclude">The weight-decay exclude patterns.</param>
+    /// <param name="perTensor">Whether every tensor is a part of its own (a rule with per-tensor norms), never merged with the next.</param>
+    public StepRuns(IReadOnlyList<string> exclude, bool perTensor)
     {
         _exclude = [.. exclude];
+        _perTensor = perTensor;
     }
+
+    /// <summary>Part <paramref name="index"/>, in index order.</summary>
+    public StepRun this[int index] => _runs[index];
+
+    private readonly TensorSegment[] _single = new TensorSegment[1];
+
+    /// <summary>Part <paramref name="index"/> as the one segment of a span that starts where the part starts (reused: one at a time).</summary>
+    public TensorSegment[] SegmentOf(int index)
+    {
+        _single[0] = new TensorSegment(0, _runs[index].Length);
+        return _single;
+    }
+
+    /// <summary>Sets the trust ratio of part <paramref name="index"/>.</summary>
+    public void SetTrustRatio(int index, double ratio) => _runs[index] = _runs[index] with { TrustRatio = ratio };
 
     /// <summary>Parts in use.</summary>
     public int Count { get; private set; }
@@ -168,7 +189,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
 
     private void Add(int offset, int length, double learningRate, bool weightDecay)
     {
-        if (Count > 0 && _runs[Count - 1] is { } last && last.Offset + last.Length == offset && last.LearningRate == learningRate && last.WeightDecay == weightDecay)
+        if (!_perTensor && Count > 0 && _runs[Count - 1] is { } last && last.Offset + last.Length == offset && last.LearningRate == learningRate && last.WeightDecay == weightDecay)
         {
             _runs[Count - 1] = last with { Length = last.Length + length };
             _segments[Count - 1] = new TensorSegment(last.Offset, last.Length + length);

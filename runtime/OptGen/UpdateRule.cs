@@ -59,6 +59,13 @@ public enum UpdateRule
     /// parameters hold the gradient point y; the point to evaluate, x, is written by <c>WriteEvaluationPoint</c>.
     /// </summary>
     ScheduleFreeAdamW,
+
+    /// <summary>
+    /// LAMB (You et al. 2020), as Optax's <c>lamb</c>: Adam's bias-corrected update r = m̂/(√v̂ + ε) + λ·p, scaled per
+    /// tensor by the trust ratio ‖p‖/‖r‖ (1 where either norm is 0): p ← p − lr·ratio·r. A store step takes each tensor
+    /// of the store as one; a plain step takes the span as one tensor.
+    /// </summary>
+    Lamb,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>

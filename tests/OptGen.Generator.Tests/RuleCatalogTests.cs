@@ -78,7 +78,7 @@ public sealed class RuleCatalogTests
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("OPTG016", diagnostic.Id);
         Assert.Equal(
-            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW, UpdateRule.Adamax, UpdateRule.Adadelta, UpdateRule.NAdam, UpdateRule.RAdam and UpdateRule.ScheduleFreeAdamW; remove it",
+            "[Epsilon] does not apply to UpdateRule.Sgd: it applies to UpdateRule.AdaGrad, UpdateRule.RMSprop, UpdateRule.Adam, UpdateRule.AdamW, UpdateRule.Adamax, UpdateRule.Adadelta, UpdateRule.NAdam, UpdateRule.RAdam, UpdateRule.ScheduleFreeAdamW and UpdateRule.Lamb; remove it",
             diagnostic.GetMessage(CultureInfo.InvariantCulture));
 
         run = GeneratorHarness.Run("using OptGen;\n\nnamespace Demo;\n\n[Optimizer(UpdateRule.RMSprop)]\n[Momentum(0.9, Nesterov = true)]\npublic partial class Opt;\n");

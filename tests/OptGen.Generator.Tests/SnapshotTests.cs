@@ -299,6 +299,19 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Lamb_WeightDecayExcludeClip_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Lamb, LearningRate = 1e-2)]
+        [WeightDecay(0.01, Exclude = new[] { "*.bias" })]
+        [ClipGradientNorm(1.0)]
+        public partial class MyLamb;
+        """);
+
+    [Fact]
     public void Transforms_AdamL2Exclude_Double() => Verify(
         """
         using OptGen;

@@ -33,6 +33,12 @@ public partial class L2AdamDouble;
 [Optimizer(UpdateRule.Adam, LearningRate = 1e-2, ElementType = typeof(double))]
 public partial class NoDecayAdamDouble;
 
+/// <summary>LAMB with clipping and weight decay excluded from biases: two passes, per-tensor trust ratios.</summary>
+[Optimizer(UpdateRule.Lamb, LearningRate = 1e-2)]
+[WeightDecay(0.01, Exclude = new[] { "*.bias" })]
+[ClipGradientNorm(1.0)]
+public partial class ClippedLamb;
+
 /// <summary>Clipping with non-finite gradients skipped.</summary>
 [Optimizer(UpdateRule.Adam, LearningRate = 1e-3)]
 [ClipGradientNorm(1.0)]
@@ -175,6 +181,28 @@ public sealed class WholeModelTransformTests
         Assert.Equal(frozenBefore, store.Parameter("norm.weight").ToArray());
         int frozenOffset = store.Tensors.Single(t => t.Name == "norm.weight").Offset;
         Assert.All(optimizer.ExpAvg.Slice(frozenOffset, 17).ToArray(), m => Assert.Equal(0f, m));
+    }
+
+    [Fact]
+    public void Lamb_gives_the_same_bits_on_every_thread_count()
+    {
+        (string, int)[] model = [("embed.weight", 90_001), ("block.weight", 150_000), ("block.bias", 999), ("head.weight", 70_007)];
+        float[]? reference = null;
+        foreach (int threads in new[] { 1, 2, 3, 8 })
+        {
+            var store = new ParameterStore<float>(model);
+            Fill(store.Parameters, 31, -1f, 1f);
+            var optimizer = new ClippedLamb(store.Length) { ThreadCount = threads };
+            for (int step = 0; step < 3; step++)
+            {
+                Fill(store.Gradients, 50 + step, -0.02f, 0.02f);
+                optimizer.Step(store);
+            }
+
+            float[] result = [.. store.Parameters.ToArray(), .. optimizer.ExpAvg.ToArray(), .. optimizer.ExpAvgSq.ToArray()];
+            reference ??= result;
+            Assert.True(reference.AsSpan().SequenceEqual(result), $"{threads} threads differ from 1.");
+        }
     }
 
     [Fact]

@@ -54,6 +54,8 @@ internal sealed class EmitContext
         UsesStep = live.Contains(Expr.StepInput);
         UsesGradientScale = live.Contains(Expr.GradientScaleInput);
         UsesWeightDecayInput = live.Contains(Expr.WeightDecayInput);
+        UsesPhase = live.Contains(Expr.PhaseInput);
+        UsesTrustRatio = live.Contains(Expr.TrustRatioInput);
     }
 
     /// <summary><paramref name="roots"/> and every per-step name they are computed from.</summary>
@@ -104,6 +106,12 @@ internal sealed class EmitContext
 
     /// <summary>Whether the kernels read whether their part of the step applies weight decay (<c>[WeightDecay(Exclude = …)]</c>).</summary>
     public bool UsesWeightDecayInput { get; }
+
+    /// <summary>Whether the step has two passes (LAMB): the update chooses its body by the pass.</summary>
+    public bool UsesPhase { get; }
+
+    /// <summary>Whether the kernels read their tensor's trust ratio (LAMB's second pass).</summary>
+    public bool UsesTrustRatio { get; }
 
     /// <summary>The persistent per-step scalars, in order (their index in the runtime's scalar state).</summary>
     public List<ScalarStateDecl> ScalarStates { get; }

@@ -52,6 +52,7 @@ internal static class GeneratedMembers
         if (spec.ClipGradientNorm > 0)
         {
             members["LastGradientNorm"] = "the generated gradient norm property";
+            members["MaxGradientNorm"] = "the generated clipping norm property";
         }
 
         if (spec.Schedule.IsPlateau)

@@ -103,6 +103,12 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
     /// <summary>1 where the part of the step applies weight decay, 0 where its tensors are excluded (<c>[WeightDecay(Exclude = …)]</c>).</summary>
     public const string WeightDecayInput = "weightDecayOn";
 
+    /// <summary>The pass of a two-pass rule (LAMB): 0 computes and stores the update, 1 applies it.</summary>
+    public const string PhaseInput = "pass";
+
+    /// <summary>The trust ratio of the tensor the second pass runs over (LAMB).</summary>
+    public const string TrustRatioInput = "trustRatio";
+
     public static Expr Constant(string name, double value) => new(ExprKind.Constant, value, name, default);
 
     public static Expr Input(string name) => new(ExprKind.Input, 0, name, default);
@@ -230,6 +236,9 @@ internal sealed record RuleProgram(
 {
     public const string ParametersStream = "parameters";
     public const string GradientsStream = "gradients";
+
+    /// <summary>The state stream a two-pass rule's first pass writes its update to, and its second pass reads.</summary>
+    public const string TrustRatioUpdateStream = "update";
 
     /// <summary>
     /// The program with every read of the gradients multiplied by the per-step input <see cref="Expr.GradientScaleInput"/>

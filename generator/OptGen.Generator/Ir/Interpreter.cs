@@ -26,6 +26,8 @@ internal static class Interpreter
             // A plain step: nothing clipped, weight decay everywhere.
             [Expr.GradientScaleInput] = 1,
             [Expr.WeightDecayInput] = 1,
+            [Expr.PhaseInput] = 0,
+            [Expr.TrustRatioInput] = 1,
         };
         foreach (ScalarStateDecl state in program.ScalarStates)
         {

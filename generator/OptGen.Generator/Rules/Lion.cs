@@ -20,6 +20,8 @@ internal sealed class LionRule() : RuleDefinition(
 {
     public override string Title(OptionValues values) => "Lion";
 
+    public override string Reference => "the authors' PyTorch reference (Chen et al. 2023)";
+
     public override void Validate(OptionValues values, IOptionReporter report)
     {
         RequireWeightDecayMode(values, report, decoupled: true, "Lion's weight decay is decoupled by definition (p ← p·(1 − lr·λ)); remove Decoupled = false");

@@ -79,6 +79,9 @@ internal abstract class RuleDefinition
     /// </summary>
     public virtual IReadOnlyList<RuleMember> Members(OptionValues values) => Array.Empty<RuleMember>();
 
+    /// <summary>Whose order of operations the lowering follows, for the generated header.</summary>
+    public virtual string Reference => "PyTorch 1.13's torch.optim";
+
     /// <summary>The rule's name in documentation, e.g. <c>SGD with momentum</c>.</summary>
     public abstract string Title(OptionValues values);
 

@@ -37,6 +37,8 @@ internal sealed class ScheduleFreeAdamWRule() : RuleDefinition(
 
     public override string Title(OptionValues values) => "Schedule-Free AdamW";
 
+    public override string Reference => "facebookresearch/schedule_free's AdamWScheduleFree";
+
     public override string? WhyNotApplicable(Option option) =>
         option.Key == Options.DecoupledWeightDecay.Key
             ? "Schedule-Free AdamW adds λ·y to the normalized gradient, as its reference does; remove Decoupled"

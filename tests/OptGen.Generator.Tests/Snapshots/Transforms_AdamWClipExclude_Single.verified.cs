@@ -25,7 +25,7 @@
 namespace Demo
 {
     [global::System.CodeDom.Compiler.GeneratedCode("OptGen.Generator", "%VERSION%")]
-    partial class TransformerAdamW : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>
+    partial class TransformerAdamW : global::OptGen.IOptimizer<float>, global::OptGen.IPartitionedStep<float>, global::OptGen.IGradientNormClipping
     {
         private const double DefaultLearningRate = 0.001;
 
@@ -132,6 +132,9 @@ namespace Demo
 
         /// <summary>The total L2 norm of the gradients the last step read, before clipping (NaN before the first step).</summary>
         public double LastGradientNorm => _core.LastGradientNorm;
+
+        /// <summary>The <c>[ClipGradientNorm]</c> maximum norm.</summary>
+        public double MaxGradientNorm => 1.0;
 
         /// <inheritdoc/>
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
