@@ -54,18 +54,38 @@ internal static class Experiments
         new("adam-warmup-cosine", "Adam", "warm-up + cosine", RunGroup.Schedules, n => new AdamWarmupCosine(n)),
     ];
 
+    /// <summary>
+    /// AdamW at 0.03 with weight decay 0.1 (<see cref="WholeModel"/>), plain and with the transforms a
+    /// <c>Step(store)</c> applies by tensor name: no decay on the biases, clipping by the norm over the whole model,
+    /// both, and a first layer at a tenth of the rate or frozen, set on the store at run time.
+    /// </summary>
+    public static IReadOnlyList<RunSpec> Transforms { get; } =
+    [
+        new("adamw-plain", "AdamW", "constant", RunGroup.Transforms, n => new TransformAdamW(n)),
+        new("adamw-no-bias-decay", "AdamW, biases not decayed", "constant", RunGroup.Transforms, n => new TransformAdamWNoBiasDecay(n)),
+        new("adamw-clipped", "AdamW, clipped", "constant", RunGroup.Transforms, n => new TransformAdamWClipped(n)),
+        new("adamw-clipped-no-bias-decay", "AdamW, clipped, biases not decayed", "constant", RunGroup.Transforms, n => new TransformAdamWClippedNoBiasDecay(n)),
+        new("adamw-slow-fc1", $"AdamW, fc1.* at {Report.Rate(WholeModel.SlowLayerScale)}× the rate", "constant", RunGroup.Transforms, n => new TransformAdamW(n),
+            ConfigureStore: store => store.SetLearningRateScale("fc1.*", WholeModel.SlowLayerScale)),
+        new("adamw-frozen-fc1", "AdamW, fc1.* frozen", "constant", RunGroup.Transforms, n => new TransformAdamW(n),
+            ConfigureStore: store => store.SetLearningRateScale("fc1.*", 0)),
+    ];
+
     /// <summary>The rules the sweep runs at each of <see cref="SweepRates"/>; selected by the same names.</summary>
     public static IReadOnlyList<RunSpec> SweepRules { get; } =
         [.. Optimizers.Where(r => r.Key is not ("nesterov" or "adamw"))];
 
     /// <summary>Every name <c>--optimizers</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Select(r => r.Key)];
+    public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Concat(Transforms).Select(r => r.Key)];
 
-    /// <summary>The runs to make: those named (all when <paramref name="names"/> is null), then their sweeps.</summary>
-    public static List<RunSpec> Select(IReadOnlyCollection<string>? names, bool sweep)
+    /// <summary>
+    /// The runs to make: those named (all when <paramref name="names"/> is null; the transforms only with
+    /// <paramref name="transforms"/>), then their sweeps.
+    /// </summary>
+    public static List<RunSpec> Select(IReadOnlyCollection<string>? names, bool sweep, bool transforms = true)
     {
         bool Selected(RunSpec run) => names is null || names.Contains(run.Key, StringComparer.OrdinalIgnoreCase);
-        var runs = Optimizers.Concat(Schedules).Where(Selected).ToList();
+        var runs = Optimizers.Concat(Schedules).Concat(transforms ? Transforms : []).Where(Selected).ToList();
         if (sweep)
         {
             foreach (RunSpec rule in SweepRules.Where(Selected))

@@ -21,6 +21,8 @@ internal static class Plots
     public const string LearningRateBySchedule = "learning-rate-by-schedule.png";
     public const string LossBySchedule = "loss-by-schedule.png";
     public const string LearningRateSensitivity = "learning-rate-sensitivity.png";
+    public const string LossByTransform = "loss-by-transform.png";
+    public const string GradientNorm = "gradient-norm.png";
 
     // Colour, marker and dash pattern all differ from line to line, so lines stay apart in greyscale too.
     private static readonly Color[] Colors = new ScottPlot.Palettes.Category10().Colors;
@@ -45,6 +47,7 @@ internal static class Plots
         RunResult[] optimizers = [.. results.Where(r => r.Spec.Group == RunGroup.Optimizers)];
         RunResult[] schedules = [.. results.Where(r => r.Spec.Group == RunGroup.Schedules)];
         RunResult[] sweep = [.. results.Where(r => r.Spec.Group == RunGroup.Sweep)];
+        RunResult[] transforms = [.. results.Where(r => r.Spec.Group == RunGroup.Transforms)];
         if (optimizers.Length > 0)
         {
             Save(Loss(optimizers, "Training loss by update rule, each at its default learning rate", r => r.Spec.Label), LossByOptimizer);
@@ -59,6 +62,16 @@ internal static class Plots
         if (sweep.Length > 0)
         {
             Save(Sensitivity(sweep), LearningRateSensitivity);
+        }
+
+        if (transforms.Length > 0)
+        {
+            Save(Loss(transforms, $"Training loss of AdamW (lr {Report.Rate(WholeModel.BaseRate)}, weight decay {Report.Rate(WholeModel.WeightDecay)}) by transform", r => r.Spec.Optimizer), LossByTransform);
+        }
+
+        if (transforms.Where(r => r.Clipped).ToArray() is { Length: > 0 } clipped)
+        {
+            Save(GradientNorms(clipped), GradientNorm);
         }
 
         return written;
@@ -104,6 +117,28 @@ internal static class Plots
         }
 
         plot.Axes.SetLimitsY(0, ScheduleSteps.BaseRate * 1.08);
+        return plot;
+    }
+
+    /// <summary>The total gradient norm of every step before clipping (log scale), with each run's threshold as a dashed line.</summary>
+    private static Plot GradientNorms(IReadOnlyList<RunResult> runs)
+    {
+        Plot plot = NewPlot("Gradient norm per step before clipping (clip_grad_norm_)", "step", "total gradient norm (log scale)");
+        var logNorms = new List<double>();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            (double[] steps, double[] logNorm) = LogPoints(Enumerable.Range(0, runs[i].GradientNorms!.Length).Select(s => (double)s), runs[i].GradientNorms!);
+            Style(plot.Add.ScatterLine(steps, logNorm), i, runs[i].Spec.Optimizer, markerSize: 0);
+            logNorms.AddRange(logNorm);
+        }
+
+        foreach (double threshold in runs.Select(r => r.ClipThreshold).Distinct())
+        {
+            AddDashedLine(plot, Math.Log10(threshold), $"max norm {Report.Rate(threshold)}");
+            logNorms.Add(Math.Log10(threshold));
+        }
+
+        LogAxis(plot, plot.Axes.Left, logNorms);
         return plot;
     }
 
@@ -165,13 +200,16 @@ internal static class Plots
         scatter.MarkerSize = markerSize;
     }
 
-    private static void AddTargetLine(Plot plot)
+    private static void AddTargetLine(Plot plot) =>
+        AddDashedLine(plot, Math.Log10(TrainingDefaults.TargetLoss), $"target {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}");
+
+    private static void AddDashedLine(Plot plot, double y, string label)
     {
-        var target = plot.Add.HorizontalLine(Math.Log10(TrainingDefaults.TargetLoss));
-        target.Color = ScottPlot.Colors.Gray;
-        target.LinePattern = LinePattern.Dashed;
-        target.LineWidth = 1.5f;
-        target.LegendText = $"target {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}";
+        var line = plot.Add.HorizontalLine(y);
+        line.Color = ScottPlot.Colors.Gray;
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 1.5f;
+        line.LegendText = label;
     }
 
     // log10 of the y values, leaving out points a log scale cannot show (diverged runs, a loss of exactly 0).

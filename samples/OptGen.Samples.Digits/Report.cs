@@ -10,8 +10,12 @@ namespace OptGen.Samples.Digits;
 /// <summary>The results as tables: on the console with Spectre.Console, and as markdown for <c>results.md</c>.</summary>
 internal static class Report
 {
-    public static readonly string[] SummaryHeaders =
-        ["Optimizer", "Schedule", "Base LR", "Final train loss", "Test accuracy", $"Epochs to loss ≤ {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}", "ms/step", "Step µs"];
+    private static readonly string[] MeasurementHeaders =
+        ["Final train loss", "Test accuracy", $"Epochs to loss ≤ {TrainingDefaults.TargetLoss.ToString(CultureInfo.InvariantCulture)}", "ms/step", "Step µs"];
+
+    public static readonly string[] SummaryHeaders = ["Optimizer", "Schedule", "Base LR", .. MeasurementHeaders];
+
+    public static readonly string[] TransformHeaders = ["Run", .. MeasurementHeaders, "Clipped steps", "Median ‖g‖", "Max ‖g‖"];
 
     public static string Loss(double loss) =>
         !double.IsFinite(loss) ? "diverged"
@@ -22,20 +26,42 @@ internal static class Report
 
     public static string Rate(double rate) => rate.ToString("G2", CultureInfo.InvariantCulture);
 
-    /// <summary>One row per run outside the sweep: optimizer, schedule, base rate and the measurements.</summary>
+    /// <summary>One row per rule or schedule run: optimizer, schedule, base rate and the measurements.</summary>
     public static List<string[]> SummaryRows(IEnumerable<RunResult> results) =>
     [
-        .. results.Where(r => r.Spec.Group != RunGroup.Sweep).Select(r => new[]
-        {
+        .. results.Where(r => r.Spec.Group is RunGroup.Optimizers or RunGroup.Schedules)
+            .Select(string[] (r) => [r.Spec.Optimizer, r.Spec.Schedule, Rate(r.BaseLearningRate), .. Measurements(r)]),
+    ];
+
+    /// <summary>
+    /// One row per whole-model transform run: the measurements, then, for a clipping optimizer, the share of steps it
+    /// clipped and the median and largest gradient norm before clipping.
+    /// </summary>
+    public static List<string[]> TransformRows(IEnumerable<RunResult> results) =>
+    [
+        .. results.Where(r => r.Spec.Group == RunGroup.Transforms).Select(string[] (r) =>
+        [
             r.Spec.Optimizer,
-            r.Spec.Schedule,
-            Rate(r.BaseLearningRate),
-            Loss(r.FinalTrainLoss),
-            Percent(r.TestAccuracy),
-            r.EpochsTo(TrainingDefaults.TargetLoss)?.ToString(CultureInfo.InvariantCulture) ?? "—",
-            r.MillisecondsPerStep.ToString("F3", CultureInfo.InvariantCulture),
-            r.OptimizerMicrosecondsPerStep.ToString("F2", CultureInfo.InvariantCulture),
-        }),
+            .. Measurements(r),
+            r.Clipped ? Percent(r.ClippedStepFraction) : "—",
+            r.Clipped ? Norm(Statistics.Median<double>(r.GradientNorms)) : "—",
+            r.Clipped ? Norm(r.GradientNorms!.Max()) : "—",
+        ]),
+    ];
+
+    /// <summary>The title of the whole-model transforms table.</summary>
+    public static string TransformTitle(TrainingSetup setup) => string.Create(CultureInfo.InvariantCulture,
+        $"Whole-model transforms: AdamW at {Rate(WholeModel.BaseRate)}, decoupled weight decay {Rate(WholeModel.WeightDecay)}, " +
+        $"clipping at a norm of {Rate(WholeModel.MaxGradientNorm)}, {setup.Epochs} epochs");
+
+    // The measured columns every run table shares.
+    private static string[] Measurements(RunResult r) =>
+    [
+        Loss(r.FinalTrainLoss),
+        Percent(r.TestAccuracy),
+        r.EpochsTo(TrainingDefaults.TargetLoss)?.ToString(CultureInfo.InvariantCulture) ?? "—",
+        r.MillisecondsPerStep.ToString("F3", CultureInfo.InvariantCulture),
+        r.OptimizerMicrosecondsPerStep.ToString("F2", CultureInfo.InvariantCulture),
     ];
 
     /// <summary>The sweep as a grid: a row per rule, a column per base rate, each cell "final train loss (test accuracy)".</summary>
@@ -70,6 +96,12 @@ internal static class Report
         {
             console.Write(Table("Learning-rate sweep: final train loss (test accuracy)", headers, rows));
         }
+
+        List<string[]> transforms = TransformRows(results);
+        if (transforms.Count > 0)
+        {
+            console.Write(Table(TransformTitle(setup), TransformHeaders, transforms));
+        }
     }
 
     public static string Markdown(IReadOnlyList<RunResult> results, TrainingSetup setup, string commandLine)
@@ -97,8 +129,21 @@ internal static class Report
             AppendMarkdownTable(text, headers, rows);
         }
 
+        List<string[]> transforms = TransformRows(results);
+        if (transforms.Count > 0)
+        {
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {TransformTitle(setup)}").AppendLine();
+            text.AppendLine("One `Step(store)` over the model's four tensors applies every transform. Biases not decayed: " +
+                "`[WeightDecay(Exclude = new[] { \"*.bias\" })]`. Clipped: `[ClipGradientNorm]`, as PyTorch's `clip_grad_norm_`; " +
+                "the norms are `LastGradientNorm`, the total norm before clipping, over every step. " +
+                "fc1.* slower or frozen: `store.SetLearningRateScale(\"fc1.*\", scale)` (0 freezes) at run time, with the plain class.").AppendLine();
+            AppendMarkdownTable(text, TransformHeaders, transforms);
+        }
+
         return text.ToString();
     }
+
+    public static string Norm(double norm) => norm.ToString("G3", CultureInfo.InvariantCulture);
 
     public static Table Table(string title, string[] headers, List<string[]> rows)
     {

@@ -15,6 +15,9 @@ internal enum RunGroup
 
     /// <summary>A few rules, each at a range of base learning rates.</summary>
     Sweep,
+
+    /// <summary>AdamW with what a training recipe adds around it: weight-decay exclusions, clipping, per-layer rates.</summary>
+    Transforms,
 }
 
 /// <summary>One training run: an optimizer, built fresh for the model's parameter count, and optionally its base rate.</summary>
@@ -24,8 +27,15 @@ internal enum RunGroup
 /// <param name="Group">The comparison it belongs to.</param>
 /// <param name="Create">Builds the optimizer for a number of parameters.</param>
 /// <param name="BaseLearningRate">Overrides the declared base rate; null keeps it.</param>
+/// <param name="ConfigureStore">Sets up the model's store before training (per-tensor learning-rate scales); null leaves it.</param>
 internal sealed record RunSpec(
-    string Key, string Optimizer, string Schedule, RunGroup Group, Func<int, IOptimizer<float>> Create, double? BaseLearningRate = null)
+    string Key,
+    string Optimizer,
+    string Schedule,
+    RunGroup Group,
+    Func<int, IOptimizer<float>> Create,
+    double? BaseLearningRate = null,
+    Action<ParameterStore<float>>? ConfigureStore = null)
 {
     public string Label => Group == RunGroup.Sweep
         ? $"{Optimizer} lr={BaseLearningRate?.ToString("G3", CultureInfo.InvariantCulture)}"

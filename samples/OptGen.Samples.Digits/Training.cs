@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
+using System.Numerics;
 using OptGen;
 
 namespace OptGen.Samples.Digits;
@@ -20,6 +22,8 @@ internal sealed record TrainingSetup(Dataset Train, Dataset Test, int Epochs, in
 /// <param name="TestAccuracy">Accuracy on the held-out samples after the last epoch.</param>
 /// <param name="MillisecondsPerStep">Median time of a training step: gathering the batch, forward, backward and update.</param>
 /// <param name="OptimizerMicrosecondsPerStep">Median time of the optimizer's <c>Step</c> alone.</param>
+/// <param name="GradientNorms">A clipping optimizer's total gradient norm at each step, before clipping; empty for others.</param>
+/// <param name="ClipThreshold">A clipping optimizer's maximum norm; infinity for others.</param>
 internal sealed record RunResult(
     RunSpec Spec,
     double BaseLearningRate,
@@ -27,9 +31,21 @@ internal sealed record RunResult(
     double[] LearningRates,
     double TestAccuracy,
     double MillisecondsPerStep,
-    double OptimizerMicrosecondsPerStep)
+    double OptimizerMicrosecondsPerStep,
+    double[]? GradientNorms = null,
+    double ClipThreshold = double.PositiveInfinity)
 {
     public double FinalTrainLoss => TrainLoss[^1];
+
+    /// <summary>Whether the optimizer clipped, and so logged its gradient norms.</summary>
+    public bool Clipped => GradientNorms is { Length: > 0 };
+
+    /// <summary>
+    /// The share of steps whose gradients were scaled down: those where <c>clip_grad_norm_</c>'s coefficient
+    /// max_norm / (norm + 1e-6) is below 1.
+    /// </summary>
+    public double ClippedStepFraction =>
+        Clipped ? GradientNorms!.Count(norm => ClipThreshold / (norm + 1e-6) < 1) / (double)GradientNorms!.Length : 0;
 
     /// <summary>The first epoch whose training loss is at most <paramref name="target"/>, or null if none is.</summary>
     public int? EpochsTo(double target)
@@ -57,6 +73,8 @@ internal sealed class TrainingRun
     private readonly TrainingSetup _setup;
     private readonly Mlp _model;
     private readonly IOptimizer<float> _optimizer;
+    private readonly IGradientClipping? _clipping;
+    private readonly double[] _gradientNorms;
 
     // Schedule-Free trains at y and is evaluated at x: losses and accuracy are measured there, then y is put back.
     private readonly IEvaluationPoint<float>? _evaluationPoint;
@@ -79,7 +97,10 @@ internal sealed class TrainingRun
         _setup = setup;
         _model = new Mlp(setup.BatchSize);
         _model.Initialize(Seeds.Initialization(setup.Seed));
+        spec.ConfigureStore?.Invoke(_model.Store);
         _optimizer = spec.Create(_model.Store.Length);
+        _clipping = _optimizer as IGradientClipping;
+        _gradientNorms = _clipping is null ? [] : new double[setup.Steps];
         _evaluationPoint = _optimizer as IEvaluationPoint<float>;
         _trainingPoint = _evaluationPoint is null ? null : new float[_model.Store.Length];
         if (spec.BaseLearningRate is { } rate)
@@ -141,6 +162,11 @@ internal sealed class TrainingRun
             long end = Stopwatch.GetTimestamp();
             _stepTicks[_steps] = end - begin;
             _optimizerTicks[_steps] = end - update;
+            if (_clipping is not null)
+            {
+                _gradientNorms[_steps] = _clipping.LastGradientNorm;
+            }
+
             _steps++;
         }
 
@@ -169,8 +195,10 @@ internal sealed class TrainingRun
             _trainLoss[..(EpochsCompleted + 1)],
             _learningRates[.._steps],
             AtEvaluationPoint(static (model, data) => model.Accuracy(data), _setup.Test),
-            MedianTicks(_stepTicks.AsSpan(0, _steps)) * 1e3 / Stopwatch.Frequency,
-            MedianTicks(_optimizerTicks.AsSpan(0, _steps)) * 1e6 / Stopwatch.Frequency);
+            Statistics.Median<long>(_stepTicks.AsSpan(0, _steps)) * 1e3 / Stopwatch.Frequency,
+            Statistics.Median<long>(_optimizerTicks.AsSpan(0, _steps)) * 1e6 / Stopwatch.Frequency,
+            _gradientNorms[..Math.Min(_steps, _gradientNorms.Length)],
+            _clipping?.MaxGradientNorm ?? double.PositiveInfinity);
     }
 
     /// <summary>
@@ -197,18 +225,25 @@ internal sealed class TrainingRun
             _trainingPoint.CopyTo(parameters);
         }
     }
+}
 
-    private static double MedianTicks(ReadOnlySpan<long> ticks)
+/// <summary>Summaries of per-step measurements.</summary>
+internal static class Statistics
+{
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count), or 0 when there are none.</summary>
+    public static double Median<T>(ReadOnlySpan<T> values)
+        where T : INumber<T>
     {
-        if (ticks.IsEmpty)
+        if (values.IsEmpty)
         {
             return 0;
         }
 
-        long[] sorted = ticks.ToArray();
+        T[] sorted = values.ToArray();
         Array.Sort(sorted);
         int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
+        double upper = double.CreateChecked(sorted[middle]);
+        return sorted.Length % 2 == 1 ? upper : (double.CreateChecked(sorted[middle - 1]) + upper) / 2;
     }
 }
 

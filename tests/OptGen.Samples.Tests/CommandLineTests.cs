@@ -46,7 +46,7 @@ public class CommandLineTests
     {
         (int exitCode, string output, _) = Invoke("--help");
         Assert.Equal(0, exitCode);
-        foreach (string option in new[] { "--epochs", "--optimizers", "--output", "--seed", "--no-sweep" })
+        foreach (string option in new[] { "--epochs", "--optimizers", "--output", "--seed", "--no-sweep", "--no-transforms" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
@@ -55,7 +55,7 @@ public class CommandLineTests
     [Fact]
     public void A_short_run_writes_the_report_and_charts()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "digits-test-" + Guid.NewGuid().ToString("N"));
+        string folder = NewFolderName();
         try
         {
             (int exitCode, _, string error) = Invoke("--epochs", "1", "--optimizers", "ADAM, adam-cosine", "--no-sweep", "--output", folder);
@@ -71,13 +71,50 @@ public class CommandLineTests
             }
 
             Assert.False(File.Exists(Path.Combine(folder, Plots.LearningRateSensitivity)));
+            Assert.False(File.Exists(Path.Combine(folder, Plots.GradientNorm)));
         }
         finally
         {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            DeleteFolder(folder);
+        }
+    }
+
+    [Fact]
+    public void The_transforms_section_has_its_table_and_charts_and_can_be_skipped()
+    {
+        string folder = NewFolderName();
+        try
+        {
+            (int exitCode, _, string error) = Invoke("--epochs", "1", "--optimizers", "adamw-plain,adamw-clipped", "--no-sweep", "--output", folder);
+            Assert.True(exitCode == 0, error);
+            string markdown = File.ReadAllText(Path.Combine(folder, "results.md"));
+            Assert.Contains("## Whole-model transforms", markdown, StringComparison.Ordinal);
+            Assert.Contains("| AdamW | ", markdown, StringComparison.Ordinal);
+            Assert.Contains("| AdamW, clipped | ", markdown, StringComparison.Ordinal);
+            Assert.Contains("| Clipped steps | Median ‖g‖ | Max ‖g‖ |", markdown, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(folder, Plots.LossByTransform)));
+            Assert.True(File.Exists(Path.Combine(folder, Plots.GradientNorm)));
+
+            (exitCode, _, error) = Invoke("--epochs", "1", "--optimizers", "adam,adamw-clipped", "--no-sweep", "--no-transforms", "--output", folder);
+            Assert.True(exitCode == 0, error);
+            markdown = File.ReadAllText(Path.Combine(folder, "results.md"));
+            Assert.Contains("| Adam | constant | 0.001 |", markdown, StringComparison.Ordinal);
+            Assert.DoesNotContain("Whole-model transforms", markdown, StringComparison.Ordinal);
+            Assert.Contains("--no-transforms", markdown, StringComparison.Ordinal);
+        }
+        finally
+        {
+            DeleteFolder(folder);
+        }
+    }
+
+    private static string NewFolderName() => Path.Combine(Path.GetTempPath(), "digits-test-" + Guid.NewGuid().ToString("N"));
+
+    private static void DeleteFolder(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

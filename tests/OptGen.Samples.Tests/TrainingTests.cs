@@ -12,7 +12,8 @@ public class TrainingTests
         return new TrainingSetup(DataTests.Digits.Subset(train), DataTests.Digits.Subset(test), epochs, TrainingDefaults.BatchSize, seed);
     }
 
-    private static RunSpec Spec(string key) => Experiments.Optimizers.Concat(Experiments.Schedules).Single(r => r.Key == key);
+    private static RunSpec Spec(string key) =>
+        Experiments.Optimizers.Concat(Experiments.Schedules).Concat(Experiments.Transforms).Single(r => r.Key == key);
 
     [Fact]
     public void Two_epochs_of_Adam_are_reproducible_and_reduce_the_loss()
@@ -95,14 +96,50 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Clipped_runs_log_the_gradient_norm_of_every_step()
+    {
+        TrainingSetup setup = Setup(epochs: 2);
+        RunResult clipped = new TrainingRun(Spec("adamw-clipped"), setup).Run();
+        Assert.Equal(setup.Steps, clipped.GradientNorms!.Length);
+        Assert.All(clipped.GradientNorms, norm => Assert.True(double.IsFinite(norm) && norm > 0, $"norm {norm}"));
+        Assert.Equal(WholeModel.MaxGradientNorm, clipped.ClipThreshold);
+        double expected = clipped.GradientNorms.Count(norm => norm + 1e-6 > WholeModel.MaxGradientNorm) / (double)setup.Steps;
+        Assert.Equal(expected, clipped.ClippedStepFraction);
+        Assert.InRange(clipped.ClippedStepFraction, 0.1, 1.0); // the first steps' norms are well above the threshold
+
+        RunResult plain = new TrainingRun(Spec("adamw-plain"), setup).Run();
+        Assert.False(plain.Clipped);
+        Assert.Equal(0, plain.ClippedStepFraction);
+    }
+
+    [Fact]
+    public void A_frozen_layer_keeps_its_initial_weights_while_the_others_train()
+    {
+        var run = new TrainingRun(Spec("adamw-frozen-fc1"), Setup(epochs: 1));
+        var initial = new Mlp(TrainingDefaults.BatchSize);
+        initial.Initialize(Seeds.Initialization(42));
+        run.Run();
+        foreach (string frozen in new[] { Mlp.Fc1Weight, Mlp.Fc1Bias })
+        {
+            Assert.True(run.Model.Store.Parameter(frozen).SequenceEqual(initial.Store.Parameter(frozen)), frozen);
+        }
+
+        Assert.False(run.Model.Store.Parameter(Mlp.Fc2Weight).SequenceEqual(initial.Store.Parameter(Mlp.Fc2Weight)));
+        Assert.Equal(0, run.Model.Store.GetLearningRateScale(Mlp.Fc1Weight));
+    }
+
+    [Fact]
     public void A_training_epoch_allocates_nothing()
     {
-        var run = new TrainingRun(Spec("adam-warmup-cosine"), Setup(epochs: 3));
-        run.RunEpoch(); // the first epoch compiles the code paths
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        run.RunEpoch();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        foreach (string key in new[] { "adam-warmup-cosine", "adamw-clipped-no-bias-decay" })
+        {
+            var run = new TrainingRun(Spec(key), Setup(epochs: 3));
+            run.RunEpoch(); // the first epoch compiles the code paths
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run.RunEpoch();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+        }
     }
 
     [Fact]
