@@ -135,20 +135,6 @@ internal static class WholeModel
     public const double SlowLayerScale = 0.1;
 }
 
-/// <summary>
-/// The members a <c>[ClipGradientNorm]</c> class has: the generator adds <c>LastGradientNorm</c>, which implements this
-/// interface without being asked to, and the class declares its threshold. Lets the training loop log the norm of any
-/// clipping optimizer.
-/// </summary>
-internal interface IGradientClipping
-{
-    /// <summary>The total gradient norm the last step read, before clipping.</summary>
-    double LastGradientNorm { get; }
-
-    /// <summary>The threshold of the class's <c>[ClipGradientNorm]</c>.</summary>
-    double MaxGradientNorm { get; }
-}
-
 /// <summary>AdamW at 0.03 with decoupled weight decay 0.1 on every tensor; the fine-tuning-style runs set their store's scales.</summary>
 [Optimizer(UpdateRule.AdamW, LearningRate = WholeModel.BaseRate)]
 [WeightDecay(WholeModel.WeightDecay, Decoupled = true)]
@@ -163,16 +149,10 @@ internal sealed partial class TransformAdamWNoBiasDecay;
 [Optimizer(UpdateRule.AdamW, LearningRate = WholeModel.BaseRate)]
 [WeightDecay(WholeModel.WeightDecay, Decoupled = true)]
 [ClipGradientNorm(WholeModel.MaxGradientNorm)]
-internal sealed partial class TransformAdamWClipped : IGradientClipping
-{
-    public double MaxGradientNorm => WholeModel.MaxGradientNorm;
-}
+internal sealed partial class TransformAdamWClipped;
 
 /// <summary>Both: clipped gradients and no decay on the biases.</summary>
 [Optimizer(UpdateRule.AdamW, LearningRate = WholeModel.BaseRate)]
 [WeightDecay(WholeModel.WeightDecay, Decoupled = true, Exclude = new[] { "*.bias" })]
 [ClipGradientNorm(WholeModel.MaxGradientNorm)]
-internal sealed partial class TransformAdamWClippedNoBiasDecay : IGradientClipping
-{
-    public double MaxGradientNorm => WholeModel.MaxGradientNorm;
-}
+internal sealed partial class TransformAdamWClippedNoBiasDecay;

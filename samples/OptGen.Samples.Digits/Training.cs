@@ -73,7 +73,7 @@ internal sealed class TrainingRun
     private readonly TrainingSetup _setup;
     private readonly Mlp _model;
     private readonly IOptimizer<float> _optimizer;
-    private readonly IGradientClipping? _clipping;
+    private readonly IGradientNormClipping? _clipping;
     private readonly double[] _gradientNorms;
 
     // Schedule-Free trains at y and is evaluated at x: losses and accuracy are measured there, then y is put back.
@@ -99,7 +99,7 @@ internal sealed class TrainingRun
         _model.Initialize(Seeds.Initialization(setup.Seed));
         spec.ConfigureStore?.Invoke(_model.Store);
         _optimizer = spec.Create(_model.Store.Length);
-        _clipping = _optimizer as IGradientClipping;
+        _clipping = _optimizer as IGradientNormClipping;
         _gradientNorms = _clipping is null ? [] : new double[setup.Steps];
         _evaluationPoint = _optimizer as IEvaluationPoint<float>;
         _trainingPoint = _evaluationPoint is null ? null : new float[_model.Store.Length];
