@@ -16,6 +16,9 @@ namespace OptGen;
 /// accumulator i mod 32, in index order, and the 32 accumulators are combined by a fixed pairwise tree; the blocks'
 /// sums are added in block order. A float's square is exact in double, so for float values only those additions round:
 /// the relative error stays near n·2⁻⁵³ for n/1024 blocks, far below float's precision even for 10⁹ values.
+/// <para>The loops are compiled fully optimized from the first call (AggressiveOptimization): a norm runs once per
+/// step, too few calls for tiered compilation to replace its first, unoptimized code within the first dozens of steps
+/// (measured: 3.6 GB/s for the first 20 calls, 27 GB/s after).</para>
 /// </remarks>
 public static class GradientNorm
 {
@@ -48,6 +51,7 @@ public static class GradientNorm
     /// <param name="segmentCount">How many of <paramref name="segments"/> are used.</param>
     /// <param name="partials">Scratch of at least <see cref="BlockCount"/> elements, so that a step allocates nothing.</param>
     /// <param name="threadCount">Threads to use for long spans.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double SumOfSquares<T>(ReadOnlySpan<T> values, TensorSegment[] segments, int segmentCount, double[] partials, int threadCount)
         where T : unmanaged
     {
@@ -90,6 +94,7 @@ public static class GradientNorm
     }
 
     /// <summary>Writes the sum of every block of <paramref name="values"/> (which starts at global index <paramref name="start"/>, a multiple of <see cref="BlockLength"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumBlocks<T>(ReadOnlySpan<T> values, int start, TensorSegment[] segments, int segmentCount, double[] partials)
         where T : unmanaged
     {
@@ -123,6 +128,7 @@ public static class GradientNorm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FirstSegmentEndingAfter(TensorSegment[] segments, int count, int index)
     {
         int low = 0, high = count;
@@ -143,6 +149,7 @@ public static class GradientNorm
     }
 
     // The 32 lanes summed pairwise, always in this order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Combine(Span<double> lanes)
     {
         for (int width = Lanes / 2; width >= 1; width /= 2)
@@ -157,6 +164,7 @@ public static class GradientNorm
     }
 
     /// <summary>Adds the squares of <paramref name="values"/> (global indices from <paramref name="index"/>) to lane index mod 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate<T>(ReadOnlySpan<T> values, int index, Span<double> lanes)
         where T : unmanaged
     {
@@ -200,6 +208,7 @@ public static class GradientNorm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vector512Blocks<T>(ref T start, int from, int to, Span<double> lanes)
         where T : unmanaged
     {
@@ -235,6 +244,7 @@ public static class GradientNorm
         a3.StoreUnsafe(ref l, 24);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vector256Blocks<T>(ref T start, int from, int to, Span<double> lanes)
         where T : unmanaged
     {
