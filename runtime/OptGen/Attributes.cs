@@ -215,6 +215,17 @@ public sealed class StepSizeAdaptationAttribute : Attribute
     public double Maximum { get; set; } = 50;
 }
 
+/// <summary>LARS: the trust ratio η·‖p‖/(‖r‖ + ε) of Optax's <c>scale_by_trust_ratio</c> (<c>trust_coefficient</c>, <c>eps</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TrustRatioAttribute : Attribute
+{
+    /// <summary>The trust coefficient η, finite and &gt; 0. Default 0.001.</summary>
+    public double Coefficient { get; set; } = 0.001;
+
+    /// <summary>Added to the update's norm, finite and ≥ 0. Default 0.</summary>
+    public double Epsilon { get; set; }
+}
+
 /// <summary>NAdam: the momentum schedule's decay ψ (PyTorch's <c>momentum_decay</c>), μₜ = β₁·(1 − ½·0.96^(t·ψ)).</summary>
 /// <param name="value">ψ, finite and ≥ 0. Default 4e-3.</param>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]

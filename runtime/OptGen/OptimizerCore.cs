@@ -367,9 +367,9 @@ public sealed class OptimizerCore<T>
             _lastKernelPath = _runs.IsWhole ? ParallelStep.Run(ranges, parameters, gradients, _threadCount) : _runs.Run(ranges, parameters, gradients, _threadCount);
             if (_description.TrustRatioBuffer >= 0)
             {
-                // LAMB: the first pass wrote each element's update r; per tensor, the trust ratio ‖p‖/‖r‖ (1 where
-                // either norm is 0), each norm in the fixed order of GradientNorm; then the second pass applies it.
-                SetTrustRatios(parameters, _buffers[_description.TrustRatioBuffer]);
+                // LAMB, LARS: the first pass wrote each element's update r; per tensor, ‖p‖ and ‖r‖, each in the fixed
+                // order of GradientNorm; the second pass takes the trust ratio from them and applies it.
+                SetNorms(parameters, _buffers[_description.TrustRatioBuffer]);
                 RangePhase = 1;
                 _runs.Run(ranges, parameters, gradients, _threadCount);
             }
@@ -381,7 +381,7 @@ public sealed class OptimizerCore<T>
         }
     }
 
-    private void SetTrustRatios(ReadOnlySpan<T> parameters, T[] update)
+    private void SetNorms(ReadOnlySpan<T> parameters, T[] update)
     {
         if (_normPartials.Length < GradientNorm.BlockCount(_length))
         {
@@ -393,7 +393,7 @@ public sealed class OptimizerCore<T>
             StepRun run = _runs[r];
             double parameterNorm = Math.Sqrt(GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
             double updateNorm = Math.Sqrt(GradientNorm.SumOfSquares(new ReadOnlySpan<T>(update, run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
-            _runs.SetTrustRatio(r, parameterNorm == 0 || updateNorm == 0 ? 1 : parameterNorm / updateNorm);
+            _runs.SetNorms(r, parameterNorm, updateNorm);
         }
     }
 

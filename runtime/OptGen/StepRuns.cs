@@ -12,9 +12,10 @@ namespace OptGen;
 /// <param name="Length">Number of elements.</param>
 /// <param name="LearningRate">The step's learning rate times the tensors' scale.</param>
 /// <param name="WeightDecay">False where the tensors' names match a <c>[WeightDecay(Exclude = …)]</c> pattern.</param>
-/// <param name="TrustRatio">For a per-tensor rule (LAMB), the tensor's trust ratio between its two passes; 1 otherwise.</param>
+/// <param name="ParameterNorm">For a two-pass rule (LAMB, LARS), the tensor's ‖p‖ before the step; 0 otherwise.</param>
+/// <param name="UpdateNorm">For a two-pass rule, the norm of the update its first pass wrote; 0 otherwise.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct StepRun(int Offset, int Length, double LearningRate, bool WeightDecay, double TrustRatio = 1);
+public readonly record struct StepRun(int Offset, int Length, double LearningRate, bool WeightDecay, double ParameterNorm = 0, double UpdateNorm = 0);
 
 /// <summary>
 /// The parts of one step (<see cref="StepRun"/>) and the driver that runs a generated step part by part: each chunk of a
@@ -53,8 +54,8 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
         return _single;
     }
 
-    /// <summary>Sets the trust ratio of part <paramref name="index"/>.</summary>
-    public void SetTrustRatio(int index, double ratio) => _runs[index] = _runs[index] with { TrustRatio = ratio };
+    /// <summary>Sets the norms of part <paramref name="index"/>, between the passes of a two-pass rule.</summary>
+    public void SetNorms(int index, double parameterNorm, double updateNorm) => _runs[index] = _runs[index] with { ParameterNorm = parameterNorm, UpdateNorm = updateNorm };
 
     /// <summary>Parts in use.</summary>
     public int Count { get; private set; }

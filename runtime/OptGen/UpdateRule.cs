@@ -66,6 +66,12 @@ public enum UpdateRule
     /// of the store as one; a plain step takes the span as one tensor.
     /// </summary>
     Lamb,
+
+    /// <summary>
+    /// LARS (You et al. 2017), as Optax's <c>lars</c>: the update r = g + λ·p, scaled per tensor by the trust ratio
+    /// η·‖p‖/(‖r‖ + ε) (1 where either norm is 0) and by −lr, then heavy-ball (or Nesterov) momentum.
+    /// </summary>
+    Lars,
 }
 
 /// <summary>Where epsilon is added to the root of the second-moment estimate.</summary>

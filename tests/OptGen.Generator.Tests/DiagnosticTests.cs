@@ -218,6 +218,8 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Increase = double.PositiveInfinity)]\npublic partial class Opt;", "OPTG045", "Increase = double.PositiveInfinity" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Minimum = 0.1, Maximum = 0.05)]\npublic partial class Opt;", "OPTG045", "Maximum = 0.05" },
         { "[Optimizer(UpdateRule.Rprop)]\n[StepSizeAdaptation(Maximum = 1e-7)]\npublic partial class Opt;", "OPTG045", "Maximum = 1e-7" },
+        { "[Optimizer(UpdateRule.Lars)]\n[TrustRatio(Coefficient = 0)]\npublic partial class Opt;", "OPTG045", "Coefficient = 0" },
+        { "[Optimizer(UpdateRule.Lars)]\n[TrustRatio(Epsilon = -1e-3)]\npublic partial class Opt;", "OPTG013", "Epsilon = -1e-3" },
         // OPTG050: Schedule-Free's x is undefined at β₁ = 0.
         { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0)]\npublic partial class Opt;", "OPTG050", "First = 0" },
         { "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[MomentDecay(First = 0.0, Second = 0.5)]\npublic partial class Opt;", "OPTG050", "First = 0.0" },

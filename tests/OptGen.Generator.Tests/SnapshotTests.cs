@@ -312,6 +312,20 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Lars_NesterovTrustRatio_Double() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Lars, LearningRate = 0.5, ElementType = typeof(double))]
+        [Momentum(0.8, Nesterov = true)]
+        [WeightDecay(0.001)]
+        [TrustRatio(Coefficient = 0.002, Epsilon = 1e-3)]
+        public partial class MyLars;
+        """);
+
+    [Fact]
     public void Transforms_AdamL2Exclude_Double() => Verify(
         """
         using OptGen;

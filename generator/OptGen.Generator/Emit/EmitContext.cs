@@ -55,7 +55,7 @@ internal sealed class EmitContext
         UsesGradientScale = live.Contains(Expr.GradientScaleInput);
         UsesWeightDecayInput = live.Contains(Expr.WeightDecayInput);
         UsesPhase = live.Contains(Expr.PhaseInput);
-        UsesTrustRatio = live.Contains(Expr.TrustRatioInput);
+        UsesNorms = live.Contains(Expr.ParameterNormInput) || live.Contains(Expr.UpdateNormInput);
     }
 
     /// <summary><paramref name="roots"/> and every per-step name they are computed from.</summary>
@@ -110,8 +110,8 @@ internal sealed class EmitContext
     /// <summary>Whether the step has two passes (LAMB): the update chooses its body by the pass.</summary>
     public bool UsesPhase { get; }
 
-    /// <summary>Whether the kernels read their tensor's trust ratio (LAMB's second pass).</summary>
-    public bool UsesTrustRatio { get; }
+    /// <summary>Whether the second pass reads its tensor's norms (LAMB, LARS).</summary>
+    public bool UsesNorms { get; }
 
     /// <summary>The persistent per-step scalars, in order (their index in the runtime's scalar state).</summary>
     public List<ScalarStateDecl> ScalarStates { get; }

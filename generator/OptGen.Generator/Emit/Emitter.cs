@@ -253,7 +253,7 @@ internal static class Emitter
             string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", _core.ScalarState";
             string scale = c.UsesGradientScale ? ", _core.RangeGradientScale" : string.Empty;
             string decay = (c.UsesWeightDecayInput ? ", run.WeightDecay ? 1.0 : 0.0" : string.Empty)
-                + (c.UsesPhase ? ", _core.RangePhase" : string.Empty) + (c.UsesTrustRatio ? ", run.TrustRatio" : string.Empty);
+                + (c.UsesPhase ? ", _core.RangePhase" : string.Empty) + (c.UsesNorms ? ", run.ParameterNorm, run.UpdateNorm" : string.Empty);
             w.Line("global::OptGen.StepRun run = _core.RunAt(start);");
             w.Line($"return global::{KernelNamespace}.{c.UpdateStruct}.Step(parameters, gradients{slices}, _core.RangeStep, run.LearningRate{scale}{decay}{scalarState});");
         }
@@ -314,7 +314,7 @@ internal static class Emitter
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
         string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", ReadOnlySpan<double> scalarState";
         string inputs = (c.UsesGradientScale ? $", double {Expr.GradientScaleInput}" : string.Empty) + (c.UsesWeightDecayInput ? $", double {Expr.WeightDecayInput}" : string.Empty)
-            + (c.UsesPhase ? $", double {Expr.PhaseInput}" : string.Empty) + (c.UsesTrustRatio ? $", double {Expr.TrustRatioInput}" : string.Empty);
+            + (c.UsesPhase ? $", double {Expr.PhaseInput}" : string.Empty) + (c.UsesNorms ? $", double {Expr.ParameterNormInput}, double {Expr.UpdateNormInput}" : string.Empty);
         using (w.Block($"public static global::OptGen.KernelPath Step(Span<{c.T}> parameters, ReadOnlySpan<{c.T}> gradients{states}, long step, double learningRate{inputs}{scalarState})"))
         {
             if (c.Scalars.Count > 0 || c.UsesStep || c.LiveScalarStates.Count > 0)

@@ -106,8 +106,11 @@ internal sealed record Expr(ExprKind Kind, double Value, string Name, EquatableA
     /// <summary>The pass of a two-pass rule (LAMB): 0 computes and stores the update, 1 applies it.</summary>
     public const string PhaseInput = "pass";
 
-    /// <summary>The trust ratio of the tensor the second pass runs over (LAMB).</summary>
-    public const string TrustRatioInput = "trustRatio";
+    /// <summary>‖p‖ of the tensor the second pass of a two-pass rule runs over, before the step (LAMB, LARS).</summary>
+    public const string ParameterNormInput = "parameterNorm";
+
+    /// <summary>The norm of the update the first pass wrote for that tensor.</summary>
+    public const string UpdateNormInput = "updateNorm";
 
     public static Expr Constant(string name, double value) => new(ExprKind.Constant, value, name, default);
 

@@ -27,7 +27,8 @@ internal static class Interpreter
             [Expr.GradientScaleInput] = 1,
             [Expr.WeightDecayInput] = 1,
             [Expr.PhaseInput] = 0,
-            [Expr.TrustRatioInput] = 1,
+            [Expr.ParameterNormInput] = 0,
+            [Expr.UpdateNormInput] = 0,
         };
         foreach (ScalarStateDecl state in program.ScalarStates)
         {

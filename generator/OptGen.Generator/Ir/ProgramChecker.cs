@@ -24,7 +24,8 @@ internal sealed class ProgramChecker
         [Expr.GradientScaleInput] = false,
         [Expr.WeightDecayInput] = false,
         [Expr.PhaseInput] = false,
-        [Expr.TrustRatioInput] = false,
+        [Expr.ParameterNormInput] = false,
+        [Expr.UpdateNormInput] = false,
     };
 
     // The body's local names, so that a per-step scalar that reads one is told so.
@@ -93,7 +94,7 @@ internal sealed class ProgramChecker
     public static IEnumerable<Statement> AllStatements(IEnumerable<Statement> statements) =>
         statements.SelectMany(s => s.Kind == StatementKind.Branch ? AllStatements(s.Then).Concat(AllStatements(s.Else)) : new[] { s });
 
-    private static bool IsInput(string name) => name is Expr.StepInput or Expr.LearningRateInput or Expr.GradientScaleInput or Expr.WeightDecayInput or Expr.PhaseInput or Expr.TrustRatioInput;
+    private static bool IsInput(string name) => name is Expr.StepInput or Expr.LearningRateInput or Expr.GradientScaleInput or Expr.WeightDecayInput or Expr.PhaseInput or Expr.ParameterNormInput or Expr.UpdateNormInput;
 
     private bool IsStream(string name) => _streams.Any(s => s.Name == name);
 

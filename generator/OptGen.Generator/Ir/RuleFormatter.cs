@@ -23,13 +23,15 @@ internal static class RuleFormatter
         {
             if (s.Kind == StatementKind.Branch)
             {
-                yield return $"{indent}on steps where {Format(s.Value, ElementKind.Double)}:";
+                // A two-pass rule's branch is on the pass, not on the step.
+                bool passes = s.Value.Kind == ExprKind.Equal && s.Value[0] is { Kind: ExprKind.Input, Name: Expr.PhaseInput };
+                yield return passes ? $"{indent}first pass (the runtime then takes each tensor's parameterNorm and updateNorm):" : $"{indent}on steps where {Format(s.Value, ElementKind.Double)}:";
                 foreach (string line in BodyLines(s.Then, element, indent + "  "))
                 {
                     yield return line;
                 }
 
-                yield return $"{indent}on the other steps:";
+                yield return passes ? $"{indent}second pass:" : $"{indent}on the other steps:";
                 foreach (string line in BodyLines(s.Else, element, indent + "  "))
                 {
                     yield return line;

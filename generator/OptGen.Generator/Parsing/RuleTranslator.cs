@@ -84,7 +84,7 @@ internal sealed class RuleTranslator
 
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
-        RuleProgram.ParametersStream, RuleProgram.GradientsStream, Expr.StepInput, Expr.LearningRateInput, Expr.GradientScaleInput, Expr.WeightDecayInput, Expr.PhaseInput, Expr.TrustRatioInput, "g", "p", "one", "zero",
+        RuleProgram.ParametersStream, RuleProgram.GradientsStream, Expr.StepInput, Expr.LearningRateInput, Expr.GradientScaleInput, Expr.WeightDecayInput, Expr.PhaseInput, Expr.ParameterNormInput, Expr.UpdateNormInput, "g", "p", "one", "zero",
         "weightDecay", "weightDecayFactor", "unused1", "unused2", "unused3", "TLanes", "T", "i", "length", "value",
     };
 

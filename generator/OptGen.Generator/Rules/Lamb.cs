@@ -60,8 +60,25 @@ internal sealed class LambRule() : RuleDefinition(
 
                 rule.Store(RuleProgram.TrustRatioUpdateStream, r);
             },
-            () => rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.MultiplyAdd(update * Expr.Input(Expr.TrustRatioInput), negativeLearningRate, p))));
+            () =>
+            {
+                Expr ratio = TrustRatio(rule, one, one);
+                rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.MultiplyAdd(update * ratio, negativeLearningRate, p)));
+            });
         return rule.Build(Title(values));
+    }
+
+    /// <summary>
+    /// Optax's <c>scale_by_trust_ratio</c> for the tensor of the running pass, per step in double:
+    /// coefficient·‖p‖/(‖r‖ + ε), or 1 where either norm is 0.
+    /// </summary>
+    public static Expr TrustRatio(RuleBuilder rule, Expr coefficient, Expr one, double epsilon = 0)
+    {
+        Expr zero = Constant("zero", 0);
+        Expr parameterNorm = Expr.Input(Expr.ParameterNormInput);
+        Expr updateNorm = Expr.Input(Expr.UpdateNormInput);
+        Expr ratio = coefficient * parameterNorm / (epsilon == 0 ? updateNorm : updateNorm + Constant("trustEpsilon", epsilon));
+        return rule.Scalar("trustRatio", Expr.Select(Expr.Equal(parameterNorm, zero), one, Expr.Select(Expr.Equal(updateNorm, zero), one, ratio)));
     }
 
     // Lower is overridden whole: the two passes do not fit the one-pass template.

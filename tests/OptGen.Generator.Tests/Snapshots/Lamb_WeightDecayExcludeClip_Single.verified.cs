@@ -8,10 +8,11 @@
 //   biasCorrection2 = 1 - 0.999^t
 //   negativeLearningRate = -learningRate
 //   decayThisTensor = weightDecayOn
+//   trustRatio = (parameterNorm = 0 ? 1 : (updateNorm = 0 ? 1 : 1·parameterNorm / updateNorm))
 // For every element (streams hold the values before the step; x ← y writes a stream):
 //   g = gradients·clipCoefficient
 //   p = parameters
-//   on steps where pass = 0:
+//   first pass (the runtime then takes each tensor's parameterNorm and updateNorm):
 //     m = g·0.1 + expAvg·0.9
 //     expAvg ← m
 //     v = 0.001·g·g + expAvgSq·0.999
@@ -19,7 +20,7 @@
 //     r = m / biasCorrection1 / (√(v / biasCorrection2) + 1E-06)
 //     r = (decayThisTensor ≠ 0 ? p·0.01 + r : r)
 //     update ← r
-//   on the other steps:
+//   second pass:
 //     p = update·trustRatio·negativeLearningRate + p
 //     parameters ← p
 #nullable enable
@@ -104,10 +105,11 @@ namespace Demo
         /// <para><c>biasCorrection2 = 1 - 0.999^t</c></para>
         /// <para><c>negativeLearningRate = -learningRate</c></para>
         /// <para><c>decayThisTensor = weightDecayOn</c></para>
+        /// <para><c>trustRatio = (parameterNorm = 0 ? 1 : (updateNorm = 0 ? 1 : 1·parameterNorm / updateNorm))</c></para>
         /// <para>For every element:</para>
         /// <para><c>g = gradients·clipCoefficient</c></para>
         /// <para><c>p = parameters</c></para>
-        /// <para><c>on steps where pass = 0:</c></para>
+        /// <para><c>first pass (the runtime then takes each tensor's parameterNorm and updateNorm):</c></para>
         /// <para><c>  m = g·0.1 + expAvg·0.9</c></para>
         /// <para><c>  expAvg ← m</c></para>
         /// <para><c>  v = 0.001·g·g + expAvgSq·0.999</c></para>
@@ -115,7 +117,7 @@ namespace Demo
         /// <para><c>  r = m / biasCorrection1 / (√(v / biasCorrection2) + 1E-06)</c></para>
         /// <para><c>  r = (decayThisTensor ≠ 0 ? p·0.01 + r : r)</c></para>
         /// <para><c>  update ← r</c></para>
-        /// <para><c>on the other steps:</c></para>
+        /// <para><c>second pass:</c></para>
         /// <para><c>  p = update·trustRatio·negativeLearningRate + p</c></para>
         /// <para><c>  parameters ← p</c></para>
         /// </remarks>
@@ -147,7 +149,7 @@ namespace Demo
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
             global::OptGen.StepRun run = _core.RunAt(start);
-            return global::OptGen.Generated.MyLambUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, run.LearningRate, _core.RangeGradientScale, run.WeightDecay ? 1.0 : 0.0, _core.RangePhase, run.TrustRatio);
+            return global::OptGen.Generated.MyLambUpdate.Step(parameters, gradients, _core.Slice(0, start, parameters.Length), _core.Slice(1, start, parameters.Length), _core.Slice(2, start, parameters.Length), _core.RangeStep, run.LearningRate, _core.RangeGradientScale, run.WeightDecay ? 1.0 : 0.0, _core.RangePhase, run.ParameterNorm, run.UpdateNorm);
         }
     }
 }
@@ -163,7 +165,7 @@ namespace OptGen.Generated
         public static int StateCount => 3;
 
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
-        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, Span<float> update, long step, double learningRate, double clipCoefficient, double weightDecayOn, double pass, double trustRatio)
+        public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, Span<float> update, long step, double learningRate, double clipCoefficient, double weightDecayOn, double pass, double parameterNorm, double updateNorm)
         {
             // Per-step scalars, in double precision, once per call.
             double t = step;
@@ -171,6 +173,7 @@ namespace OptGen.Generated
             double biasCorrection2 = 1.0 - Math.Pow(0.999, t);
             double negativeLearningRate = -learningRate;
             double decayThisTensor = weightDecayOn;
+            double trustRatio = parameterNorm == 0.0 ? 1.0 : updateNorm == 0.0 ? 1.0 : 1.0 * parameterNorm / updateNorm;
             if (pass == 0.0)
             {
                 return global::OptGen.ElementLoop.Run(new MyLambUpdate((float)clipCoefficient, (float)biasCorrection1, (float)biasCorrection2, (float)decayThisTensor), parameters, gradients, expAvg, expAvgSq, update);

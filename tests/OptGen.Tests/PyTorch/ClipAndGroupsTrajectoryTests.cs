@@ -51,6 +51,24 @@ internal sealed partial class LambExcludeSingle;
 [WeightDecay(0.01, Exclude = new[] { "*.bias", "*norm*" })]
 internal sealed partial class LambExcludeDouble;
 
+[Optimizer(UpdateRule.Lars, LearningRate = 1.0)]
+internal sealed partial class LarsSingle;
+
+[Optimizer(UpdateRule.Lars, LearningRate = 1.0, ElementType = typeof(double))]
+internal sealed partial class LarsDouble;
+
+[Optimizer(UpdateRule.Lars, LearningRate = 0.5)]
+[Momentum(0.8, Nesterov = true)]
+[WeightDecay(0.001, Exclude = new[] { "*.bias", "*norm*" })]
+[TrustRatio(Coefficient = 0.002, Epsilon = 1e-3)]
+internal sealed partial class LarsNesterovSingle;
+
+[Optimizer(UpdateRule.Lars, LearningRate = 0.5, ElementType = typeof(double))]
+[Momentum(0.8, Nesterov = true)]
+[WeightDecay(0.001, Exclude = new[] { "*.bias", "*norm*" })]
+[TrustRatio(Coefficient = 0.002, Epsilon = 1e-3)]
+internal sealed partial class LarsNesterovDouble;
+
 /// <summary>
 /// PyTorch 1.13 with <c>clip_grad_norm_</c> before every step, weight decay in a parameter group of the weights only,
 /// a group at a tenth of the rate and a frozen tensor (Fixtures/PyTorchGroups): five tensors of odd sizes in one
@@ -117,24 +135,34 @@ public sealed class ClipAndGroupsTrajectoryTests(ITestOutputHelper output)
     [InlineData("OneTensor")]
     public void Lamb_trajectory_matches_the_reference(string name)
     {
-        RunLamb<float>(name, AbsoluteToleranceSingle, Ulps.Between, length => name switch
+        RunLamb<float>("Lamb" + name, AbsoluteToleranceSingle, Ulps.Between, length => name switch
         {
             "Default" => new LambSingle(length),
             _ => new LambExcludeSingle(length),
         });
-        RunLamb<double>(name, AbsoluteToleranceDouble, Ulps.Between, length => name switch
+        RunLamb<double>("Lamb" + name, AbsoluteToleranceDouble, Ulps.Between, length => name switch
         {
             "Default" => new LambDouble(length),
             _ => new LambExcludeDouble(length),
         });
     }
 
+    /// <summary>LARS against Optax's order written with torch ops (generate_lamb.py): per tensor, plain and Nesterov with excluded weight decay.</summary>
+    [Theory]
+    [InlineData("Default")]
+    [InlineData("NesterovWeightDecayExclude")]
+    public void Lars_trajectory_matches_the_reference(string name)
+    {
+        RunLamb<float>("Lars" + name, AbsoluteToleranceSingle, Ulps.Between, length => name == "Default" ? new LarsSingle(length) : new LarsNesterovSingle(length));
+        RunLamb<double>("Lars" + name, AbsoluteToleranceDouble, Ulps.Between, length => name == "Default" ? new LarsDouble(length) : new LarsNesterovDouble(length));
+    }
+
     private void RunLamb<T>(string name, double absoluteTolerance, Func<T, T, long> ulps, Func<int, IOptimizer<T>> create)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double[] inputs = Read<double>("inputs.f64.bin");
-        T[] expected = Read<T>($"Lamb{name}.{(typeof(T) == typeof(float) ? "f32" : "f64")}.bin");
-        bool oneTensor = name == "OneTensor";
+        T[] expected = Read<T>($"{name}.{(typeof(T) == typeof(float) ? "f32" : "f64")}.bin");
+        bool oneTensor = name == "LambOneTensor";
         ParameterStore<T> store = NewStore<T>();
         T[] span = new T[Total];
         IOptimizer<T> optimizer = create(oneTensor ? Total : store.Length);
@@ -174,14 +202,14 @@ public sealed class ClipAndGroupsTrajectoryTests(ITestOutputHelper output)
                     T reference = expected[(step * Total) + offset + i];
                     long distance = ulps(actual, reference);
                     double absolute = Math.Abs(double.CreateTruncating(actual) - double.CreateTruncating(reference));
-                    Assert.True(distance <= MaxUlps || absolute <= absoluteTolerance, $"LAMB {name} {typeof(T).Name} step {step + 1} {tensor}[{i}]: OptGen {actual}, reference {reference} ({distance} ulps, {absolute:E2} apart)");
+                    Assert.True(distance <= MaxUlps || absolute <= absoluteTolerance, $"{name} {typeof(T).Name} step {step + 1} {tensor}[{i}]: OptGen {actual}, reference {reference} ({distance} ulps, {absolute:E2} apart)");
                     worst = Math.Max(worst, distance);
                     worstAbsolute = Math.Max(worstAbsolute, absolute);
                 }
             }
         }
 
-        output.WriteLine($"LAMB {name} {typeof(T).Name}: worst {worst} ulps, worst absolute error {worstAbsolute:E2} over {Steps} steps × {Total} parameters.");
+        output.WriteLine($"{name} {typeof(T).Name}: worst {worst} ulps, worst absolute error {worstAbsolute:E2} over {Steps} steps × {Total} parameters.");
     }
 
     private static int StoreLength<T>()
