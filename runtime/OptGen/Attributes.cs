@@ -277,6 +277,18 @@ public sealed class ElementRuleAttribute : Attribute
 }
 
 /// <summary>
+/// Makes an <see cref="ElementRuleAttribute"/> rule a two-pass rule with per-tensor norms (LAMB, LARS written by hand):
+/// on this state parameter. Each step runs the method over every element with <see cref="StepContext.Pass"/> 0; the
+/// optimizer then takes, per tensor of the store (or over the span), the norms of the parameters and of this state,
+/// and runs the method again with <see cref="StepContext.Pass"/> 1 and <see cref="StepContext.ParameterNorm"/> and
+/// <see cref="StepContext.UpdateNorm"/> set. Branch on <c>step.Pass</c> with <c>if</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class TensorNormAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Marks an <see cref="ElementRuleAttribute"/> class's optional <c>static void</c> method that runs once per step, before
 /// the elements: <c>(ref S scalar₁, …, ref S scalarₙ[, StepContext step])</c>, S <c>float</c> or <c>double</c>. Each
 /// <c>ref</c> parameter is a per-step state (NAdam's μ-product, a running weight sum) that persists across steps, is

@@ -264,6 +264,9 @@ public sealed class DiagnosticTests
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double count)\n    {\n    }\n}", "OPTG063", "count" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, float total)\n    {\n    }\n}", "OPTG063", "total" },
 
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, [TensorNorm] ref float a, [TensorNorm] ref float b)\n    {\n    }\n}", "OPTG063", "b" },
+        { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, StepContext step)\n    {\n        parameter -= (float)step.UpdateNorm * gradient;\n    }\n}", "OPTG064", "step.UpdateNorm" },
+
         // OPTG066: [BeforeStep] methods.
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(double total) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "total" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    void Advance(ref double total) { }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient) { }\n}", "OPTG066", "Advance" },

@@ -499,6 +499,79 @@ public sealed class ElementRuleTests
     }
 
     /// <summary>
+    /// LAMB written as a two-pass rule — a [TensorNorm] state, a branch on step.Pass, the trust ratio from step's norms —
+    /// in the preset's order of operations steps bit for bit as the preset, over a store of several tensors and over a
+    /// plain span: custom rules reach per-tensor reductions through the same two passes.
+    /// </summary>
+    [Fact]
+    public void LAMB_written_as_a_two_pass_rule_steps_exactly_as_the_preset()
+    {
+        const string source = """
+            using System;
+            using OptGen;
+
+            [Optimizer(UpdateRule.Lamb, LearningRate = 1e-2)]
+            [WeightDecay(0.01)]
+            public partial class PresetLamb;
+
+            [Optimizer(LearningRate = 1e-2)]
+            public partial class RuleLamb
+            {
+                const double Beta1 = 0.9, Beta2 = 0.999;
+                const float Epsilon = 1e-6f, Lambda = 0.01f;
+
+                [ElementRule]
+                static void Rule(ref float parameter, float gradient, ref float expAvg, ref float expAvgSq, [TensorNorm] ref float update, StepContext step)
+                {
+                    if (step.Pass == 0)
+                    {
+                        expAvg = MathF.FusedMultiplyAdd(gradient, (float)(1 - Beta1), expAvg * (float)Beta1);
+                        expAvgSq = MathF.FusedMultiplyAdd((float)(1 - Beta2) * gradient, gradient, expAvgSq * (float)Beta2);
+                        float r = expAvg / (float)(1 - Math.Pow(Beta1, step.Number)) / (MathF.Sqrt(expAvgSq / (float)(1 - Math.Pow(Beta2, step.Number))) + Epsilon);
+                        update = MathF.FusedMultiplyAdd(parameter, Lambda, r);
+                    }
+                    else
+                    {
+                        double ratio = step.ParameterNorm == 0 || step.UpdateNorm == 0 ? 1 : step.ParameterNorm / step.UpdateNorm;
+                        parameter = MathF.FusedMultiplyAdd(update * (float)ratio, (float)-step.LearningRate, parameter);
+                    }
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.RunClean(source);
+        using LoadedAssembly assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
+        var random = new Random(5);
+        (string, int)[] model = [("a.weight", 300), ("a.bias", 17), ("b.weight", 1001), ("empty", 0), ("b.bias", 3)];
+        var presetStore = new ParameterStore<float>(model);
+        var ruleStore = new ParameterStore<float>(model);
+        float[] values = Enumerable.Range(0, presetStore.Length).Select(i => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        values.CopyTo(presetStore.Parameters);
+        values.CopyTo(ruleStore.Parameters);
+        float[] presetSpan = values.ToArray(), ruleSpan = values.ToArray();
+        var preset = assembly.Create<IOptimizer<float>>("PresetLamb", presetStore.Length);
+        var rule = assembly.Create<IOptimizer<float>>("RuleLamb", presetStore.Length);
+        var presetPlain = assembly.Create<IOptimizer<float>>("PresetLamb", presetStore.Length);
+        var rulePlain = assembly.Create<IOptimizer<float>>("RuleLamb", presetStore.Length);
+        for (int step = 0; step < 5; step++)
+        {
+            float[] gradients = Enumerable.Range(0, presetStore.Length).Select(i => i % 7 == 0 ? 0f : (float)((random.NextDouble() * 2) - 1)).ToArray();
+            foreach (TensorSlice tensor in presetStore.Tensors)
+            {
+                gradients.AsSpan(tensor.Offset, tensor.Length).CopyTo(presetStore.Gradient(tensor.Name));
+                gradients.AsSpan(tensor.Offset, tensor.Length).CopyTo(ruleStore.Gradient(tensor.Name));
+            }
+
+            preset.Step(presetStore);
+            rule.Step(ruleStore);
+            presetPlain.Step(presetSpan, gradients);
+            rulePlain.Step(ruleSpan, gradients);
+            Assert.Equal(presetStore.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits), ruleStore.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(presetSpan.Select(BitConverter.SingleToInt32Bits), ruleSpan.Select(BitConverter.SingleToInt32Bits));
+            Assert.NotEqual(presetSpan.Select(BitConverter.SingleToInt32Bits), presetStore.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits)); // per tensor is not per span
+        }
+    }
+
+    /// <summary>
     /// Steps the generated optimizer and the method side by side. The method is the reference: per step, the
     /// [BeforeStep] method (if any) is called once, then the rule for each element with the per-step states it reads.
     /// With <paramref name="maxUlps"/> above 0 (rules with Exp or Log), each element must be within that many ulps

@@ -120,7 +120,7 @@ internal static class Emitter
                 + $", advanceScalarState: global::{KernelNamespace}.{c.UpdateStruct}.AdvanceScalarState";
         string transforms = (c.Spec.ClipGradientNorm > 0 ? $", clipGradientNorm: {Literal.Double(c.Spec.ClipGradientNorm)}" : string.Empty)
             + (c.Spec.WeightDecayExclude.Count > 0 ? $", weightDecayExclude: [{string.Join(", ", c.Spec.WeightDecayExclude.Select(Literal.String))}]" : string.Empty)
-            + (c.UsesPhase ? $", trustRatioBuffer: {Literal.Integer(c.States.FindIndex(state => state.Name == RuleProgram.TrustRatioUpdateStream))}" : string.Empty);
+            + (c.States.Any(state => state.TensorNorm) ? $", trustRatioBuffer: {Literal.Integer(c.States.FindIndex(state => state.TensorNorm))}" : string.Empty);
         w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState}{transforms});");
         w.Line();
         w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");

@@ -212,7 +212,8 @@ internal enum StreamRole
 /// <param name="TorchName">PyTorch's key for the same state, e.g. <c>exp_avg</c>.</param>
 /// <param name="InitialValue">Value of every element after construction and <c>Reset</c>.</param>
 /// <param name="Description">One-line description for documentation.</param>
-internal sealed record StreamDecl(string Name, StreamRole Role, string TorchName, double InitialValue, string Description);
+/// <param name="TensorNorm">Whether the runtime takes this state's per-tensor norm between a two-pass rule's passes.</param>
+internal sealed record StreamDecl(string Name, StreamRole Role, string TorchName, double InitialValue, string Description, bool TensorNorm = false);
 
 /// <summary>
 /// A per-step scalar that lives across steps (NAdam's product of momentum factors, Schedule-Free's weight sum): read as

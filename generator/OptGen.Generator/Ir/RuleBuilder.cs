@@ -31,9 +31,9 @@ internal sealed class RuleBuilder
     public static Expr Constant(string name, double value) => Expr.Constant(name, value);
 
     /// <summary>Declares a state buffer; returns the load of its value before this step.</summary>
-    public Expr State(string name, string torchName, string description, double initialValue = 0)
+    public Expr State(string name, string torchName, string description, double initialValue = 0, bool tensorNorm = false)
     {
-        _streams.Add(new StreamDecl(name, StreamRole.State, torchName, initialValue, description));
+        _streams.Add(new StreamDecl(name, StreamRole.State, torchName, initialValue, description, tensorNorm));
         return Expr.Load(name);
     }
 

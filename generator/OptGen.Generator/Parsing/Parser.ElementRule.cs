@@ -277,7 +277,14 @@ internal sealed partial class Parser
                 return false;
             }
 
-            states.Add(new RuleTranslator.StateParameter(stream, checkpointName, initial));
+            bool tensorNorm = parameter.GetAttributes().Any(a => OptGenAttributeName(a) == nameof(TensorNormAttribute));
+            if (tensorNorm && states.Any(s => s.TensorNorm))
+            {
+                Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, method.Name, $"'{parameter.Name}' is a second [TensorNorm] state; a two-pass rule takes the norm of one state");
+                return false;
+            }
+
+            states.Add(new RuleTranslator.StateParameter(stream, checkpointName, initial, tensorNorm));
         }
 
         if (states.Count > Ir.RuleBuilder.MaxStates)

@@ -74,7 +74,7 @@ internal sealed class RuleTranslator
     }
 
     /// <summary>A state parameter of the method: its stream and the names it gets.</summary>
-    public sealed record StateParameter(string Stream, string CheckpointName, double InitialValue);
+    public sealed record StateParameter(string Stream, string CheckpointName, double InitialValue, bool TensorNorm = false);
 
     /// <summary>A per-step state: a <c>ref</c> parameter of the <c>[BeforeStep]</c> method, and the names it gets.</summary>
     public sealed record ScalarParameter(string ParameterName, string Name, string CheckpointName, bool Single, double InitialValue);
@@ -159,7 +159,7 @@ internal sealed class RuleTranslator
         for (int i = 0; i < _states.Count; i++)
         {
             StateParameter state = _states[i];
-            _variables[parameters[2 + i]] = new Value(rule.State(state.Stream, state.CheckpointName, $"State '{parameters[2 + i].Name}' of the rule.", state.InitialValue), _element, true);
+            _variables[parameters[2 + i]] = new Value(rule.State(state.Stream, state.CheckpointName, $"State '{parameters[2 + i].Name}' of the rule.", state.InitialValue, state.TensorNorm), _element, true);
         }
 
         _learningRate = learningRate;
@@ -488,6 +488,19 @@ internal sealed class RuleTranslator
             case IPropertyReferenceOperation { Instance: IParameterReferenceOperation instance } property
                 when instance.Parameter.Type.Name == "StepContext" && property.Property.Name == "LearningRate":
                 return new Value(_learningRate, Num.Double, false);
+            case IPropertyReferenceOperation { Instance: IParameterReferenceOperation instance } property
+                when instance.Parameter.Type.Name == "StepContext" && property.Property.Name is "Pass" or "ParameterNorm" or "UpdateNorm":
+                if (!_states.Any(s => s.TensorNorm))
+                {
+                    throw Reject(operation, $"step.{property.Property.Name} in a one-pass rule", "mark the state whose per-tensor norm the second pass reads with [TensorNorm]");
+                }
+
+                return property.Property.Name switch
+                {
+                    "Pass" => new Value(Expr.Input(Expr.PhaseInput), Num.Integer, false),
+                    "ParameterNorm" => new Value(Expr.Input(Expr.ParameterNormInput), Num.Double, false),
+                    _ => new Value(Expr.Input(Expr.UpdateNormInput), Num.Double, false),
+                };
             case IConversionOperation conversion:
                 if (conversion.OperatorMethod is not null)
                 {

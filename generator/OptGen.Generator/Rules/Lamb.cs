@@ -40,7 +40,7 @@ internal sealed class LambRule() : RuleDefinition(
         Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
         Expr m = rule.State("expAvg", "exp_avg", "First moment m.");
         Expr v = rule.State("expAvgSq", "exp_avg_sq", "Second moment v.");
-        Expr update = rule.State(RuleProgram.TrustRatioUpdateStream, "update", "The update r of the first pass, which the second applies (‖r‖ gives the trust ratio).");
+        Expr update = rule.State(RuleProgram.TrustRatioUpdateStream, "update", "The update r of the first pass, which the second applies (‖r‖ gives the trust ratio).", tensorNorm: true);
         Expr biasCorrection1 = rule.Scalar("biasCorrection1", one - Expr.Power(Constant("beta1", beta1), Step));
         Expr biasCorrection2 = rule.Scalar("biasCorrection2", one - Expr.Power(Constant("beta2", beta2), Step));
         Expr negativeLearningRate = rule.Scalar("negativeLearningRate", -RuleBuilder.LearningRate);

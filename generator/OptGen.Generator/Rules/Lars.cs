@@ -46,7 +46,7 @@ internal sealed class LarsRule() : RuleDefinition(
         Expr g = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
         Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
         Expr trace = rule.State("momentumBuffer", "trace", "Momentum trace (Optax's trace).");
-        Expr update = rule.State(RuleProgram.TrustRatioUpdateStream, "update", "The update r = g + λ·p of the first pass, which the second applies (‖r‖ gives the trust ratio).");
+        Expr update = rule.State(RuleProgram.TrustRatioUpdateStream, "update", "The update r = g + λ·p of the first pass, which the second applies (‖r‖ gives the trust ratio).", tensorNorm: true);
         Expr negativeLearningRate = rule.Scalar("negativeLearningRate", -RuleBuilder.LearningRate);
         Expr momentum = Constant("momentum", values[Options.Momentum]);
         rule.If(
