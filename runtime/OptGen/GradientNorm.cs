@@ -34,10 +34,15 @@ public static class GradientNorm
     public static double SumOfSquares<T>(ReadOnlySpan<T> values, int threadCount = 1)
         where T : unmanaged
     {
-        TensorSegment[] whole = [new TensorSegment(0, values.Length)];
-        double[] partials = new double[BlockCount(values.Length)];
-        return SumOfSquares(values, whole, 1, partials, threadCount);
+        return SumOfSquares(values, new double[BlockCount(values.Length)], threadCount);
     }
+
+    /// <summary>The sum of squares of every element of <paramref name="values"/>, with the caller's scratch (see below).</summary>
+    internal static double SumOfSquares<T>(ReadOnlySpan<T> values, double[] partials, int threadCount)
+        where T : unmanaged => SumOfSquares(values, Everything, 1, partials, threadCount);
+
+    // One segment that covers any span: its intersection with each block is the block.
+    private static readonly TensorSegment[] Everything = [new TensorSegment(0, int.MaxValue)];
 
     /// <summary>Blocks of <paramref name="length"/> elements: the size of the partial sums a caller provides.</summary>
     public static int BlockCount(int length) => (int)(((long)length + BlockLength - 1) / BlockLength);

@@ -54,22 +54,22 @@ public sealed class OptimizerDescription<T>
         string[]? weightDecayExclude = null,
         int trustRatioBuffer = -1)
     {
-        if (trustRatioBuffer < -1 || trustRatioBuffer >= bufferNames?.Length)
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ArgumentNullException.ThrowIfNull(bufferNames);
+        ArgumentNullException.ThrowIfNull(initialValues);
+        if (trustRatioBuffer < -1 || trustRatioBuffer >= bufferNames.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(trustRatioBuffer), trustRatioBuffer, "Not a state buffer.");
         }
 
-        TrustRatioBuffer = trustRatioBuffer;
         if (!(clipGradientNorm >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(clipGradientNorm), clipGradientNorm, "The maximum gradient norm must be positive (or 0 for none).");
         }
 
+        TrustRatioBuffer = trustRatioBuffer;
         ClipGradientNorm = clipGradientNorm;
         WeightDecayExclude = Array.AsReadOnly((string[])(weightDecayExclude ?? []).Clone());
-        ArgumentNullException.ThrowIfNull(fingerprint);
-        ArgumentNullException.ThrowIfNull(bufferNames);
-        ArgumentNullException.ThrowIfNull(initialValues);
         if (initialValues.Length != bufferNames.Length)
         {
             throw new ArgumentException($"There are {initialValues.Length} initial values but {bufferNames.Length} buffer names.", nameof(initialValues));
@@ -338,12 +338,7 @@ public sealed class OptimizerCore<T>
             {
                 // One read pass over the gradients that the step updates, before anything is written: the clipping
                 // coefficient scales them as the kernels read them. A non-finite norm means a non-finite gradient.
-                if (_normPartials.Length < GradientNorm.BlockCount(_length))
-                {
-                    _normPartials = new double[GradientNorm.BlockCount(_length)];
-                }
-
-                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, _normPartials, _threadCount));
+                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount));
                 LastGradientNorm = norm;
                 if (_description.SkipNonFiniteSteps && !double.IsFinite(norm))
                 {
@@ -383,19 +378,18 @@ public sealed class OptimizerCore<T>
 
     private void SetNorms(ReadOnlySpan<T> parameters, T[] update)
     {
-        if (_normPartials.Length < GradientNorm.BlockCount(_length))
-        {
-            _normPartials = new double[GradientNorm.BlockCount(_length)];
-        }
-
+        double[] partials = NormPartials();
         for (int r = 0; r < _runs.Count; r++)
         {
             StepRun run = _runs[r];
-            double parameterNorm = Math.Sqrt(GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
-            double updateNorm = Math.Sqrt(GradientNorm.SumOfSquares(new ReadOnlySpan<T>(update, run.Offset, run.Length), _runs.SegmentOf(r), 1, _normPartials, _threadCount));
+            double parameterNorm = Math.Sqrt(GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), partials, _threadCount));
+            double updateNorm = Math.Sqrt(GradientNorm.SumOfSquares(new ReadOnlySpan<T>(update, run.Offset, run.Length), partials, _threadCount));
             _runs.SetNorms(r, parameterNorm, updateNorm);
         }
     }
+
+    // The norms' per-block scratch, allocated on the first step that needs it and reused.
+    private double[] NormPartials() => _normPartials.Length > 0 ? _normPartials : _normPartials = new double[GradientNorm.BlockCount(_length)];
 
     /// <summary>
     /// <c>torch.nn.utils.clip_grad_norm_</c>'s coefficient in the element type, as PyTorch 1.13 computes it on its norm

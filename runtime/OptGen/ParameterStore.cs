@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace OptGen;
 
@@ -100,29 +101,18 @@ public sealed class ParameterStore<T>
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "A learning-rate scale is finite and at least 0.");
         }
 
-        int matched = 0;
-        for (int i = 0; i < _tensors.Length; i++)
-        {
-            if (TensorNamePattern.IsMatch(pattern, _tensors[i].Name))
-            {
-                matched++;
-            }
-        }
-
-        if (matched == 0)
+        int[] matches = Enumerable.Range(0, _tensors.Length).Where(i => TensorNamePattern.IsMatch(pattern, _tensors[i].Name)).ToArray();
+        if (matches.Length == 0)
         {
             throw new ArgumentException($"No tensor name matches '{pattern}'.", nameof(pattern));
         }
 
-        for (int i = 0; i < _tensors.Length; i++)
+        foreach (int i in matches)
         {
-            if (TensorNamePattern.IsMatch(pattern, _tensors[i].Name))
-            {
-                _learningRateScales[i] = scale;
-            }
+            _learningRateScales[i] = scale;
         }
 
-        return matched;
+        return matches.Length;
     }
 
     /// <summary>The learning-rate scale of tensor <paramref name="name"/> (1 unless set).</summary>

@@ -45,15 +45,6 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     /// <summary>Part <paramref name="index"/>, in index order.</summary>
     public StepRun this[int index] => _runs[index];
 
-    private readonly TensorSegment[] _single = new TensorSegment[1];
-
-    /// <summary>Part <paramref name="index"/> as the one segment of a span that starts where the part starts (reused: one at a time).</summary>
-    public TensorSegment[] SegmentOf(int index)
-    {
-        _single[0] = new TensorSegment(0, _runs[index].Length);
-        return _single;
-    }
-
     /// <summary>Sets the norms of part <paramref name="index"/>, between the passes of a two-pass rule.</summary>
     public void SetNorms(int index, double parameterNorm, double updateNorm) => _runs[index] = _runs[index] with { ParameterNorm = parameterNorm, UpdateNorm = updateNorm };
 

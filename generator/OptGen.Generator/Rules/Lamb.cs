@@ -36,7 +36,7 @@ internal sealed class LambRule() : RuleDefinition(
         double beta1 = values[Options.Beta1];
         double beta2 = values[Options.Beta2];
         Expr one = Constant("one", 1);
-        Expr g = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
+        Expr g = rule.Let("g", Gradient(values));
         Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
         Expr m = rule.State("expAvg", "exp_avg", "First moment m.");
         Expr v = rule.State("expAvgSq", "exp_avg_sq", "Second moment v.");
@@ -66,19 +66,6 @@ internal sealed class LambRule() : RuleDefinition(
                 rule.Store(RuleProgram.ParametersStream, rule.Let("p", Expr.MultiplyAdd(update * ratio, negativeLearningRate, p)));
             });
         return rule.Build(Title(values));
-    }
-
-    /// <summary>
-    /// Optax's <c>scale_by_trust_ratio</c> for the tensor of the running pass, per step in double:
-    /// coefficient·‖p‖/(‖r‖ + ε), or 1 where either norm is 0.
-    /// </summary>
-    public static Expr TrustRatio(RuleBuilder rule, Expr coefficient, Expr one, double epsilon = 0)
-    {
-        Expr zero = Constant("zero", 0);
-        Expr parameterNorm = Expr.Input(Expr.ParameterNormInput);
-        Expr updateNorm = Expr.Input(Expr.UpdateNormInput);
-        Expr ratio = coefficient * parameterNorm / (epsilon == 0 ? updateNorm : updateNorm + Constant("trustEpsilon", epsilon));
-        return rule.Scalar("trustRatio", Expr.Select(Expr.Equal(parameterNorm, zero), one, Expr.Select(Expr.Equal(updateNorm, zero), one, ratio)));
     }
 
     // Lower is overridden whole: the two passes do not fit the one-pass template.

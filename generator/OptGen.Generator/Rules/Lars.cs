@@ -43,7 +43,7 @@ internal sealed class LarsRule() : RuleDefinition(
     {
         var rule = new RuleBuilder();
         Expr one = Constant("one", 1);
-        Expr g = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
+        Expr g = rule.Let("g", Gradient(values));
         Expr p = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
         Expr trace = rule.State("momentumBuffer", "trace", "Momentum trace (Optax's trace).");
         Expr update = rule.State(RuleProgram.TrustRatioUpdateStream, "update", "The update r = g + λ·p of the first pass, which the second applies (‖r‖ gives the trust ratio).", tensorNorm: true);
@@ -60,7 +60,7 @@ internal sealed class LarsRule() : RuleDefinition(
             },
             () =>
             {
-                Expr ratio = LambRule.TrustRatio(rule, Constant("trustCoefficient", values[TrustCoefficient]), one, values[TrustEpsilon]);
+                Expr ratio = TrustRatio(rule, Constant("trustCoefficient", values[TrustCoefficient]), one, values[TrustEpsilon]);
                 Expr u = rule.Let("u", update * ratio * negativeLearningRate);
                 Expr newTrace = rule.Let("trace", Expr.MultiplyAdd(trace, momentum, u));
                 rule.Store("momentumBuffer", newTrace);

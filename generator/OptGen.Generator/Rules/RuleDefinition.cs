@@ -98,7 +98,7 @@ internal abstract class RuleDefinition
         var rule = new RuleBuilder();
         Expr one = RuleBuilder.Constant("one", 1);
         Expr learningRate = LearningRate(rule, values);
-        Expr gradient = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
+        Expr gradient = rule.Let("g", Gradient(values));
         Expr parameter = rule.Let("p", Expr.Load(RuleProgram.ParametersStream));
         if (values.Contains(Options.WeightDecay) && values[Options.WeightDecay] != 0)
         {
@@ -130,6 +130,23 @@ internal abstract class RuleDefinition
         weightDecayByTensor
             ? Expr.Select(Expr.NotEqual(rule.Scalar("decayThisTensor", Expr.Input(Expr.WeightDecayInput)), Constant("zero", 0)), decayed, plain)
             : decayed;
+
+    /// <summary>The gradient as the rule reads it: negated under <c>Maximize</c>, as torch.optim's <c>maximize</c>.</summary>
+    protected static Expr Gradient(OptionValues values) =>
+        values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream);
+
+    /// <summary>
+    /// Optax's <c>scale_by_trust_ratio</c> for the tensor of a two-pass rule's second pass, per step in double:
+    /// coefficient·‖p‖/(‖r‖ + ε), or 1 where either norm is 0.
+    /// </summary>
+    protected static Expr TrustRatio(RuleBuilder rule, Expr coefficient, Expr one, double epsilon = 0)
+    {
+        Expr zero = Constant("zero", 0);
+        Expr parameterNorm = Expr.Input(Expr.ParameterNormInput);
+        Expr updateNorm = Expr.Input(Expr.UpdateNormInput);
+        Expr ratio = coefficient * parameterNorm / (epsilon == 0 ? updateNorm : updateNorm + Constant("trustEpsilon", epsilon));
+        return rule.Scalar("trustRatio", Expr.Select(Expr.Equal(parameterNorm, zero), one, Expr.Select(Expr.Equal(updateNorm, zero), one, ratio)));
+    }
 
     /// <summary>The learning rate the update uses: the scheduled rate, or a per-step scalar derived from it.</summary>
     protected virtual Expr LearningRate(RuleBuilder rule, OptionValues values) => RuleBuilder.LearningRate;

@@ -110,7 +110,7 @@ internal sealed class ScheduleFreeAdamWRule() : RuleDefinition(
         Expr negativeLearningRate = rule.Scalar("negativeLearningRate", -learningRate);
 
         // Per element. Maximize, which the reference lacks, negates the gradient first, as torch.optim's maximize.
-        Expr g = rule.Let("g", values.IsSet(Options.Maximize) ? -Expr.Load(RuleProgram.GradientsStream) : Expr.Load(RuleProgram.GradientsStream));
+        Expr g = rule.Let("g", Gradient(values));
         Expr y = rule.Let("y", Expr.Load(RuleProgram.ParametersStream));
         Expr zState = rule.State("z", "z", "Schedule-Free's base sequence z (set from the parameters on the first step).");
         Expr z = Expr.Local("zBefore");
