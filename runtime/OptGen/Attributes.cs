@@ -35,7 +35,10 @@ public sealed class OptimizerAttribute : Attribute
     /// </summary>
     public double LearningRate { get; set; }
 
-    /// <summary>Element type of parameters, gradients and state: <c>typeof(float)</c> (default) or <c>typeof(double)</c>.</summary>
+    /// <summary>
+    /// Element type of parameters and gradients: <c>typeof(float)</c> (default), <c>typeof(double)</c>, <c>typeof(Half)</c> or
+    /// <c>typeof(OptGen.BFloat16)</c>. Half and BFloat16 elements are widened to float for the update and rounded back.
+    /// </summary>
     public Type? ElementType { get; set; }
 
     /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>): the gradient is negated.</summary>
@@ -312,4 +315,54 @@ public sealed class InitialValueAttribute(double value) : Attribute
 {
     /// <summary>The initial value.</summary>
     public double Value { get; } = value;
+}
+
+/// <summary>How an optimizer stores its state buffers (<see cref="StateStorageAttribute"/>).</summary>
+public enum StateStorage
+{
+    /// <summary>Four bytes per value (the default): the state as the update computes it.</summary>
+    Float32,
+
+    /// <summary>Two bytes per value: bfloat16, rounded to nearest even after every update.</summary>
+    BFloat16,
+
+    /// <summary>
+    /// One byte per value plus a float32 maximum per block of 256 values, as bitsandbytes' 8-bit optimizers: each value is
+    /// the nearest entry of a dynamic map (signed for states that may be negative, unsigned for states that never are)
+    /// scaled by its block's absolute maximum. Dequantized, updated in float and requantized in the same pass.
+    /// </summary>
+    Blockwise8Bit,
+}
+
+/// <summary>How the optimizer stores its state buffers; without it, <see cref="StateStorage.Float32"/>.</summary>
+/// <param name="storage">The storage.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class StateStorageAttribute(StateStorage storage) : Attribute
+{
+    /// <summary>The storage.</summary>
+    public StateStorage Storage { get; } = storage;
+}
+
+/// <summary>
+/// For a <c>Half</c> or <c>BFloat16</c> optimizer: the optimizer keeps a float32 copy of the parameters (a state buffer,
+/// <c>master_weights</c>), taken from the parameters at the first step. Each step updates the copy and writes the
+/// parameters as its rounding, in the same pass, so small updates accumulate instead of rounding away.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class MasterWeightsAttribute : Attribute
+{
+}
+
+/// <summary>
+/// For a <c>BFloat16</c> optimizer without <see cref="MasterWeightsAttribute"/>: the updated parameters are rounded to
+/// bfloat16 stochastically (torchao's <c>bf16_stochastic_round</c>) instead of to nearest, so that updates smaller than
+/// half a unit in the last place still move the parameters on average. The random bits come from the seed, the step
+/// number and the element's index: every run, thread count and SIMD path gives the same parameters.
+/// </summary>
+/// <param name="seed">The seed.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class StochasticRoundingAttribute(long seed = 0) : Attribute
+{
+    /// <summary>The seed.</summary>
+    public long Seed { get; } = seed;
 }
