@@ -40,6 +40,12 @@ public interface IOptimizer
     /// <summary>Names of the state buffers, in the order of <c>GetStateBuffer</c> (PyTorch's state keys, e.g. <c>exp_avg</c>).</summary>
     IReadOnlyList<string> StateBufferNames { get; }
 
+    /// <summary>
+    /// Bytes of optimizer state per parameter, as stored: 8 for float Adam (m and v), about 2.03 with
+    /// <see cref="StateStorage.Blockwise8Bit"/> (a byte per value and a float maximum per 256), plus 4 for master weights.
+    /// </summary>
+    double StateBytesPerParameter { get; }
+
     /// <summary>What <c>Step</c> does with NaN or infinite gradients, as declared by <see cref="NonFiniteGradientsAttribute"/>.</summary>
     NonFiniteGradientPolicy NonFiniteGradientPolicy { get; }
 
@@ -119,6 +125,32 @@ public interface IOptimizer<T> : IOptimizer
     /// <summary>The state buffer at <paramref name="index"/> (see <see cref="IOptimizer.StateBufferNames"/>), readable and writable.</summary>
     /// <param name="index">Index of the buffer.</param>
     Span<T> GetStateBuffer(int index);
+}
+
+/// <summary>
+/// An optimizer over Half or BFloat16 parameters, or with state stored in another form than its parameters
+/// (<see cref="StateStorageAttribute"/>, <see cref="MasterWeightsAttribute"/>): it computes in float, on values
+/// widened from their stored form, and rounds the results back in the same pass.
+/// </summary>
+public interface IMixedPrecisionOptimizer : IOptimizer
+{
+    /// <summary>How the rule's state buffers are stored.</summary>
+    StateStorage StateStorage { get; }
+
+    /// <summary>Whether the optimizer keeps a float copy of the parameters (the last state buffer, <c>master_weights</c>).</summary>
+    bool HasMasterWeights { get; }
+
+    /// <summary>Copies state buffer <paramref name="index"/> into <paramref name="destination"/> as float values (dequantized if stored in 8 bits).</summary>
+    /// <param name="index">Index of the buffer (see <see cref="IOptimizer.StateBufferNames"/>).</param>
+    /// <param name="destination">Where the values go; length <see cref="IOptimizer.Length"/>.</param>
+    /// <exception cref="ArgumentException">The destination's length is not <see cref="IOptimizer.Length"/>.</exception>
+    void ReadStateBuffer(int index, Span<float> destination);
+
+    /// <summary>Sets state buffer <paramref name="index"/> from float values, rounded or quantized as the buffer is stored.</summary>
+    /// <param name="index">Index of the buffer.</param>
+    /// <param name="source">The values; length <see cref="IOptimizer.Length"/>.</param>
+    /// <exception cref="ArgumentException">The source's length is not <see cref="IOptimizer.Length"/>; nothing is changed.</exception>
+    void WriteStateBuffer(int index, ReadOnlySpan<float> source);
 }
 
 /// <summary>An optimizer declared with <c>[ClipGradientNorm]</c>: clips the gradients by their total norm inside its step.</summary>

@@ -41,6 +41,8 @@ public sealed class OptimizerDescription<T>
     /// <param name="clipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm, or 0 if the gradients are not clipped.</param>
     /// <param name="weightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns: tensors of a <see cref="ParameterStore{T}"/> whose names match get no weight decay.</param>
     /// <param name="trustRatioBuffer">For a rule with a per-tensor trust ratio (LAMB): the state buffer its first pass writes the update r to; −1 otherwise.</param>
+    /// <param name="mixedPrecision">For an optimizer with Half or BFloat16 parameters or compact state: the storage, and the
+    /// buffers' initial values in float (<paramref name="initialValues"/> is then empty); null otherwise.</param>
     public OptimizerDescription(
         string fingerprint,
         double defaultLearningRate,
@@ -52,7 +54,8 @@ public sealed class OptimizerDescription<T>
         ScalarStateAdvance? advanceScalarState = null,
         double clipGradientNorm = 0,
         string[]? weightDecayExclude = null,
-        int trustRatioBuffer = -1)
+        int trustRatioBuffer = -1,
+        MixedPrecisionOptions? mixedPrecision = null)
     {
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(bufferNames);
@@ -70,7 +73,18 @@ public sealed class OptimizerDescription<T>
         TrustRatioBuffer = trustRatioBuffer;
         ClipGradientNorm = clipGradientNorm;
         WeightDecayExclude = Array.AsReadOnly((string[])(weightDecayExclude ?? []).Clone());
-        if (initialValues.Length != bufferNames.Length)
+        MixedPrecision = mixedPrecision;
+        if (mixedPrecision is not null)
+        {
+            if (initialValues.Length != 0 || mixedPrecision.InitialValues.Length != bufferNames.Length)
+            {
+                throw new ArgumentException($"A mixed-precision optimizer's {bufferNames.Length} buffers take their initial values from its options, as floats.", nameof(initialValues));
+            }
+
+            // The master weights are a state buffer too: saved, restored and readable with the rule's.
+            bufferNames = mixedPrecision.MasterWeights ? [.. bufferNames, "master_weights"] : bufferNames;
+        }
+        else if (initialValues.Length != bufferNames.Length)
         {
             throw new ArgumentException($"There are {initialValues.Length} initial values but {bufferNames.Length} buffer names.", nameof(initialValues));
         }
@@ -100,6 +114,9 @@ public sealed class OptimizerDescription<T>
 
     /// <summary>The state buffer a two-pass rule's first pass writes its update to (LAMB's r), or −1 for a one-pass rule.</summary>
     public int TrustRatioBuffer { get; }
+
+    /// <summary>The storage of an optimizer with Half or BFloat16 parameters or compact state; null for one whose state is its element type.</summary>
+    public MixedPrecisionOptions? MixedPrecision { get; }
 
     /// <summary>The maximum total gradient norm, or 0 if the gradients are not clipped.</summary>
     public double ClipGradientNorm { get; }
@@ -156,6 +173,7 @@ public sealed class OptimizerCore<T>
     private KernelPath _lastKernelPath;
     private int _inUse; // 1 while a call that reads or changes the state runs: concurrent use is detected, not allowed to corrupt it
     private readonly StepRuns<T> _runs;
+    private readonly MixedPrecisionState<T>? _mixed;
     private double[] _normPartials = [];
 
     /// <summary>Allocates the state for <paramref name="length"/> parameters, each buffer at its initial value.</summary>
@@ -172,10 +190,19 @@ public sealed class OptimizerCore<T>
         _schedule = schedule;
         _plateau = plateau;
         _baseLearningRate = description.DefaultLearningRate;
-        _buffers = new T[description.BufferNames.Count][];
-        for (int i = 0; i < _buffers.Length; i++)
+        if (description.MixedPrecision is { } mixed)
         {
-            _buffers[i] = new T[length];
+            // The state lives in its stored form there; no buffer has the element type.
+            _buffers = [];
+            _mixed = new MixedPrecisionState<T>(length, description.BufferNames, mixed, description.TrustRatioBuffer);
+        }
+        else
+        {
+            _buffers = new T[description.BufferNames.Count][];
+            for (int i = 0; i < _buffers.Length; i++)
+            {
+                _buffers[i] = new T[length];
+            }
         }
 
         FillInitialValues(skipZeros: true); // new arrays are already zero
@@ -280,9 +307,86 @@ public sealed class OptimizerCore<T>
     public double RangeLearningRate { get; private set; }
 
     /// <summary>State buffer <paramref name="index"/>, whole.</summary>
-    public Span<T> Buffer(int index) => (uint)index < (uint)_buffers.Length
-        ? _buffers[index]
-        : throw new ArgumentOutOfRangeException(nameof(index), index, $"This optimizer has {_buffers.Length} state buffers.");
+    /// <exception cref="NotSupportedException">The buffer is stored in another form than <typeparamref name="T"/>; see <see cref="ReadStateBuffer"/>.</exception>
+    public Span<T> Buffer(int index) => Buffer<T>(index);
+
+    /// <summary>State buffer <paramref name="index"/>, whole, as stored: <typeparamref name="TStored"/> must be its storage type.</summary>
+    /// <exception cref="NotSupportedException">The buffer is stored as another type; see <see cref="ReadStateBuffer"/>.</exception>
+    public Span<TStored> Buffer<TStored>(int index)
+        where TStored : unmanaged
+    {
+        CheckBufferIndex(index);
+        return _mixed is not null ? _mixed.Buffer<TStored>(index)
+            : _buffers[index] is TStored[] buffer ? buffer
+            : throw new NotSupportedException($"State buffer {index} holds {typeof(T).Name} values, not {typeof(TStored).Name}.");
+    }
+
+    /// <summary>Bytes of optimizer state per parameter, as stored (block maxima and master weights included).</summary>
+    public double StateBytesPerParameter => _mixed?.BytesPerParameter ?? (double)_buffers.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    /// <summary>Copies state buffer <paramref name="index"/> into <paramref name="destination"/> in float (dequantized if stored in 8 bits).</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/>'s length is not <see cref="Length"/>.</exception>
+    /// <exception cref="NotSupportedException">The optimizer's elements are double.</exception>
+    public void ReadStateBuffer(int index, Span<float> destination)
+    {
+        CheckBufferIndex(index);
+        CheckStateLength(destination.Length, nameof(destination));
+        using (ExclusiveUse.Acquire(ref _inUse))
+        {
+            if (_mixed is not null)
+            {
+                _mixed.Read(index, destination);
+            }
+            else if (_buffers[index] is float[] values)
+            {
+                values.CopyTo(destination);
+            }
+            else
+            {
+                throw new NotSupportedException("The state of a double optimizer is read with GetStateBuffer.");
+            }
+        }
+    }
+
+    /// <summary>Sets state buffer <paramref name="index"/> from float values, rounded or quantized as it is stored.</summary>
+    /// <exception cref="ArgumentException"><paramref name="source"/>'s length is not <see cref="Length"/>; nothing is changed.</exception>
+    /// <exception cref="NotSupportedException">The optimizer's elements are double.</exception>
+    public void WriteStateBuffer(int index, ReadOnlySpan<float> source)
+    {
+        CheckBufferIndex(index);
+        CheckStateLength(source.Length, nameof(source));
+        using (ExclusiveUse.Acquire(ref _inUse))
+        {
+            if (_mixed is not null)
+            {
+                _mixed.Write(index, source);
+            }
+            else if (_buffers[index] is float[] values)
+            {
+                source.CopyTo(values);
+            }
+            else
+            {
+                throw new NotSupportedException("The state of a double optimizer is written with GetStateBuffer.");
+            }
+        }
+    }
+
+    private void CheckBufferIndex(int index)
+    {
+        if ((uint)index >= (uint)_description.BufferNames.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"This optimizer has {_description.BufferNames.Count} state buffers.");
+        }
+    }
+
+    private void CheckStateLength(int length, string name)
+    {
+        if (length != _length)
+        {
+            throw new ArgumentException($"Expected {_length} values, one per parameter, but got {length}.", name);
+        }
+    }
 
     /// <summary>The part of state buffer <paramref name="index"/> a range of the running step updates.</summary>
     public Span<T> Slice(int index, int start, int length) => _buffers[index].AsSpan(start, length);
@@ -294,7 +398,19 @@ public sealed class OptimizerCore<T>
     /// scalars once and counts the step.
     /// </summary>
     /// <returns>False if the step was skipped for a non-finite gradient.</returns>
-    public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients) => Step(ranges, parameters, gradients, null);
+    public bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients) => Step(ranges, null, parameters, gradients, null, 1);
+
+    /// <summary>
+    /// One step of a mixed-precision optimizer, as <see cref="Step(IPartitionedStep{T}, Span{T}, ReadOnlySpan{T})"/>:
+    /// <paramref name="kernel"/> runs on float chunks of the stored state. The gradients are those of a loss multiplied
+    /// by <paramref name="lossScale"/>: they are divided by it, and the step is skipped (counted in
+    /// <see cref="SkippedStepCount"/>, neither the step count nor the schedule advances) if any is not finite.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lossScale"/> is not finite and &gt; 0; nothing is changed.</exception>
+    public bool Step(IStagedStep kernel, Span<T> parameters, ReadOnlySpan<T> gradients, double lossScale = 1) => Step(null, kernel, parameters, gradients, null, lossScale);
+
+    /// <summary>One step of a mixed-precision optimizer over every tensor of <paramref name="store"/>; see <see cref="Step(IStagedStep, Span{T}, ReadOnlySpan{T}, double)"/>.</summary>
+    public bool Step(IStagedStep kernel, ParameterStore<T> store, double lossScale = 1) => Step(null, kernel, CheckStore(store).Parameters, store.Gradients, store, lossScale);
 
     /// <summary>
     /// One step over every tensor of <paramref name="store"/>, as <see cref="Step(IPartitionedStep{T}, Span{T}, ReadOnlySpan{T})"/>:
@@ -302,7 +418,9 @@ public sealed class OptimizerCore<T>
     /// are, and its gradients count in no norm) and without weight decay where its name matches an exclude pattern.
     /// </summary>
     /// <exception cref="ArgumentException">The store's length is not <see cref="Length"/>; nothing is changed.</exception>
-    public bool Step(IPartitionedStep<T> ranges, ParameterStore<T> store)
+    public bool Step(IPartitionedStep<T> ranges, ParameterStore<T> store) => Step(ranges, null, CheckStore(store).Parameters, store.Gradients, store, 1);
+
+    private ParameterStore<T> CheckStore(ParameterStore<T> store)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (store.Length != _length)
@@ -310,12 +428,21 @@ public sealed class OptimizerCore<T>
             throw new ArgumentException($"Expected a store of {_length} elements, the length this optimizer was created for, but got {store.Length}.", nameof(store));
         }
 
-        return Step(ranges, store.Parameters, store.Gradients, store);
+        return store;
     }
 
-    private bool Step(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients, ParameterStore<T>? store)
+    private bool Step(IPartitionedStep<T>? ranges, IStagedStep? kernel, Span<T> parameters, ReadOnlySpan<T> gradients, ParameterStore<T>? store, double lossScale)
     {
-        ArgumentNullException.ThrowIfNull(ranges);
+        if ((ranges is null) == (kernel is null) || (kernel is null) != (_mixed is null))
+        {
+            throw new ArgumentException(_mixed is null ? "This optimizer's state is stored as its elements: step it with its ranges." : "This optimizer's state is stored compactly: step it with its staged kernel.", nameof(ranges));
+        }
+
+        if (!double.IsFinite(lossScale) || lossScale <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lossScale), lossScale, "The loss scale must be finite and greater than zero.");
+        }
+
         if (parameters.Length != _length)
         {
             throw new ArgumentException($"Expected {_length} parameters, the length this optimizer was created for, but got {parameters.Length}.", nameof(parameters));
@@ -333,22 +460,25 @@ public sealed class OptimizerCore<T>
             // The rate and step number are read once; ranges of a parallel step all use them.
             double learningRate = LearningRate;
             _runs.Prepare(_length, learningRate, store);
-            double scale = 1;
+            // A scaled loss's gradients: a non-finite one means the scale overflowed, and the step is skipped whatever
+            // the policy (GradScaler's found_inf).
+            bool skipNonFinite = _description.SkipNonFiniteSteps || lossScale != 1;
+            double scale = 1 / lossScale;
             if (_description.ClipGradientNorm > 0)
             {
                 // One read pass over the gradients that the step updates, before anything is written: the clipping
                 // coefficient scales them as the kernels read them. A non-finite norm means a non-finite gradient.
-                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount));
+                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount)) * scale;
                 LastGradientNorm = norm;
-                if (_description.SkipNonFiniteSteps && !double.IsFinite(norm))
+                if (skipNonFinite && !double.IsFinite(norm))
                 {
                     _skippedStepCount++;
                     return false;
                 }
 
-                scale = ClipCoefficient(norm, _description.ClipGradientNorm);
+                scale *= ClipCoefficient(norm, _description.ClipGradientNorm);
             }
-            else if (_description.SkipNonFiniteSteps && !FiniteCheck.AllFinite(gradients, _threadCount))
+            else if (skipNonFinite && !FiniteCheck.AllFinite(gradients, _threadCount))
             {
                 // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
                 _skippedStepCount++;
@@ -359,14 +489,17 @@ public sealed class OptimizerCore<T>
             RangeLearningRate = learningRate;
             RangeGradientScale = scale;
             RangePhase = 0;
-            _lastKernelPath = _runs.IsWhole ? ParallelStep.Run(ranges, parameters, gradients, _threadCount) : _runs.Run(ranges, parameters, gradients, _threadCount);
+            _lastKernelPath = _mixed is not null ? _mixed.Run(kernel!, parameters, gradients, _runs, _threadCount, RangeStep, writeStates: true)
+                : _runs.IsWhole ? ParallelStep.Run(ranges!, parameters, gradients, _threadCount)
+                : _runs.Run(ranges!, parameters, gradients, _threadCount);
             if (_description.TrustRatioBuffer >= 0)
             {
                 // LAMB, LARS: the first pass wrote each element's update r; per tensor, ‖p‖ and ‖r‖, each in the fixed
                 // order of GradientNorm; the second pass takes the trust ratio from them and applies it.
-                SetNorms(parameters, _buffers[_description.TrustRatioBuffer]);
+                SetNorms(parameters);
                 RangePhase = 1;
-                _runs.Run(ranges, parameters, gradients, _threadCount);
+                _ = _mixed is not null ? _mixed.Run(kernel!, parameters, gradients, _runs, _threadCount, RangeStep, writeStates: false)
+                    : _runs.Run(ranges!, parameters, gradients, _threadCount);
             }
 
             // Once per step, after every range read the values before it (not once per range).
@@ -376,14 +509,20 @@ public sealed class OptimizerCore<T>
         }
     }
 
-    private void SetNorms(ReadOnlySpan<T> parameters, T[] update)
+    private void SetNorms(ReadOnlySpan<T> parameters)
     {
         double[] partials = NormPartials();
         for (int r = 0; r < _runs.Count; r++)
         {
             StepRun run = _runs[r];
-            double parameterNorm = Math.Sqrt(GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), partials, _threadCount));
-            double updateNorm = Math.Sqrt(GradientNorm.SumOfSquares(new ReadOnlySpan<T>(update, run.Offset, run.Length), partials, _threadCount));
+
+            // With master weights the update applies to them: their norm, and the update's, in float.
+            double parameterNorm = Math.Sqrt(_mixed?.Master is float[] master
+                ? GradientNorm.SumOfSquares(new ReadOnlySpan<float>(master, run.Offset, run.Length), partials, _threadCount)
+                : GradientNorm.SumOfSquares(parameters.Slice(run.Offset, run.Length), partials, _threadCount));
+            double updateNorm = Math.Sqrt(_mixed is not null
+                ? GradientNorm.SumOfSquares(_mixed.TrustRatioValues.Slice(run.Offset, run.Length), partials, _threadCount)
+                : GradientNorm.SumOfSquares(new ReadOnlySpan<T>(_buffers[_description.TrustRatioBuffer], run.Offset, run.Length), partials, _threadCount));
             _runs.SetNorms(r, parameterNorm, updateNorm);
         }
     }
@@ -398,8 +537,9 @@ public sealed class OptimizerCore<T>
     /// </summary>
     public static double ClipCoefficient(double norm, double maxNorm)
     {
-        if (typeof(T) == typeof(float))
+        if (typeof(T) != typeof(double))
         {
+            // Half and BFloat16 optimizers compute in float.
             float coefficient = (1f / ((float)norm + 1e-6f)) * (float)maxNorm;
             return coefficient > 1f ? 1f : coefficient;
         }
@@ -419,6 +559,7 @@ public sealed class OptimizerCore<T>
             _skippedStepCount = 0;
             _plateau?.Reset(_baseLearningRate);
             FillInitialValues(skipZeros: false);
+            _mixed?.Reset();
             _description.ScalarStateInitialValues.CopyTo(_scalarState, 0);
         }
     }

@@ -159,8 +159,8 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
         return path;
     }
 
-    // The first part that ends after index.
-    private int IndexAtOrAfter(int index)
+    /// <summary>The first part that ends after element <paramref name="index"/>.</summary>
+    public int IndexAtOrAfter(int index)
     {
         int low = 0, high = Count;
         while (low < high)

@@ -65,7 +65,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedElementType = Error(
         "OPTG017",
         "Unsupported element type",
-        "Element type '{0}' is not supported: use typeof(float) or typeof(double)");
+        "Element type '{0}' is not supported: use typeof(float), typeof(double), typeof(Half) or typeof(OptGen.BFloat16)");
 
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "OPTG018",
@@ -176,6 +176,11 @@ internal static class DiagnosticDescriptors
         "OPTG068",
         "Invalid weight decay exclude pattern",
         "Exclude pattern {0} {1}; a pattern is a tensor name in which '*' matches any run of characters, e.g. \"*.bias\"");
+
+    public static readonly DiagnosticDescriptor InvalidPrecisionCombination = Error(
+        "OPTG069",
+        "Invalid precision combination",
+        "{0} {1}: {2}");
 
     public static readonly DiagnosticDescriptor UnsupportedInElementRule = Error(
         "OPTG064",

@@ -18,6 +18,7 @@ internal sealed class EmitContext
         Options = options;
         Program = program;
         T = spec.Element == ElementKind.Single ? "float" : "double";
+        P = spec.Mixed?.ParameterType ?? T;
         Streams = program.Streams.ToList();
         States = program.States().ToList();
 
@@ -78,6 +79,9 @@ internal sealed class EmitContext
     }
 
     public OptimizerSpec Spec { get; }
+
+    /// <summary>The parameters' type: <see cref="T"/>, or Half or BFloat16 for a mixed-precision optimizer (whose update computes in float).</summary>
+    public string P { get; }
 
     public KernelOptions Options { get; }
 

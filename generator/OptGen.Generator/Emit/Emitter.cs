@@ -42,10 +42,12 @@ internal static class Emitter
 
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"OptGen.Generator\", \"{ThisAssembly.Version}\")]");
         string schedule = spec.Schedule.IsConstant || spec.Schedule.IsPlateau ? string.Empty : ", global::OptGen.ILearningRateSchedule";
-        IReadOnlyList<Rules.RuleMember> ruleMembers = Rules.RuleCatalog.For(spec)?.Members(spec.Options) ?? [];
+        // A rule's extra members read its state as spans of the element type, which a mixed-precision optimizer does not have.
+        IReadOnlyList<Rules.RuleMember> ruleMembers = spec.Mixed is null ? Rules.RuleCatalog.For(spec)?.Members(spec.Options) ?? [] : [];
         string interfaces = string.Concat(ruleMembers.Where(m => m.Interface is not null).Select(m => ", " + m.Interface!.Replace("{T}", context.T)))
             + (spec.ClipGradientNorm > 0 ? ", global::OptGen.IGradientNormClipping" : string.Empty);
-        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.T}>, global::OptGen.IPartitionedStep<{context.T}>{schedule}{interfaces}"))
+        string steps = spec.Mixed is null ? $"global::OptGen.IPartitionedStep<{context.T}>" : "global::OptGen.IStagedStep, global::OptGen.IMixedPrecisionOptimizer";
+        using (w.Block($"partial class {spec.ClassName} : global::OptGen.IOptimizer<{context.P}>, {steps}{schedule}{interfaces}"))
         {
             WriteFieldsAndConstructor(w, context);
             WriteMembers(w, context);
@@ -113,22 +115,32 @@ internal static class Emitter
         w.Line("/// <summary>The rule, element type, hyperparameters and schedule, as a checkpoint records them: a checkpoint loads only into an optimizer with the same.</summary>");
         w.Line($"private const string CheckpointFingerprint = {Literal.String(Fingerprint.Of(c.Spec))};");
         string names = string.Join(", ", c.States.Select(s => $"\"{s.TorchName}\""));
-        string initialValues = string.Join(", ", c.States.Select(s => c.Literal(s.InitialValue)));
-        w.Line($"private static readonly global::OptGen.OptimizerDescription<{c.T}> s_description = new(");
+        string initialValues = c.Spec.Mixed is null ? string.Join(", ", c.States.Select(s => c.Literal(s.InitialValue))) : string.Empty;
+        w.Line($"private static readonly global::OptGen.OptimizerDescription<{c.P}> s_description = new(");
         string scalarState = c.ScalarStates.Count == 0 ? string.Empty
             : $", scalarStateNames: [{string.Join(", ", c.ScalarStates.Select(s => Literal.String(s.CheckpointName)))}], scalarStateInitialValues: [{string.Join(", ", c.ScalarStates.Select(s => Literal.Double(s.InitialValue)))}]"
                 + $", advanceScalarState: global::{KernelNamespace}.{c.UpdateStruct}.AdvanceScalarState";
         string transforms = (c.Spec.ClipGradientNorm > 0 ? $", clipGradientNorm: {Literal.Double(c.Spec.ClipGradientNorm)}" : string.Empty)
             + (c.Spec.WeightDecayExclude.Count > 0 ? $", weightDecayExclude: [{string.Join(", ", c.Spec.WeightDecayExclude.Select(Literal.String))}]" : string.Empty)
-            + (c.States.Any(state => state.TensorNorm) ? $", trustRatioBuffer: {Literal.Integer(c.States.FindIndex(state => state.TensorNorm))}" : string.Empty);
+            + (c.States.Any(state => state.TensorNorm) ? $", trustRatioBuffer: {Literal.Integer(c.States.FindIndex(state => state.TensorNorm))}" : string.Empty)
+            + (c.Spec.Mixed is { } mixed ? MixedPrecisionArgument(c, mixed) : string.Empty);
         w.Line($"    CheckpointFingerprint, DefaultLearningRate, bufferNames: [{names}], initialValues: [{initialValues}], skipNonFiniteSteps: {(c.Spec.SkipNonFiniteSteps ? "true" : "false")}{scalarState}{transforms});");
         w.Line();
         w.Line("// Everything that is not specific to this rule (counters, thread count, checks, checkpoints) lives in the runtime library.");
-        w.Line($"private readonly global::OptGen.OptimizerCore<{c.T}> _core;");
+        w.Line($"private readonly global::OptGen.OptimizerCore<{c.P}> _core;");
         w.Line();
         w.Line($"/// <summary>Allocates the optimizer state for <paramref name=\"length\"/> parameters.</summary>");
         w.Line("/// <param name=\"length\">Number of parameters every <see cref=\"Step\"/> updates.</param>");
         w.Line($"public {c.Spec.ClassName}(int length) => _core = new(length, s_description{ScheduleEmitter.CoreArguments(c.Spec.Schedule)});");
+    }
+
+    /// <summary>The description's storage argument: the state's storage, its initial values in float, which states stay ≥ 0.</summary>
+    private static string MixedPrecisionArgument(EmitContext c, MixedPrecisionSpec mixed)
+    {
+        bool[] nonNegative = SignAnalysis.NonNegativeStates(c.Program);
+        string stochastic = mixed.StochasticRounding ? $", stochasticRounding: true, seed: {Literal.Integer(mixed.Seed)}" : string.Empty;
+        return $", mixedPrecision: new(global::OptGen.StateStorage.{mixed.Storage}, initialValues: [{string.Join(", ", c.States.Select(s => Literal.Single((float)s.InitialValue)))}]"
+            + $", nonNegative: [{string.Join(", ", nonNegative.Select(n => n ? "true" : "false"))}], masterWeights: {(mixed.MasterWeights ? "true" : "false")}{stochastic})";
     }
 
     private static void WriteMembers(CodeWriter w, EmitContext c)
@@ -159,7 +171,7 @@ internal static class Emitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public global::System.Collections.Generic.IReadOnlyList<string> StateBufferNames => _core.StateBufferNames;");
-        for (int i = 0; i < c.States.Count; i++)
+        for (int i = 0; i < c.States.Count && c.Spec.Mixed is null; i++)
         {
             StreamDecl state = c.States[i];
             w.Line();
@@ -177,7 +189,29 @@ internal static class Emitter
 
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public global::System.Span<{c.T}> GetStateBuffer(int index) => _core.Buffer(index);");
+        w.Line($"public global::System.Span<{c.P}> GetStateBuffer(int index) => _core.Buffer(index);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public double StateBytesPerParameter => _core.StateBytesPerParameter;");
+        if (c.Spec.Mixed is { } mixed)
+        {
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public global::OptGen.StateStorage StateStorage => global::OptGen.StateStorage.{mixed.Storage};");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public bool HasMasterWeights => {(mixed.MasterWeights ? "true" : "false")};");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public void ReadStateBuffer(int index, global::System.Span<float> destination) => _core.ReadStateBuffer(index, destination);");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public void WriteStateBuffer(int index, global::System.ReadOnlySpan<float> source) => _core.WriteStateBuffer(index, source);");
+            w.Line();
+            w.Line("/// <summary>State buffer <paramref name=\"index\"/> as stored: <typeparamref name=\"TStored\"/> is float for float32 storage and the master weights, OptGen.BFloat16 for bfloat16 storage, byte (the codes) for 8-bit storage.</summary>");
+            w.Line("/// <exception cref=\"global::System.NotSupportedException\">The buffer is stored as another type.</exception>");
+            w.Line("public global::System.Span<TStored> GetStateBuffer<TStored>(int index) where TStored : unmanaged => _core.Buffer<TStored>(index);");
+        }
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public void Reset() => _core.Reset();");
@@ -222,7 +256,23 @@ internal static class Emitter
         w.Line("/// </returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is using this optimizer, or <see cref=\"StepCount\"/> is <see cref=\"global::OptGen.OptimizerLimits.MaxStepCount\"/>; nothing is changed.</exception>");
-        w.Line($"public bool Step(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients) => _core.Step(this, parameters, gradients);");
+        w.Line($"public bool Step(global::System.Span<{c.P}> parameters, global::System.ReadOnlySpan<{c.P}> gradients) => _core.Step(this, parameters, gradients);");
+        if (c.Spec.Mixed is not null)
+        {
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// One step from the gradients of a loss multiplied by <paramref name=\"lossScale\"/> (fp16 training's loss scaling): each");
+            w.Line("/// gradient is multiplied by 1/<paramref name=\"lossScale\"/> as the step reads it (exact for a power of two), and if any");
+            w.Line("/// gradient is NaN or infinite the step is skipped: nothing but <see cref=\"SkippedStepCount\"/> changes, neither the step");
+            w.Line("/// count nor the schedule advances (PyTorch's fused Adam with <c>grad_scale</c> and <c>found_inf</c>).");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"parameters\">Parameters, updated in place; length <see cref=\"Length\"/>.</param>");
+            w.Line("/// <param name=\"gradients\">Gradients of the scaled loss; length <see cref=\"Length\"/>.</param>");
+            w.Line("/// <param name=\"lossScale\">The factor the loss was multiplied by; finite and &gt; 0.</param>");
+            w.Line("/// <returns>False if the step was skipped for a non-finite gradient.</returns>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A length differs from <see cref=\"Length\"/>, or the loss scale is not finite and &gt; 0; nothing is changed.</exception>");
+            w.Line($"public bool Step(global::System.Span<{c.P}> parameters, global::System.ReadOnlySpan<{c.P}> gradients, double lossScale) => _core.Step(this, parameters, gradients, lossScale);");
+        }
 
         w.Line();
         w.Line("/// <summary>");
@@ -232,9 +282,18 @@ internal static class Emitter
             : "/// at scale 0 is left as it is).");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"store\">The model's parameters and gradients; its length must be <see cref=\"Length\"/>.</param>");
-        w.Line("/// <returns>As <see cref=\"Step(global::System.Span{" + c.T + "}, global::System.ReadOnlySpan{" + c.T + "})\"/>.</returns>");
+        w.Line("/// <returns>As <see cref=\"Step(global::System.Span{" + c.P + "}, global::System.ReadOnlySpan{" + c.P + "})\"/>.</returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The store's length differs from <see cref=\"Length\"/>; nothing is changed.</exception>");
-        w.Line($"public bool Step(global::OptGen.ParameterStore<{c.T}> store) => _core.Step(this, store);");
+        w.Line($"public bool Step(global::OptGen.ParameterStore<{c.P}> store) => _core.Step(this, store);");
+        if (c.Spec.Mixed is not null)
+        {
+            w.Line();
+            w.Line("/// <summary>One step over every tensor of <paramref name=\"store\"/> from the gradients of a scaled loss; see <see cref=\"Step(global::System.Span{" + c.P + "}, global::System.ReadOnlySpan{" + c.P + "}, double)\"/>.</summary>");
+            w.Line("/// <param name=\"store\">The model's parameters and gradients; its length must be <see cref=\"Length\"/>.</param>");
+            w.Line("/// <param name=\"lossScale\">The factor the loss was multiplied by; finite and &gt; 0.</param>");
+            w.Line("/// <returns>False if the step was skipped for a non-finite gradient.</returns>");
+            w.Line($"public bool Step(global::OptGen.ParameterStore<{c.P}> store, double lossScale) => _core.Step(this, store, lossScale);");
+        }
         if (c.Spec.ClipGradientNorm > 0)
         {
             w.Line();
@@ -247,9 +306,13 @@ internal static class Emitter
 
         w.Line();
         w.Line("/// <inheritdoc/>");
-        using (w.Block($"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"))
+        string range = c.Spec.Mixed is null
+            ? $"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"
+            : "global::OptGen.KernelPath global::OptGen.IStagedStep.StepStaged(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, global::System.Span<float> state0, global::System.Span<float> state1, global::System.Span<float> state2, global::System.Span<float> state3, int start)";
+        using (w.Block(range))
         {
-            string slices = string.Concat(c.States.Select((state, i) => $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)"));
+            // A mixed-precision optimizer's runtime hands the kernel float chunks of the state it widened.
+            string slices = string.Concat(c.States.Select((state, i) => c.Spec.Mixed is null ? $", _core.Slice({Literal.Integer(i)}, start, parameters.Length)" : $", state{Literal.Integer(i)}"));
             string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", _core.ScalarState";
             string scale = c.UsesGradientScale ? ", _core.RangeGradientScale" : string.Empty;
             string decay = (c.UsesWeightDecayInput ? ", run.WeightDecay ? 1.0 : 0.0" : string.Empty)

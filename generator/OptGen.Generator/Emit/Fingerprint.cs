@@ -55,6 +55,18 @@ internal static class Fingerprint
             text.Append("plateau(").Append(string.Join(",", schedule.Plateau.Select(v => v.Name + "=" + Literal.Double(v.Number)))).Append(')');
         }
 
+        if (spec.Mixed is { } mixed)
+        {
+            // The parameters' type and the state's storage change what the buffers hold.
+            text.Append(" parameters=").Append(mixed.Parameters.ToString().ToLowerInvariant())
+                .Append(" state=").Append(mixed.Storage.ToString().ToLowerInvariant())
+                .Append(" master_weights=").Append(mixed.MasterWeights ? "true" : "false");
+            if (mixed.StochasticRounding)
+            {
+                text.Append(" stochastic_rounding=").Append(Literal.Integer(mixed.Seed));
+            }
+        }
+
         return text.ToString();
     }
 

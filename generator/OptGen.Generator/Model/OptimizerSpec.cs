@@ -8,6 +8,29 @@ internal enum ElementKind
     Double,
 }
 
+/// <summary>How a mixed-precision optimizer's parameters are stored.</summary>
+internal enum ParameterKind
+{
+    Single,
+    Half,
+    BFloat16,
+}
+
+/// <summary>
+/// Half or BFloat16 parameters, compact state, master weights or stochastic rounding: the update computes in float on
+/// values widened from their stored form.
+/// </summary>
+internal sealed record MixedPrecisionSpec(ParameterKind Parameters, Contracts.StateStorage Storage, bool MasterWeights, bool StochasticRounding, long Seed)
+{
+    /// <summary>The parameters' C# type, global::-qualified.</summary>
+    public string ParameterType => Parameters switch
+    {
+        ParameterKind.Half => "global::System.Half",
+        ParameterKind.BFloat16 => "global::OptGen.BFloat16",
+        _ => "float",
+    };
+}
+
 /// <summary>One containing type of the optimizer class, outermost first, as it must be re-declared.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -16,6 +39,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="CustomRule">For an <c>[ElementRule]</c> rule: its identity (a hash of its translated program), so a checkpoint of one rule does not load into another.</param>
 /// <param name="ClipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm; 0 if none.</param>
 /// <param name="WeightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns; empty if none.</param>
+/// <param name="Mixed">The storage of a mixed-precision optimizer (Element is then Single); null when parameters and state are of the element type.</param>
 internal sealed record OptimizerSpec(
     string? Namespace,
     string ClassName,
@@ -27,7 +51,8 @@ internal sealed record OptimizerSpec(
     bool SkipNonFiniteSteps,
     string? CustomRule = null,
     double ClipGradientNorm = 0,
-    EquatableArray<string> WeightDecayExclude = default)
+    EquatableArray<string> WeightDecayExclude = default,
+    MixedPrecisionSpec? Mixed = null)
 {
     /// <summary>The type's full name as the compiler sees it: namespace, containing types (with arity) and class, no '@'.</summary>
     public string FullName

@@ -32,6 +32,12 @@ internal sealed partial class Parser : IOptionReporter
     private bool _failed;
     private bool _skipNonFiniteSteps;
     private double _clipGradientNorm;
+    private ParameterKind _parameters;
+    private StateStorage _storage;
+    private Location? _storageLocation;
+    private Location? _masterWeights;
+    private Location? _stochasticRounding;
+    private long _seed;
     private readonly List<string> _weightDecayExclude = new();
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -173,9 +179,15 @@ internal sealed partial class Parser : IOptionReporter
                 continue;
             }
 
+            ParameterKind? lowPrecision = LowPrecisionKind(elementType);
             if (ruleElement is { } signature)
             {
-                if (elementType.SpecialType != (signature == ElementKind.Single ? SpecialType.System_Single : SpecialType.System_Double))
+                if (lowPrecision is { } kind && signature == ElementKind.Single)
+                {
+                    // A float rule over Half or BFloat16 parameters: widened to float, as the presets.
+                    _parameters = kind;
+                }
+                else if (elementType.SpecialType != (signature == ElementKind.Single ? SpecialType.System_Single : SpecialType.System_Double))
                 {
                     Report(DiagnosticDescriptors.InvalidElementRuleSignature, location, elementRules[0].Name, $"its elements are {(signature == ElementKind.Single ? "float" : "double")}, but ElementType is {elementType.ToDisplayString()}: remove ElementType, the signature sets it");
                 }
@@ -183,6 +195,10 @@ internal sealed partial class Parser : IOptionReporter
             else if (elementType.SpecialType == SpecialType.System_Double)
             {
                 element = ElementKind.Double;
+            }
+            else if (lowPrecision is { } kind)
+            {
+                _parameters = kind;
             }
             else if (elementType.SpecialType != SpecialType.System_Single)
             {
@@ -202,6 +218,10 @@ internal sealed partial class Parser : IOptionReporter
             {
                 ReadNonFiniteGradients(attribute);
             }
+            else if (name is nameof(StateStorageAttribute) or nameof(MasterWeightsAttribute) or nameof(StochasticRoundingAttribute))
+            {
+                ReadPrecisionAttribute(attribute, name);
+            }
             else if (name == nameof(ClipGradientNormAttribute))
             {
                 ReadClipGradientNorm(attribute);
@@ -217,6 +237,7 @@ internal sealed partial class Parser : IOptionReporter
         }
 
         definition.Validate(values, this);
+        MixedPrecisionSpec? mixed = CheckPrecision(element);
         ScheduleSpec schedule = ParseSchedule(values[Options.LearningRate]);
         var spec = new OptimizerSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -228,15 +249,17 @@ internal sealed partial class Parser : IOptionReporter
             schedule,
             _skipNonFiniteSteps,
             ClipGradientNorm: _clipGradientNorm,
-            WeightDecayExclude: _weightDecayExclude.ToEquatableArray());
+            WeightDecayExclude: _weightDecayExclude.ToEquatableArray(),
+            Mixed: mixed);
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
             try
             {
                 program = definition.Lower(values, weightDecayByTensor: _weightDecayExclude.Count > 0);
-                if (_clipGradientNorm > 0)
+                if (_clipGradientNorm > 0 || mixed is not null)
                 {
+                    // Mixed precision: a loss-scaled step divides the gradients by the scale as the kernel reads them.
                     program = program.WithScaledGradients();
                 }
             }
@@ -379,6 +402,90 @@ internal sealed partial class Parser : IOptionReporter
         }
 
         return values;
+    }
+
+    /// <summary>Half or OptGen.BFloat16, or null for any other type.</summary>
+    private static ParameterKind? LowPrecisionKind(ITypeSymbol type) =>
+        type is INamedTypeSymbol { ContainingNamespace: { ContainingNamespace.IsGlobalNamespace: true } ns } named
+            ? (ns.Name, named.Name) switch
+            {
+                ("System", "Half") => ParameterKind.Half,
+                ("OptGen", "BFloat16") => ParameterKind.BFloat16,
+                _ => null,
+            }
+            : null;
+
+    /// <summary>[StateStorage], [MasterWeights] and [StochasticRounding]: read here, checked against the element type in <see cref="CheckPrecision"/>.</summary>
+    private void ReadPrecisionAttribute(AttributeData attribute, string name)
+    {
+        Location location = attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? _identifier!;
+        switch (name)
+        {
+            case nameof(StateStorageAttribute):
+                if (!TryReadEnum(attribute, 0, "[StateStorage] storage", out int storage))
+                {
+                    return;
+                }
+
+                if (!Enum.IsDefined(typeof(StateStorage), storage))
+                {
+                    Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(attribute, null, 0), "[StateStorage] storage");
+                    return;
+                }
+
+                _storage = (StateStorage)storage;
+                _storageLocation = location;
+                break;
+            case nameof(MasterWeightsAttribute):
+                _masterWeights = location;
+                break;
+            default:
+                if (attribute.ConstructorArguments.Length != 1 || Positional(attribute, 0).Value is not long seed)
+                {
+                    Report(DiagnosticDescriptors.UnreadableArgument, ArgumentLocation(attribute, null, 0), "[StochasticRounding] seed");
+                    return;
+                }
+
+                _stochasticRounding = location;
+                _seed = seed;
+                break;
+        }
+    }
+
+    /// <summary>The mixed-precision storage, or null when parameters and state are of the element type; reports combinations that cannot work.</summary>
+    private MixedPrecisionSpec? CheckPrecision(ElementKind element)
+    {
+        string parameters = _parameters switch
+        {
+            ParameterKind.Half => "Half",
+            ParameterKind.BFloat16 => "BFloat16",
+            _ => element == ElementKind.Single ? "float" : "double",
+        };
+        if (_masterWeights is { } master && _parameters == ParameterKind.Single)
+        {
+            Report(DiagnosticDescriptors.InvalidPrecisionCombination, master, "[MasterWeights]", $"keeps a float copy of Half or BFloat16 parameters, but this optimizer's parameters are {parameters}", "remove it, or set ElementType = typeof(OptGen.BFloat16) or typeof(Half)");
+        }
+
+        if (_stochasticRounding is { } stochastic)
+        {
+            if (_parameters != ParameterKind.BFloat16)
+            {
+                Report(DiagnosticDescriptors.InvalidPrecisionCombination, stochastic, "[StochasticRounding]", $"rounds BFloat16 parameters, but this optimizer's parameters are {parameters}", "remove it, or set ElementType = typeof(OptGen.BFloat16)");
+            }
+            else if (_masterWeights is not null)
+            {
+                Report(DiagnosticDescriptors.InvalidPrecisionCombination, stochastic, "[StochasticRounding]", "replaces master weights (the float copy keeps every update, so the parameters are rounded to nearest from it)", "remove [StochasticRounding] or [MasterWeights]");
+            }
+        }
+
+        if (_storage != StateStorage.Float32 && element == ElementKind.Double && _storageLocation is { } storage)
+        {
+            Report(DiagnosticDescriptors.InvalidPrecisionCombination, storage, $"[StateStorage(StateStorage.{_storage})]", "stores the state of float, Half or BFloat16 optimizers, but this optimizer's elements are double", "remove it, or set ElementType = typeof(float)");
+        }
+
+        return _parameters == ParameterKind.Single && _storage == StateStorage.Float32 && _masterWeights is null && _stochasticRounding is null
+            ? null
+            : new MixedPrecisionSpec(_parameters, _storage, _masterWeights is not null, _stochasticRounding is not null, _seed);
     }
 
     private void ReadClipGradientNorm(AttributeData attribute)
