@@ -195,40 +195,37 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
             throw new ArgumentException($"The destination holds {destination.Length} values, fewer than the source's {source.Length}.", nameof(destination));
         }
 
-        ReadOnlySpan<ushort> bits = MemoryMarshal.Cast<BFloat16, ushort>(source);
-        Span<uint> wide = MemoryMarshal.Cast<float, uint>(destination);
-        int i = 0;
+        // References rather than slices: the conversions run once per chunk of every mixed-precision step, where bounds
+        // checks cost more than the widening itself.
+        ref ushort bits = ref Unsafe.As<BFloat16, ushort>(ref MemoryMarshal.GetReference(source));
+        ref uint wide = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(destination));
+        nuint length = (nuint)source.Length;
+        nuint i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i + Vector512<ushort>.Count <= bits.Length; i += Vector512<ushort>.Count)
+            for (; i + (nuint)Vector512<uint>.Count <= length; i += (nuint)Vector512<uint>.Count)
             {
-                (Vector512<uint> lower, Vector512<uint> upper) = Vector512.Widen(Vector512.Create(bits.Slice(i, Vector512<ushort>.Count)));
-                (lower << 16).CopyTo(wide.Slice(i));
-                (upper << 16).CopyTo(wide.Slice(i + Vector512<uint>.Count));
+                (Vector512.WidenLower(Vector256.LoadUnsafe(ref bits, i).ToVector512Unsafe()) << 16).StoreUnsafe(ref wide, i);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            for (; i + Vector256<ushort>.Count <= bits.Length; i += Vector256<ushort>.Count)
+            for (; i + (nuint)Vector256<uint>.Count <= length; i += (nuint)Vector256<uint>.Count)
             {
-                (Vector256<uint> lower, Vector256<uint> upper) = Vector256.Widen(Vector256.Create(bits.Slice(i, Vector256<ushort>.Count)));
-                (lower << 16).CopyTo(wide.Slice(i));
-                (upper << 16).CopyTo(wide.Slice(i + Vector256<uint>.Count));
+                (Vector256.WidenLower(Vector128.LoadUnsafe(ref bits, i).ToVector256Unsafe()) << 16).StoreUnsafe(ref wide, i);
             }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
-            for (; i + Vector128<ushort>.Count <= bits.Length; i += Vector128<ushort>.Count)
+            for (; i + (nuint)Vector128<uint>.Count <= length; i += (nuint)Vector128<uint>.Count)
             {
-                (Vector128<uint> lower, Vector128<uint> upper) = Vector128.Widen(Vector128.Create(bits.Slice(i, Vector128<ushort>.Count)));
-                (lower << 16).CopyTo(wide.Slice(i));
-                (upper << 16).CopyTo(wide.Slice(i + Vector128<uint>.Count));
+                (Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref bits, i)))).AsUInt16()) << 16).StoreUnsafe(ref wide, i);
             }
         }
 
-        for (; i < bits.Length; i++)
+        for (; i < length; i++)
         {
-            wide[i] = (uint)bits[i] << 16;
+            Unsafe.Add(ref wide, i) = (uint)Unsafe.Add(ref bits, i) << 16;
         }
     }
 
@@ -241,40 +238,41 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
             throw new ArgumentException($"The destination holds {destination.Length} values, fewer than the source's {source.Length}.", nameof(destination));
         }
 
-        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(source);
-        Span<ushort> narrow = MemoryMarshal.Cast<BFloat16, ushort>(destination);
-        int i = 0;
+        ref uint bits = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
+        ref ushort narrow = ref Unsafe.As<BFloat16, ushort>(ref MemoryMarshal.GetReference(destination));
+        nuint length = (nuint)source.Length;
+        nuint i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i + Vector512<ushort>.Count <= bits.Length; i += Vector512<ushort>.Count)
+            for (; i + (nuint)Vector512<ushort>.Count <= length; i += (nuint)Vector512<ushort>.Count)
             {
-                Vector512<uint> lower = Round(Vector512.Create(bits.Slice(i, Vector512<uint>.Count)));
-                Vector512<uint> upper = Round(Vector512.Create(bits.Slice(i + Vector512<uint>.Count, Vector512<uint>.Count)));
-                Vector512.Narrow(lower, upper).CopyTo(narrow.Slice(i));
+                Vector512<uint> lower = Round(Vector512.LoadUnsafe(ref bits, i));
+                Vector512<uint> upper = Round(Vector512.LoadUnsafe(ref bits, i + (nuint)Vector512<uint>.Count));
+                Vector512.Narrow(lower, upper).StoreUnsafe(ref narrow, i);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            for (; i + Vector256<ushort>.Count <= bits.Length; i += Vector256<ushort>.Count)
+            for (; i + (nuint)Vector256<ushort>.Count <= length; i += (nuint)Vector256<ushort>.Count)
             {
-                Vector256<uint> lower = Round(Vector256.Create(bits.Slice(i, Vector256<uint>.Count)));
-                Vector256<uint> upper = Round(Vector256.Create(bits.Slice(i + Vector256<uint>.Count, Vector256<uint>.Count)));
-                Vector256.Narrow(lower, upper).CopyTo(narrow.Slice(i));
+                Vector256<uint> lower = Round(Vector256.LoadUnsafe(ref bits, i));
+                Vector256<uint> upper = Round(Vector256.LoadUnsafe(ref bits, i + (nuint)Vector256<uint>.Count));
+                Vector256.Narrow(lower, upper).StoreUnsafe(ref narrow, i);
             }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
-            for (; i + Vector128<ushort>.Count <= bits.Length; i += Vector128<ushort>.Count)
+            for (; i + (nuint)Vector128<ushort>.Count <= length; i += (nuint)Vector128<ushort>.Count)
             {
-                Vector128<uint> lower = Round(Vector128.Create(bits.Slice(i, Vector128<uint>.Count)));
-                Vector128<uint> upper = Round(Vector128.Create(bits.Slice(i + Vector128<uint>.Count, Vector128<uint>.Count)));
-                Vector128.Narrow(lower, upper).CopyTo(narrow.Slice(i));
+                Vector128<uint> lower = Round(Vector128.LoadUnsafe(ref bits, i));
+                Vector128<uint> upper = Round(Vector128.LoadUnsafe(ref bits, i + (nuint)Vector128<uint>.Count));
+                Vector128.Narrow(lower, upper).StoreUnsafe(ref narrow, i);
             }
         }
 
-        for (; i < bits.Length; i++)
+        for (; i < length; i++)
         {
-            narrow[i] = ((BFloat16)BitConverter.UInt32BitsToSingle(bits[i]))._bits;
+            Unsafe.Add(ref narrow, i) = ((BFloat16)BitConverter.UInt32BitsToSingle(Unsafe.Add(ref bits, i)))._bits;
         }
     }
 
