@@ -126,7 +126,7 @@ public sealed class DiagnosticTests
 
         // OPTG017: element type.
         { "[Optimizer(UpdateRule.Sgd, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
-        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(System.Half))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(System.Half)" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(decimal))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(decimal)" },
 
         // OPTG018: arguments that are not readable constants of the expected kind.
         { "[Optimizer((UpdateRule)42)]\npublic partial class Opt;", "OPTG018", "(UpdateRule)42" },
@@ -284,6 +284,13 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*.bias\", null })]\npublic partial class Opt;", "OPTG068", "Exclude = new[] { \"*.bias\", null }" },
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*.bias\", \"*.bias\" })]\npublic partial class Opt;", "OPTG068", "Exclude = new[] { \"*.bias\", \"*.bias\" }" },
 
+        // OPTG069: precision attributes that cannot apply, reported at the attribute.
+        { "[Optimizer(UpdateRule.Adam)]\n[MasterWeights]\npublic partial class Opt;", "OPTG069", "MasterWeights" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(System.Half))]\n[StochasticRounding(1)]\npublic partial class Opt;", "OPTG069", "StochasticRounding(1)" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]\n[MasterWeights]\n[StochasticRounding(1)]\npublic partial class Opt;", "OPTG069", "StochasticRounding(1)" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(double))]\n[StateStorage(StateStorage.Blockwise8Bit)]\npublic partial class Opt;", "OPTG069", "StateStorage(StateStorage.Blockwise8Bit)" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(int))]\npublic partial class Opt;", "OPTG017", "ElementType = typeof(int)" },
+
         // OPTG065: element arithmetic C# computes in another type than the elements'.
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(gradient * 0.1);\n    }\n}", "OPTG065", "gradient * 0.1" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvg, StepContext step)\n    {\n        parameter -= (float)(step.LearningRate * gradient);\n    }\n}", "OPTG065", "step.LearningRate * gradient" },
@@ -383,6 +390,11 @@ public sealed class DiagnosticTests
         { "[Optimizer(UpdateRule.Adam)]\n[ClipGradientNorm(1e-9)]\npublic partial class Opt;", "OPTG067" },
         { "[Optimizer(UpdateRule.AdamW)]\n[WeightDecay(0.05, Exclude = new[] { \"*\", \"*.bias\" })]\npublic partial class Opt;", "OPTG068" },
         { "[Optimizer(UpdateRule.Adam)]\n[WeightDecay(0.01, Exclude = null)]\npublic partial class Opt;", "OPTG068" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]\n[MasterWeights]\n[StateStorage(StateStorage.Blockwise8Bit)]\npublic partial class Opt;", "OPTG069" },
+        { "[Optimizer(UpdateRule.Lamb, ElementType = typeof(System.Half))]\n[MasterWeights]\n[StateStorage(StateStorage.BFloat16)]\npublic partial class Opt;", "OPTG069" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]\n[StochasticRounding(1)]\npublic partial class Opt;", "OPTG069" },
+        { "[Optimizer(UpdateRule.Adam, ElementType = typeof(double))]\n[StateStorage(StateStorage.Float32)]\npublic partial class Opt;", "OPTG069" },
+        { "[Optimizer(ElementType = typeof(BFloat16))]\n[StateStorage(StateStorage.Blockwise8Bit)]\npublic partial class Opt\n{\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, ref float expAvgSq, StepContext step)\n    {\n        expAvgSq = 0.99f * expAvgSq + 0.01f * gradient * gradient;\n        parameter -= (float)step.LearningRate * gradient / (System.MathF.Sqrt(expAvgSq) + 1e-8f);\n    }\n}", "OPTG017" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance([InitialValue(1)] ref double total, StepContext step) { total += step.LearningRate; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter -= (float)(1 / total) * gradient;\n    }\n}", "OPTG066" },
         { "[Optimizer]\npublic partial class Opt\n{\n    [BeforeStep]\n    static void Advance(ref double total) { total += 1; }\n\n    [ElementRule]\n    static void Update(ref float parameter, float gradient, double total)\n    {\n        parameter = System.MathF.Exp(System.MathF.Log(parameter)) - gradient * (float)total;\n    }\n}", "OPTG064" },
     };

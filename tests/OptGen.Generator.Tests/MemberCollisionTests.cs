@@ -19,6 +19,8 @@ public sealed class MemberCollisionTests
         "[Optimizer(UpdateRule.Sgd)]\n[Momentum(0.9)]\n[StepDecay(StepSize = 10)]",
         "[Optimizer(UpdateRule.ScheduleFreeAdamW)]\n[ScheduleFree(WarmupSteps = 5)]",
         "[Optimizer(UpdateRule.Lion, ElementType = typeof(double))]\n[WeightDecay(0.1)]",
+        "[Optimizer(UpdateRule.AdamW, ElementType = typeof(BFloat16))]\n[MasterWeights]\n[StateStorage(StateStorage.Blockwise8Bit)]",
+        "[Optimizer(UpdateRule.ScheduleFreeAdamW, ElementType = typeof(System.Half))]",
     };
 
     [Theory]

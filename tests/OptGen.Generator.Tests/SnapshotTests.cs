@@ -286,6 +286,33 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void MixedPrecision_Bf16MasterWeights8Bit_AdamW() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.AdamW, LearningRate = 1e-3, ElementType = typeof(BFloat16))]
+        [MasterWeights]
+        [StateStorage(StateStorage.Blockwise8Bit)]
+        public partial class Bf16AdamW;
+        """);
+
+    [Fact]
+    public void MixedPrecision_HalfBf16State_RMSpropCentered() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.RMSprop, LearningRate = 1e-3, ElementType = typeof(System.Half))]
+        [Centered]
+        [Momentum(0.9)]
+        [StateStorage(StateStorage.BFloat16)]
+        public partial class HalfRmsProp;
+        """);
+
+    [Fact]
     public void Transforms_AdamWClipExclude_Single() => Verify(
         """
         using OptGen;

@@ -32,21 +32,32 @@ internal static class GeneratedMembers
             ["CheckpointFingerprint"] = "a generated constant",
             ["s_description"] = "a generated field",
             ["_core"] = "a generated field",
+            ["StateBytesPerParameter"] = "the generated state size property",
         };
 
-        foreach (StreamDecl state in program.States())
+        if (spec.Mixed is null)
         {
-            members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
+            foreach (StreamDecl state in program.States())
+            {
+                members[Emitter.Pascal(state.Name)] = $"the generated state buffer property ({state.TorchName})";
+            }
+
+            foreach (Rules.RuleMember member in Rules.RuleCatalog.For(spec)?.Members(spec.Options) ?? [])
+            {
+                members[member.Name] = member.Description;
+            }
+        }
+        else
+        {
+            members["StateStorage"] = "the generated state storage property";
+            members["HasMasterWeights"] = "the generated master weights property";
+            members["ReadStateBuffer"] = "the generated state reader";
+            members["WriteStateBuffer"] = "the generated state writer";
         }
 
         foreach (ScalarStateDecl state in program.ScalarStates)
         {
             members[Emitter.Pascal(state.Name)] = $"the generated persistent scalar property ({state.CheckpointName})";
-        }
-
-        foreach (Rules.RuleMember member in Rules.RuleCatalog.For(spec)?.Members(spec.Options) ?? [])
-        {
-            members[member.Name] = member.Description;
         }
 
         if (spec.ClipGradientNorm > 0)

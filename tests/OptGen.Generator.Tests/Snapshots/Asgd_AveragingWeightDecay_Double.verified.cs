@@ -85,6 +85,9 @@ namespace Demo
         public global::System.Span<double> GetStateBuffer(int index) => _core.Buffer(index);
 
         /// <inheritdoc/>
+        public double StateBytesPerParameter => _core.StateBytesPerParameter;
+
+        /// <inheritdoc/>
         public void Reset() => _core.Reset();
 
         /// <inheritdoc/>

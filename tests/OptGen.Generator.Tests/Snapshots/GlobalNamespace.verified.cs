@@ -66,6 +66,9 @@ partial class GlobalRmsProp : global::OptGen.IOptimizer<float>, global::OptGen.I
     public global::System.Span<float> GetStateBuffer(int index) => _core.Buffer(index);
 
     /// <inheritdoc/>
+    public double StateBytesPerParameter => _core.StateBytesPerParameter;
+
+    /// <inheritdoc/>
     public void Reset() => _core.Reset();
 
     /// <inheritdoc/>

@@ -79,6 +79,9 @@ namespace Demo
         public global::System.Span<float> GetStateBuffer(int index) => _core.Buffer(index);
 
         /// <inheritdoc/>
+        public double StateBytesPerParameter => _core.StateBytesPerParameter;
+
+        /// <inheritdoc/>
         public void Reset() => _core.Reset();
 
         /// <inheritdoc/>
