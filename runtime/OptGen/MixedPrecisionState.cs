@@ -232,6 +232,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
         StepRuns<T> runs = _runs!;
         KernelPath path = KernelPath.None;
         int end = start + length;
+        uint updatedBlocks = 0; // bit b: block b of the chunk has an updated element
         for (int r = runs.IndexAtOrAfter(start); r < runs.Count && runs[r].Offset < end; r++)
         {
             int from = Math.Max(runs[r].Offset, start) - start;
@@ -242,6 +243,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
             }
 
             int count = to - from;
+            updatedBlocks |= BlockMask(from, to);
             KernelPath taken = _kernel!.StepStaged(
                 p.Slice(from, count), g.Slice(from, count), Part(s0, from, count), Part(s1, from, count), Part(s2, from, count), Part(s3, from, count), start + from);
             path = path == KernelPath.None ? taken : path;
@@ -264,19 +266,45 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
             }
         }
 
-        if (_writeStates)
+        if (_writeStates && updatedBlocks != 0)
         {
-            // Whole blocks: a block's maximum depends on all its values.
+            // Whole blocks, since a block's maximum depends on all its values; only blocks with an updated element, since
+            // requantizing a block is not exact (a frozen tensor's state must stay as it is).
             for (int i = 0; i < _buffers.Length; i++)
             {
-                if (_buffers[i].Storage == StateStorage.Blockwise8Bit)
+                if (_buffers[i].Storage != StateStorage.Blockwise8Bit)
                 {
-                    _buffers[i].Write(start, length, StageOf(i, s0, s1, s2, s3));
+                    continue;
+                }
+
+                Span<float> staged = StageOf(i, s0, s1, s2, s3);
+                if (updatedBlocks == BlockMask(0, length))
+                {
+                    _buffers[i].Write(start, length, staged);
+                    continue;
+                }
+
+                for (int block = 0; block * BlockwiseQuantization.BlockLength < length; block++)
+                {
+                    if ((updatedBlocks & (1u << block)) != 0)
+                    {
+                        int offset = block * BlockwiseQuantization.BlockLength;
+                        int count = Math.Min(BlockwiseQuantization.BlockLength, length - offset);
+                        _buffers[i].Write(start + offset, count, staged.Slice(offset, count));
+                    }
                 }
             }
         }
 
         return path;
+    }
+
+    /// <summary>The blocks of a chunk that elements [from, to) of it touch, as bits.</summary>
+    private static uint BlockMask(int from, int to)
+    {
+        int first = from / BlockwiseQuantization.BlockLength;
+        int last = (to - 1) / BlockwiseQuantization.BlockLength;
+        return (uint)((2UL << last) - (1UL << first));
     }
 
     private void StoreParameters(ReadOnlySpan<float> values, Span<T> parameters, int index)

@@ -41,6 +41,34 @@ internal sealed partial class MixedBf16Master8BitAdamW;
 [StochasticRounding(1234)]
 internal sealed partial class MixedBf16StochasticAdamW;
 
+[Optimizer(UpdateRule.Lamb, LearningRate = 1e-2)]
+[WeightDecay(0.01, Exclude = new[] { "*.bias" })]
+[ClipGradientNorm(1.0)]
+[CosineDecay(TotalSteps = 20)]
+internal sealed partial class MixedReferenceLamb;
+
+[Optimizer(UpdateRule.Lamb, LearningRate = 1e-2, ElementType = typeof(BFloat16))]
+[WeightDecay(0.01, Exclude = new[] { "*.bias" })]
+[ClipGradientNorm(1.0)]
+[CosineDecay(TotalSteps = 20)]
+[MasterWeights]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class MixedBf16Master8BitLamb;
+
+/// <summary>A custom rule (RMSprop by hand) over bfloat16 parameters with 8-bit state.</summary>
+[Optimizer(LearningRate = 1e-2, ElementType = typeof(BFloat16))]
+[MasterWeights]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class MixedBf16CustomRule
+{
+    [ElementRule]
+    internal static void Update(ref float parameter, float gradient, ref float squareAverage, StepContext step)
+    {
+        squareAverage = (0.99f * squareAverage) + (0.01f * gradient * gradient);
+        parameter -= (float)step.LearningRate * gradient / (MathF.Sqrt(squareAverage) + 1e-8f);
+    }
+}
+
 /// <summary>
 /// Mixed precision against float references built from the float optimizer that the PyTorch fixtures verify: each
 /// storage choice must be exactly the float step followed by its rounding (master weights: the float trajectory
@@ -270,6 +298,68 @@ public sealed class MixedPrecisionTests
         BFloat16[] expected = ToBf16(start);
         other.Step(expected, ToBf16(gradients[0]));
         AssertBits(expected, fresh, 1);
+    }
+
+    [Fact]
+    public void TwoPassRuleOnAStoreWithFrozenAndExcludedTensorsIsTheRoundedFloatTrajectory()
+    {
+        // Tensors of whole quantization blocks, so that the frozen one owns its blocks.
+        (string, int)[] layout = [("layer0.weight", 1024), ("layer0.bias", 256), ("frozen.weight", 512), ("layer1.weight", 768)];
+        var reference = new ParameterStore<float>(layout);
+        var store = new ParameterStore<BFloat16>(layout);
+        Assert.Equal(reference.Length, store.Length);
+        reference.SetLearningRateScale("frozen.*", 0);
+        store.SetLearningRateScale("frozen.*", 0);
+        reference.SetLearningRateScale("layer1.*", 0.5);
+        store.SetLearningRateScale("layer1.*", 0.5);
+        (float[] start, float[][] gradients) = Bf16Inputs(store.Length, seed: 11);
+        start.CopyTo(reference.Parameters);
+        ToBf16(start).CopyTo(store.Parameters);
+        var expected = new MixedReferenceLamb(reference.Length);
+        var optimizer = new MixedBf16Master8BitLamb(store.Length);
+        for (int step = 0; step < Steps; step++)
+        {
+            gradients[step].CopyTo(reference.Gradients);
+            ToBf16(gradients[step]).CopyTo(store.Gradients);
+            expected.Step(reference);
+            foreach (TensorSlice tensor in reference.Tensors.Where(t => !t.Name.StartsWith("frozen", StringComparison.Ordinal)))
+            {
+                QuantizeInPlace(expected.GetStateBuffer(0).Slice(tensor.Offset, tensor.Length), signed: true);
+                QuantizeInPlace(expected.GetStateBuffer(1).Slice(tensor.Offset, tensor.Length), signed: false);
+            }
+
+            optimizer.Step(store);
+            AssertBits(ToBf16(reference.Parameters.ToArray()), store.Parameters.ToArray(), step);
+            Assert.Equal(expected.LastGradientNorm, optimizer.LastGradientNorm);
+        }
+
+        // The frozen tensor's state was never touched: still the quantized zeros it started as.
+        float[] state = new float[store.Length];
+        optimizer.ReadStateBuffer(1, state);
+        Assert.All(state.AsSpan(1280, 512).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void CustomRuleWithEightBitStateIsItsFloatStepRounded()
+    {
+        const int length = 700;
+        (float[] start, float[][] gradients) = Bf16Inputs(length, seed: 12);
+        var optimizer = new MixedBf16CustomRule(length);
+        BFloat16[] parameters = ToBf16(start);
+        float[] master = (float[])start.Clone();
+        float[] square = new float[length];
+        for (int step = 0; step < Steps; step++)
+        {
+            var context = new StepContext(step + 1, 1e-2);
+            for (int i = 0; i < length; i++)
+            {
+                MixedBf16CustomRule.Update(ref master[i], gradients[step][i], ref square[i], context);
+            }
+
+            QuantizeInPlace(square, signed: false);
+            optimizer.Step(parameters, ToBf16(gradients[step]));
+            AssertBits(ToBf16(master), parameters, step);
+        }
     }
 
     /// <summary>Parameters and gradients that are bfloat16 values, so that every storage starts from the same numbers.</summary>
