@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project benchmarks/OptGen.Scale -- [--sizes 10000000,100000000,1000000000]
 //       [--threads 1,2,4,8,16] [--out scale.json]
+//   dotnet run -c Release --project benchmarks/OptGen.Scale -- precision | billion     (see Precision.cs)
 
 using System;
 using System.Collections.Generic;
@@ -15,6 +16,16 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using OptGen;
 using System.Runtime.InteropServices;
+
+if (args.Length > 0 && args[0] == "precision")
+{
+    return PrecisionBenchmark.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "billion")
+{
+    return PrecisionBenchmark.Billion(args[1..]);
+}
 
 long[] sizes = Option("--sizes", "10000000,100000000,1000000000").Split(',').Select(long.Parse).ToArray();
 int[] threadCounts = Option("--threads", string.Join(",", new[] { 1, 2, 4, 8, 16 }.Where(t => t <= Environment.ProcessorCount).Append(Environment.ProcessorCount).Distinct()))
@@ -73,6 +84,7 @@ foreach (long size in sizes)
 
 WriteJson(output, cpu, simd, results);
 Console.WriteLine($"Wrote {output}.");
+return 0;
 
 string Option(string name, string fallback)
 {

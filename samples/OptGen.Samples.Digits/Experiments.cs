@@ -71,12 +71,31 @@ internal static class Experiments
             ConfigureStore: store => store.SetLearningRateScale("fc1.*", 0)),
     ];
 
+    /// <summary>
+    /// Adam at its default rate with fewer bytes: 8-bit moments, bfloat16 weights and gradients (rounded to nearest,
+    /// with float master weights, or stochastically), and both.
+    /// </summary>
+    public static IReadOnlyList<RunSpec> Precision { get; } =
+    [
+        new("adam-8bit", "Adam, 8-bit state", "constant", RunGroup.Precision, n => new Adam8Bit(n)),
+        new("adam-bf16", "Adam, bf16 weights", "constant", RunGroup.Precision, n => new Bf16Training(m => new Bf16Adam(m), n),
+            ConfigureStore: Bf16Training.RoundWeights),
+        new("adam-bf16-master", "Adam, bf16 weights + fp32 master", "constant", RunGroup.Precision, n => new Bf16Training(m => new Bf16AdamMasterWeights(m), n),
+            ConfigureStore: Bf16Training.RoundWeights),
+        new("adam-bf16-master-8bit", "Adam, bf16 weights + fp32 master, 8-bit state", "constant", RunGroup.Precision, n => new Bf16Training(m => new Bf16AdamMasterWeights8Bit(m), n),
+            ConfigureStore: Bf16Training.RoundWeights),
+        new("adam-bf16-stochastic", "Adam, bf16 weights, stochastic rounding", "constant", RunGroup.Precision, n => new Bf16Training(m => new Bf16AdamStochastic(m), n),
+            ConfigureStore: Bf16Training.RoundWeights),
+        new("adam-bf16-stochastic-8bit", "Adam, bf16 weights, stochastic rounding, 8-bit state", "constant", RunGroup.Precision, n => new Bf16Training(m => new Bf16AdamStochastic8Bit(m), n),
+            ConfigureStore: Bf16Training.RoundWeights),
+    ];
+
     /// <summary>The rules the sweep runs at each of <see cref="SweepRates"/>; selected by the same names.</summary>
     public static IReadOnlyList<RunSpec> SweepRules { get; } =
         [.. Optimizers.Where(r => r.Key is not ("nesterov" or "adamw"))];
 
     /// <summary>Every name <c>--optimizers</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Concat(Transforms).Select(r => r.Key)];
+    public static IReadOnlyList<string> Names { get; } = [.. Optimizers.Concat(Schedules).Concat(Precision).Concat(Transforms).Select(r => r.Key)];
 
     /// <summary>
     /// The runs to make: those named (all when <paramref name="names"/> is null; the transforms only with
@@ -85,7 +104,7 @@ internal static class Experiments
     public static List<RunSpec> Select(IReadOnlyCollection<string>? names, bool sweep, bool transforms = true)
     {
         bool Selected(RunSpec run) => names is null || names.Contains(run.Key, StringComparer.OrdinalIgnoreCase);
-        var runs = Optimizers.Concat(Schedules).Concat(transforms ? Transforms : []).Where(Selected).ToList();
+        var runs = Optimizers.Concat(Schedules).Concat(Precision).Concat(transforms ? Transforms : []).Where(Selected).ToList();
         if (sweep)
         {
             foreach (RunSpec rule in SweepRules.Where(Selected))

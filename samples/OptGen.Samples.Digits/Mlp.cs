@@ -29,17 +29,20 @@ internal sealed class Mlp
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         MaxBatchSize = maxBatchSize;
-        Store = new ParameterStore<float>(
-        [
-            (Fc1Weight, HiddenCount * InputCount),
-            (Fc1Bias, HiddenCount),
-            (Fc2Weight, OutputCount * HiddenCount),
-            (Fc2Bias, OutputCount),
-        ]);
+        Store = new ParameterStore<float>(Tensors);
         _hidden = new float[maxBatchSize * HiddenCount];
         _outputs = new float[maxBatchSize * OutputCount];
         _hiddenGradient = new float[HiddenCount];
     }
+
+    /// <summary>The model's tensors, in store order.</summary>
+    public static (string Name, int Length)[] Tensors { get; } =
+    [
+        (Fc1Weight, HiddenCount * InputCount),
+        (Fc1Bias, HiddenCount),
+        (Fc2Weight, OutputCount * HiddenCount),
+        (Fc2Bias, OutputCount),
+    ];
 
     public int MaxBatchSize { get; }
 

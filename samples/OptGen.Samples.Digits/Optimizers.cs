@@ -156,3 +156,34 @@ internal sealed partial class TransformAdamWClipped;
 [WeightDecay(WholeModel.WeightDecay, Decoupled = true, Exclude = new[] { "*.bias" })]
 [ClipGradientNorm(WholeModel.MaxGradientNorm)]
 internal sealed partial class TransformAdamWClippedNoBiasDecay;
+
+/// <summary>Adam with its moments in 8 bits per value (blockwise, bitsandbytes' scheme).</summary>
+[Optimizer(UpdateRule.Adam)]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class Adam8Bit;
+
+/// <summary>Adam over bfloat16 parameters, rounded to nearest after every step: updates below half a unit in the last place are lost.</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]
+internal sealed partial class Bf16Adam;
+
+/// <summary>Adam over bfloat16 parameters with a float copy of them that the updates accumulate in.</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]
+[MasterWeights]
+internal sealed partial class Bf16AdamMasterWeights;
+
+/// <summary>The same with the moments in 8 bits.</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]
+[MasterWeights]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class Bf16AdamMasterWeights8Bit;
+
+/// <summary>Adam over bfloat16 parameters without a float copy, rounded stochastically so that small updates count on average.</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]
+[StochasticRounding(42)]
+internal sealed partial class Bf16AdamStochastic;
+
+/// <summary>The same with the moments in 8 bits: 4 bytes per parameter in all (2 of weights, 2 of state).</summary>
+[Optimizer(UpdateRule.Adam, ElementType = typeof(BFloat16))]
+[StochasticRounding(42)]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class Bf16AdamStochastic8Bit;

@@ -29,7 +29,7 @@ internal static class Report
     /// <summary>One row per rule or schedule run: optimizer, schedule, base rate and the measurements.</summary>
     public static List<string[]> SummaryRows(IEnumerable<RunResult> results) =>
     [
-        .. results.Where(r => r.Spec.Group is RunGroup.Optimizers or RunGroup.Schedules)
+        .. results.Where(r => r.Spec.Group is RunGroup.Optimizers or RunGroup.Schedules or RunGroup.Precision)
             .Select(string[] (r) => [r.Spec.Optimizer, r.Spec.Schedule, Rate(r.BaseLearningRate), .. Measurements(r)]),
     ];
 

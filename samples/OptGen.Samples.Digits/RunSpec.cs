@@ -16,6 +16,9 @@ internal enum RunGroup
     /// <summary>A few rules, each at a range of base learning rates.</summary>
     Sweep,
 
+    /// <summary>Adam with fewer bytes: bfloat16 weights, 8-bit state.</summary>
+    Precision,
+
     /// <summary>AdamW with what a training recipe adds around it: weight-decay exclusions, clipping, per-layer rates.</summary>
     Transforms,
 }
