@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -13,43 +14,54 @@ namespace OptGen;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Format versions 1 and 2 (also described in <c>docs/checkpoint-format.md</c>). All integers and floating-point values
-/// are little-endian; "CRC-64" is <see cref="Crc64"/> (ECMA-182), which detects every single-bit error. Version 2 adds
-/// the persistent per-step scalars at the end of the header; a checkpoint without any is written as version 1, so
-/// that readers of version 1 still read it, and a version-1 checkpoint reads as one without any.
+/// Format versions 1, 2 and 3 (also described in <c>docs/checkpoint-format.md</c>). All integers and floating-point
+/// values are little-endian; "CRC-64" is <see cref="Crc64"/> (ECMA-182), which detects every single-bit error. Version 2
+/// adds the persistent per-step scalars at the end of the header; <see cref="Write{T}"/> writes a checkpoint without any
+/// as version 1, so that readers of version 1 still read it, and a version-1 checkpoint reads as one without any.
+/// Version 3, which only <see cref="WriteStored"/> writes, gives each buffer its own element size and count, so that a
+/// mixed-precision optimizer's compact state (bfloat16 or 8-bit moments, float master weights) is saved as it is kept.
 /// </para>
 /// <list type="table">
 /// <listheader><term>Offset: field (type)</term><description>Meaning</description></listheader>
 /// <item><term>0: magic (8 bytes)</term><description>ASCII <c>OPTGCKPT</c>.</description></item>
-/// <item><term>8: version (u32)</term><description><see cref="FormatVersion"/>. Higher: <see cref="CheckpointError.UnsupportedVersion"/>; 0: corrupt.</description></item>
+/// <item><term>8: version (u32)</term><description>1 to <see cref="FormatVersion"/>. Higher: <see cref="CheckpointError.UnsupportedVersion"/>; 0: corrupt.</description></item>
 /// <item><term>12: header length H (u32)</term><description>Bytes of header fields from offset 20; at most 1 MiB.</description></item>
 /// <item><term>16: header length check (u32)</term><description>The bitwise complement of H, so that a damaged H reads as corrupt rather than truncated.</description></item>
 /// <item><term>20: fingerprint length F (u32)</term><description>At most 64 KiB.</description></item>
 /// <item><term>24: fingerprint (F bytes)</term><description>UTF-8: identifies the update rule and hyperparameters.</description></item>
-/// <item><term>24+F: element size (u8)</term><description>4 (<see cref="float"/>) or 8 (<see cref="double"/>).</description></item>
-/// <item><term>then: length (i32)</term><description>Parameters, the length of every buffer; ≥ 0.</description></item>
+/// <item><term>24+F: element size (u8)</term><description>Versions 1 and 2: 4 (<see cref="float"/>) or 8 (<see cref="double"/>), for every buffer. Version 3: 0, each buffer gives its own.</description></item>
+/// <item><term>then: length (i32)</term><description>Parameters; ≥ 0. In versions 1 and 2 also the element count of every buffer.</description></item>
 /// <item><term>then: step count (i64)</term><description>≥ 0.</description></item>
 /// <item><term>then: skipped step count (i64)</term><description>≥ 0.</description></item>
 /// <item><term>then: base learning rate (f64)</term><description>Finite, &gt; 0.</description></item>
 /// <item><term>then: has plateau (u8)</term><description>0 or 1; if 1, four fields follow: learning rate (f64, finite, ≥ 0), best (f64, not NaN), bad reports (i32, ≥ 0), cooldown remaining (i32, ≥ 0).</description></item>
-/// <item><term>then: buffer count N (u32)</term><description>Followed by N names, each a u32 byte length and UTF-8 text. In version 1 the header fields end here, at 20+H.</description></item>
-/// <item><term>then (version 2): scalar count S (u32)</term><description>Followed by S persistent per-step scalars, each a name (u32 byte length and UTF-8 text) and its value (f64, any). The header fields end here, at 20+H.</description></item>
+/// <item><term>then: buffer count N (u32)</term><description>Followed by N names, each a u32 byte length and UTF-8 text; in version 3 each name is followed by the buffer's element size (u8: 1, 2, 4 or 8) and element count (i64, ≥ 0). In version 1 the header fields end here, at 20+H.</description></item>
+/// <item><term>then (versions 2 and 3): scalar count S (u32)</term><description>Followed by S persistent per-step scalars, each a name (u32 byte length and UTF-8 text) and its value (f64, any). The header fields end here, at 20+H.</description></item>
 /// <item><term>20+H: header checksum (u64)</term><description>CRC-64 of bytes [0, 20+H).</description></item>
-/// <item><term>28+H: buffer data</term><description>N × length × element size bytes: each buffer's elements in order, raw IEEE 754.</description></item>
+/// <item><term>28+H: buffer data</term><description>Each buffer's elements in order, as raw bytes (IEEE 754 for floating-point types): element size × element count bytes per buffer, so N × length × element size in versions 1 and 2.</description></item>
 /// <item><term>end − 8: file checksum (u64)</term><description>CRC-64 of everything before it. The checkpoint ends here: its size follows from the header, so it can be embedded in a longer stream, and a reader leaves the stream just after it.</description></item>
 /// </list>
 /// <para>
-/// Buffers are stored as the platform's raw bytes, so <see cref="Write{T}"/> and <see cref="Read{T}"/> throw
-/// <see cref="PlatformNotSupportedException"/> on big-endian platforms.
+/// Buffers are stored as the platform's raw bytes, so writing and reading throw <see cref="PlatformNotSupportedException"/>
+/// on big-endian platforms.
 /// </para>
 /// </remarks>
 public static class Checkpoint
 {
     /// <summary>The newest format version this library writes and reads.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = FormatVersionPerBuffer;
 
-    /// <summary>The version written when there are no persistent per-step scalars, which version 1 cannot hold.</summary>
+    /// <summary>The version <see cref="Write{T}"/> writes when there are no persistent per-step scalars, which version 1 cannot hold.</summary>
     private const int FormatVersionWithoutScalars = 1;
+
+    /// <summary>The version <see cref="Write{T}"/> writes otherwise: the newest with one element size for every buffer, which readers of version 2 read.</summary>
+    private const int FormatVersionUniform = 2;
+
+    /// <summary>The version <see cref="WriteStored"/> writes: each buffer has its own element size and count.</summary>
+    private const int FormatVersionPerBuffer = 3;
+
+    /// <summary>The header's element size in version 3, where each buffer gives its own.</summary>
+    private const int PerBufferElementSize = 0;
 
     // Magic, version, header length and its complement.
     private const int PrefixSize = 20;
@@ -61,7 +73,7 @@ public static class Checkpoint
 
     private static ReadOnlySpan<byte> Magic => "OPTGCKPT"u8;
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="destination"/> in the current format.</summary>
+    /// <summary>Writes <paramref name="content"/> to <paramref name="destination"/>: as format version 1, or 2 if it has persistent per-step scalars.</summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <param name="destination">A writable stream; it is neither flushed nor closed.</param>
     /// <param name="content">The state to save.</param>
@@ -77,100 +89,38 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(content);
         int elementSize = ElementSize<T>();
-        RequireLittleEndian();
-        if (Implausible(content.StepCount, content.SkippedStepCount, content.BaseLearningRate, content.Plateau) is string problem)
+        int version = content.ScalarStateNames.Count > 0 ? FormatVersionUniform : FormatVersionWithoutScalars;
+        WriteCheckpoint(destination, content, nameof(content), version, elementSize, UniformShapes(content.BufferNames, elementSize, content.Length), content.Buffers, nameof(content));
+    }
+
+    /// <summary>
+    /// Writes a checkpoint whose buffers keep their stored form, each with its own element type and count (format
+    /// version 3): a mixed-precision optimizer's state (bfloat16 moments, 8-bit codes and their per-block maxima, float
+    /// master weights) is saved bit for bit as it is kept. <see cref="ReadStoredInto"/> reads it.
+    /// </summary>
+    /// <param name="destination">A writable stream; it is neither flushed nor closed.</param>
+    /// <param name="header">
+    /// Everything but the buffers: fingerprint, parameter count (<see cref="CheckpointContent{T}.Length"/>, which need
+    /// not be any buffer's count), step counts, base learning rate, plateau state and persistent per-step scalars. It has
+    /// no buffers; its element type is not used.
+    /// </param>
+    /// <param name="buffers">The state buffers, in order.</param>
+    /// <exception cref="PlatformNotSupportedException">The platform is big-endian.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="header"/> has buffers; a buffer has no name or data, or its data is not an array of one of the
+    /// element types <see cref="StoredBuffer.Data"/> lists; or a value could not be read back, as for <see cref="Write{T}"/>.
+    /// </exception>
+    public static void WriteStored(Stream destination, CheckpointContent<byte> header, IReadOnlyList<StoredBuffer> buffers)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(header);
+        if (header.BufferNames.Count > 0)
         {
-            throw new ArgumentException($"The checkpoint could not be read back: {problem}.", nameof(content));
+            throw new ArgumentException($"The header has {header.BufferNames.Count} buffers; pass every buffer in its stored form as {nameof(buffers)} instead.", nameof(header));
         }
 
-        byte[] fingerprint = Encode(content.Fingerprint, "The fingerprint", nameof(content));
-        if (fingerprint.Length > MaxFingerprintBytes)
-        {
-            throw new ArgumentException($"The fingerprint is {fingerprint.Length} bytes in UTF-8, more than the {MaxFingerprintBytes} a checkpoint holds.", nameof(content));
-        }
-
-        var names = new byte[content.BufferNames.Count][];
-        long headerLength = 4L + fingerprint.Length + 1 + 4 + 8 + 8 + 8 + 1 + (content.Plateau is null ? 0 : 24) + 4;
-        for (int i = 0; i < names.Length; i++)
-        {
-            names[i] = Encode(content.BufferNames[i], $"Buffer name {i}", nameof(content));
-            headerLength += 4L + names[i].Length;
-        }
-
-        bool withScalars = content.ScalarStateNames.Count > 0;
-        var scalarNames = new byte[content.ScalarStateNames.Count][];
-        if (withScalars)
-        {
-            headerLength += 4;
-            for (int i = 0; i < scalarNames.Length; i++)
-            {
-                scalarNames[i] = Encode(content.ScalarStateNames[i], $"Scalar state name {i}", nameof(content));
-                headerLength += 4L + scalarNames[i].Length + 8;
-            }
-        }
-
-        if (headerLength > MaxHeaderLength)
-        {
-            throw new ArgumentException($"The header is {headerLength} bytes, more than the {MaxHeaderLength} a checkpoint holds; shorten the buffer names.", nameof(content));
-        }
-
-        byte[] header = new byte[PrefixSize + headerLength];
-        var writer = new HeaderWriter(header);
-        writer.Bytes(Magic);
-        writer.UInt32(withScalars ? (uint)FormatVersion : FormatVersionWithoutScalars);
-        writer.UInt32((uint)headerLength);
-        writer.UInt32(~(uint)headerLength);
-        writer.UInt32((uint)fingerprint.Length);
-        writer.Bytes(fingerprint);
-        writer.Byte((byte)elementSize);
-        writer.Int32(content.Length);
-        writer.Int64(content.StepCount);
-        writer.Int64(content.SkippedStepCount);
-        writer.Double(content.BaseLearningRate);
-        writer.Byte(content.Plateau is null ? (byte)0 : (byte)1);
-        if (content.Plateau is PlateauState plateau)
-        {
-            writer.Double(plateau.LearningRate);
-            writer.Double(plateau.Best);
-            writer.Int32(plateau.BadReports);
-            writer.Int32(plateau.CooldownRemaining);
-        }
-
-        writer.UInt32((uint)names.Length);
-        foreach (byte[] name in names)
-        {
-            writer.UInt32((uint)name.Length);
-            writer.Bytes(name);
-        }
-
-        if (withScalars)
-        {
-            writer.UInt32((uint)scalarNames.Length);
-            for (int i = 0; i < scalarNames.Length; i++)
-            {
-                writer.UInt32((uint)scalarNames[i].Length);
-                writer.Bytes(scalarNames[i]);
-                writer.Double(content.ScalarStateValues[i]);
-            }
-        }
-
-        var fileCrc = new Crc64();
-        Span<byte> checksum = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(checksum, Crc64.HashToUInt64(header));
-        Emit(destination, fileCrc, header);
-        Emit(destination, fileCrc, checksum);
-        // In chunks of elements: a whole large double buffer has more bytes than a span can index.
-        int chunkElements = ChunkBytes / elementSize;
-        foreach (T[] buffer in content.Buffers)
-        {
-            for (int start = 0; start < buffer.Length; start += chunkElements)
-            {
-                Emit(destination, fileCrc, MemoryMarshal.AsBytes(buffer.AsSpan(start, Math.Min(chunkElements, buffer.Length - start))));
-            }
-        }
-
-        BinaryPrimitives.WriteUInt64LittleEndian(checksum, fileCrc.GetCurrentHashAsUInt64());
-        destination.Write(checksum);
+        (BufferShape[] shapes, Array[] data) = Describe(buffers, nameof(buffers));
+        WriteCheckpoint(destination, header, nameof(header), FormatVersionPerBuffer, PerBufferElementSize, shapes, data, nameof(buffers));
     }
 
     /// <summary>
@@ -186,16 +136,22 @@ public static class Checkpoint
     /// <param name="expectPlateau">Whether the loading optimizer has a plateau schedule.</param>
     /// <param name="expectedScalarStateNames">The loading optimizer's persistent per-step scalar names, in order; none if null.</param>
     /// <returns>The saved state, in freshly allocated buffers.</returns>
-    /// <exception cref="CheckpointException">The data is not an intact checkpoint of the current format that matches the expectations; <see cref="CheckpointException.Error"/> says why.</exception>
+    /// <exception cref="CheckpointException">
+    /// The data is not an intact checkpoint that matches the expectations; <see cref="CheckpointException.Error"/> says
+    /// why. A format-3 checkpoint (<see cref="WriteStored"/>) is an <see cref="CheckpointError.ElementTypeMismatch"/>.
+    /// </exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither <see cref="float"/> nor <see cref="double"/>.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is big-endian.</exception>
     public static CheckpointContent<T> Read<T>(
         Stream source, string expectedFingerprint, int expectedLength, IReadOnlyList<string> expectedBufferNames, bool expectPlateau, IReadOnlyList<string>? expectedScalarStateNames = null)
         where T : unmanaged
     {
+        ArgumentNullException.ThrowIfNull(expectedBufferNames);
+        int elementSize = ElementSize<T>();
         var input = new Input(source);
-        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau, expectedScalarStateNames ?? []);
-        var buffers = new T[saved.Names.Count][];
+        SavedHeader saved = ReadHeader(
+            input, source, expectedFingerprint, expectedLength, expectPlateau, expectedScalarStateNames, elementSize, UniformShapes(expectedBufferNames, elementSize, expectedLength));
+        var buffers = new T[saved.Buffers.Length][];
         for (int b = 0; b < buffers.Length; b++)
         {
             buffers[b] = new T[saved.Length];
@@ -203,7 +159,7 @@ public static class Checkpoint
 
         // Fresh buffers: nobody sees them unless the checksum matches, so one pass reads straight into them.
         ReadData(input, saved, buffers);
-        return saved.Content(buffers);
+        return saved.Content(Names(saved.Buffers), buffers);
     }
 
     /// <summary>
@@ -222,7 +178,8 @@ public static class Checkpoint
     /// <param name="expectedScalarStateNames">The loading optimizer's persistent per-step scalar names, in order; none if null.</param>
     /// <returns>The saved state; its <see cref="CheckpointContent{T}.Buffers"/> are <paramref name="destinations"/>.</returns>
     /// <exception cref="CheckpointException">
-    /// The data is not an intact checkpoint of the current format that matches the expectations; nothing was written.
+    /// The data is not an intact checkpoint that matches the expectations (a format-3 checkpoint is an
+    /// <see cref="CheckpointError.ElementTypeMismatch"/>, as in <see cref="Read{T}"/>); nothing was written.
     /// The one exception: if a seekable stream's data changes between the verification and the copy (another writer
     /// rewrote the file in place), the copy's checksum fails, the buffers are partly overwritten and the message says so.
     /// </exception>
@@ -239,57 +196,198 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(destinations);
         ArgumentNullException.ThrowIfNull(expectedBufferNames);
+        int elementSize = ElementSize<T>();
         if (destinations.Count != expectedBufferNames.Count)
         {
             throw new ArgumentException($"There are {destinations.Count} destination buffers but {expectedBufferNames.Count} buffer names.", nameof(destinations));
         }
 
-        for (int b = 0; b < destinations.Count; b++)
+        // Copied, so that the buffers checked here are the ones filled.
+        T[][] buffers = [.. destinations];
+        for (int b = 0; b < buffers.Length; b++)
         {
-            if (destinations[b] is not { } destination || destination.Length != expectedLength)
+            if (buffers[b] is not { } destination || destination.Length != expectedLength)
             {
                 throw new ArgumentException($"Destination buffer {b} is null or not {expectedLength} elements long.", nameof(destinations));
             }
         }
 
         var input = new Input(source);
-        SavedHeader saved = ReadHeader<T>(input, source, expectedFingerprint, expectedLength, expectedBufferNames, expectPlateau, expectedScalarStateNames ?? []);
-        if (source.CanSeek)
-        {
-            long dataStart = source.Position;
-            long dataOffset = input.Offset;
-            VerifyData(input, saved, spool: null);
-            source.Position = dataStart;
-            ReadData(new Input(source, dataOffset), saved, destinations, changedSinceVerified: true); // ends just after the checkpoint
-        }
-        else
-        {
-            string spoolPath = Path.GetTempFileName();
-            using var spool = new FileStream(spoolPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 16, FileOptions.DeleteOnClose);
-            VerifyData(input, saved, spool);
-            spool.Position = 0;
-            ReadData(new Input(spool, input.Offset - spool.Length), saved, destinations, changedSinceVerified: true);
-        }
-
-        return saved.Content(destinations);
+        SavedHeader saved = ReadHeader(
+            input, source, expectedFingerprint, expectedLength, expectPlateau, expectedScalarStateNames, elementSize, UniformShapes(expectedBufferNames, elementSize, expectedLength));
+        VerifyThenCopy(input, source, saved, buffers);
+        return saved.Content(Names(saved.Buffers), buffers);
     }
 
-    /// <summary>Reads, checks and compares the header; leaves <paramref name="input"/> at the first byte of buffer data.</summary>
-    private static SavedHeader ReadHeader<T>(
+    /// <summary>
+    /// Reads a checkpoint into buffers kept in their stored form, as <see cref="ReadInto{T}"/> does: in bounded memory,
+    /// and only after the whole checkpoint is verified, so an invalid checkpoint changes nothing. Reads what
+    /// <see cref="WriteStored"/> writes (format 3), and also format 1 and 2 checkpoints (<see cref="Write{T}"/>), whose
+    /// buffers are all of the header's element size and <c>length</c> elements long: a <see cref="float"/> optimizer's
+    /// checkpoint reads into <see cref="float"/>[] destinations of that length.
+    /// </summary>
+    /// <param name="source">A readable stream positioned at the checkpoint; it is left positioned just after it.</param>
+    /// <param name="expectedFingerprint">The loading optimizer's fingerprint.</param>
+    /// <param name="expectedLength">The loading optimizer's parameter count.</param>
+    /// <param name="expectPlateau">Whether the loading optimizer has a plateau schedule.</param>
+    /// <param name="destinations">
+    /// The buffers to fill, in order. The saved buffers must have the same names, element sizes and element counts
+    /// (else <see cref="CheckpointError.StateMismatch"/>, naming the buffer and both shapes).
+    /// </param>
+    /// <param name="expectedScalarStateNames">The loading optimizer's persistent per-step scalar names, in order; none if null.</param>
+    /// <returns>The saved header fields (step counts, base learning rate, plateau state, persistent per-step scalars) without buffers.</returns>
+    /// <exception cref="CheckpointException">As for <see cref="ReadInto{T}"/>, except that the element sizes are compared buffer by buffer.</exception>
+    /// <exception cref="ArgumentException">A destination has no name or data, or its data is not an array of one of the element types <see cref="StoredBuffer.Data"/> lists.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is big-endian.</exception>
+    public static CheckpointContent<byte> ReadStoredInto(
+        Stream source,
+        string expectedFingerprint,
+        int expectedLength,
+        bool expectPlateau,
+        IReadOnlyList<StoredBuffer> destinations,
+        IReadOnlyList<string>? expectedScalarStateNames = null)
+    {
+        (BufferShape[] shapes, Array[] buffers) = Describe(destinations, nameof(destinations));
+        var input = new Input(source);
+        SavedHeader saved = ReadHeader(input, source, expectedFingerprint, expectedLength, expectPlateau, expectedScalarStateNames, PerBufferElementSize, shapes);
+        VerifyThenCopy(input, source, saved, buffers);
+        return saved.Content<byte>([], []);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint: the header fields of <paramref name="fields"/> (not its buffers) in format
+    /// <paramref name="version"/>, then the bytes of <paramref name="data"/>, whose shapes are <paramref name="shapes"/>.
+    /// </summary>
+    private static void WriteCheckpoint<T>(
+        Stream destination,
+        CheckpointContent<T> fields,
+        string fieldsParameter,
+        int version,
+        int headerElementSize,
+        BufferShape[] shapes,
+        IReadOnlyList<Array> data,
+        string buffersParameter)
+        where T : unmanaged
+    {
+        RequireLittleEndian();
+        if (Implausible(fields.StepCount, fields.SkippedStepCount, fields.BaseLearningRate, fields.Plateau) is string problem)
+        {
+            throw new ArgumentException($"The checkpoint could not be read back: {problem}.", fieldsParameter);
+        }
+
+        byte[] fingerprint = Encode(fields.Fingerprint, "The fingerprint", fieldsParameter);
+        if (fingerprint.Length > MaxFingerprintBytes)
+        {
+            throw new ArgumentException($"The fingerprint is {fingerprint.Length} bytes in UTF-8, more than the {MaxFingerprintBytes} a checkpoint holds.", fieldsParameter);
+        }
+
+        bool perBuffer = headerElementSize == PerBufferElementSize;
+        var names = new byte[shapes.Length][];
+        long headerLength = 4L + fingerprint.Length + 1 + 4 + 8 + 8 + 8 + 1 + (fields.Plateau is null ? 0 : 24) + 4;
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = Encode(shapes[i].Name, $"Buffer name {i}", buffersParameter);
+            headerLength += 4L + names[i].Length + (perBuffer ? 1 + 8 : 0);
+        }
+
+        bool withScalars = version >= FormatVersionUniform;
+        var scalarNames = new byte[fields.ScalarStateNames.Count][];
+        if (withScalars)
+        {
+            headerLength += 4;
+            for (int i = 0; i < scalarNames.Length; i++)
+            {
+                scalarNames[i] = Encode(fields.ScalarStateNames[i], $"Scalar state name {i}", fieldsParameter);
+                headerLength += 4L + scalarNames[i].Length + 8;
+            }
+        }
+
+        if (headerLength > MaxHeaderLength)
+        {
+            throw new ArgumentException($"The header is {headerLength} bytes, more than the {MaxHeaderLength} a checkpoint holds; shorten the buffer names.", fieldsParameter);
+        }
+
+        byte[] header = new byte[PrefixSize + headerLength];
+        var writer = new HeaderWriter(header);
+        writer.Bytes(Magic);
+        writer.UInt32((uint)version);
+        writer.UInt32((uint)headerLength);
+        writer.UInt32(~(uint)headerLength);
+        writer.UInt32((uint)fingerprint.Length);
+        writer.Bytes(fingerprint);
+        writer.Byte((byte)headerElementSize);
+        writer.Int32(fields.Length);
+        writer.Int64(fields.StepCount);
+        writer.Int64(fields.SkippedStepCount);
+        writer.Double(fields.BaseLearningRate);
+        writer.Byte(fields.Plateau is null ? (byte)0 : (byte)1);
+        if (fields.Plateau is PlateauState plateau)
+        {
+            writer.Double(plateau.LearningRate);
+            writer.Double(plateau.Best);
+            writer.Int32(plateau.BadReports);
+            writer.Int32(plateau.CooldownRemaining);
+        }
+
+        writer.UInt32((uint)names.Length);
+        for (int i = 0; i < names.Length; i++)
+        {
+            writer.UInt32((uint)names[i].Length);
+            writer.Bytes(names[i]);
+            if (perBuffer)
+            {
+                writer.Byte((byte)shapes[i].ElementSize);
+                writer.Int64(shapes[i].Count);
+            }
+        }
+
+        if (withScalars)
+        {
+            writer.UInt32((uint)scalarNames.Length);
+            for (int i = 0; i < scalarNames.Length; i++)
+            {
+                writer.UInt32((uint)scalarNames[i].Length);
+                writer.Bytes(scalarNames[i]);
+                writer.Double(fields.ScalarStateValues[i]);
+            }
+        }
+
+        var fileCrc = new Crc64();
+        Span<byte> checksum = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, Crc64.HashToUInt64(header));
+        Emit(destination, fileCrc, header);
+        Emit(destination, fileCrc, checksum);
+        for (int b = 0; b < shapes.Length; b++)
+        {
+            for (long offset = 0; offset < shapes[b].ByteCount; offset += ChunkBytes)
+            {
+                Emit(destination, fileCrc, Bytes(data[b], offset, (int)Math.Min(ChunkBytes, shapes[b].ByteCount - offset)));
+            }
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, fileCrc.GetCurrentHashAsUInt64());
+        destination.Write(checksum);
+    }
+
+    /// <summary>
+    /// Reads, checks and compares the header; leaves <paramref name="input"/> at the first byte of buffer data.
+    /// <paramref name="expectedElementSize"/> is the one element size of <see cref="Read{T}"/> and <see cref="ReadInto{T}"/>,
+    /// or <see cref="PerBufferElementSize"/> to compare only <paramref name="expectedBuffers"/>, buffer by buffer.
+    /// </summary>
+    private static SavedHeader ReadHeader(
         Input input,
         Stream source,
         string expectedFingerprint,
         int expectedLength,
-        IReadOnlyList<string> expectedBufferNames,
         bool expectPlateau,
-        IReadOnlyList<string> expectedScalarStateNames)
-        where T : unmanaged
+        IReadOnlyList<string>? expectedScalarStateNames,
+        int expectedElementSize,
+        BufferShape[] expectedBuffers)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(expectedFingerprint);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
-        ArgumentNullException.ThrowIfNull(expectedBufferNames);
-        int elementSize = ElementSize<T>();
+        expectedScalarStateNames ??= [];
         RequireLittleEndian();
         if (!source.CanRead)
         {
@@ -316,7 +414,7 @@ public static class Checkpoint
         {
             throw new CheckpointException(
                 CheckpointError.UnsupportedVersion,
-                $"The checkpoint was written by a newer OptGen (format {version}); this version reads format {FormatVersion}. Load it with a newer OptGen.");
+                $"The checkpoint was written by a newer OptGen (format {version}); this version reads formats up to {FormatVersion}. Load it with a newer OptGen.");
         }
 
         if (version == 0)
@@ -367,16 +465,18 @@ public static class Checkpoint
             1 => new PlateauState(reader.Double(), reader.Double(), reader.Int32(), reader.Int32()),
             _ => throw Corrupt("the plateau flag is neither 0 nor 1"),
         };
+        bool perBuffer = version >= FormatVersionPerBuffer;
         uint bufferCount = reader.UInt32();
-        var names = new List<string>();
+        var buffers = new List<BufferShape>();
         for (uint i = 0; i < bufferCount; i++)
         {
-            names.Add(Decode(reader.Bytes(reader.UInt32()), $"buffer name {i}"));
+            string name = Decode(reader.Bytes(reader.UInt32()), $"buffer name {i}");
+            buffers.Add(perBuffer ? new BufferShape(name, reader.Byte(), reader.Int64()) : new BufferShape(name, savedElementSize, length));
         }
 
         var scalarNames = new List<string>();
         var scalarValues = new List<double>();
-        if (version >= 2)
+        if (version >= FormatVersionUniform)
         {
             uint scalarCount = reader.UInt32();
             for (uint i = 0; i < scalarCount; i++)
@@ -388,17 +488,37 @@ public static class Checkpoint
 
         if (!reader.AtEnd)
         {
-            throw Corrupt(version >= 2 ? "the header has bytes after the last scalar state" : "the header has bytes after the last buffer name");
+            throw Corrupt(version >= FormatVersionUniform ? "the header has bytes after the last scalar state" : "the header has bytes after the last buffer name");
         }
 
-        if (savedElementSize is not (4 or 8))
+        if (perBuffer ? savedElementSize != PerBufferElementSize : savedElementSize is not (4 or 8))
         {
-            throw Corrupt($"the element size is {savedElementSize}, neither 4 nor 8");
+            throw Corrupt(perBuffer
+                ? $"the element size is {savedElementSize}, not 0 (each buffer gives its own) as format {version} requires"
+                : $"the element size is {savedElementSize}, neither 4 nor 8");
         }
 
         if (length < 0)
         {
             throw Corrupt($"the length is negative ({length})");
+        }
+
+        // Always true of format 1 and 2 buffers once the two checks above pass.
+        long dataBytes = 0;
+        foreach (BufferShape buffer in buffers)
+        {
+            if (buffer.ElementSize is not (1 or 2 or 4 or 8) || buffer.Count < 0)
+            {
+                throw Corrupt($"buffer '{buffer.Name}' has {buffer.Count} elements of {buffer.ElementSize} bytes; element sizes are 1, 2, 4 or 8 and counts ≥ 0");
+            }
+
+            // So that the data's size, the file checksum included, is a long.
+            if (buffer.Count > (long.MaxValue - 8 - dataBytes) / buffer.ElementSize)
+            {
+                throw Corrupt("the buffers add up to more than 2^63 bytes");
+            }
+
+            dataBytes += buffer.ByteCount;
         }
 
         if (Implausible(stepCount, skippedStepCount, baseLearningRate, plateau) is string problem)
@@ -407,11 +527,13 @@ public static class Checkpoint
         }
 
         // Before the fingerprint, which names the element type too: the same rule over the other type is this error.
-        if (savedElementSize != elementSize)
+        if (expectedElementSize != PerBufferElementSize && savedElementSize != expectedElementSize)
         {
             throw new CheckpointException(
                 CheckpointError.ElementTypeMismatch,
-                $"The checkpoint holds {ElementName(savedElementSize)} elements but this optimizer uses {ElementName(elementSize)}. Load it into an optimizer over {ElementName(savedElementSize)} parameters.");
+                savedElementSize == PerBufferElementSize
+                    ? $"The checkpoint stores its buffers compactly, each in its own element type (a mixed-precision optimizer's state), but this optimizer keeps all of them as {ElementName(expectedElementSize)}. Load it into an optimizer with the same state storage."
+                    : $"The checkpoint holds {ElementName(savedElementSize)} elements but this optimizer uses {ElementName(expectedElementSize)}. Load it into an optimizer over {ElementName(savedElementSize)} parameters.");
         }
 
         if (!string.Equals(fingerprint, expectedFingerprint, StringComparison.Ordinal))
@@ -437,11 +559,24 @@ public static class Checkpoint
                     : "The checkpoint holds no ReduceOnPlateau schedule state but this optimizer has a plateau schedule. Load it into an optimizer with the same schedule.");
         }
 
-        if (!SameNames(names, expectedBufferNames))
+        BufferShape[] savedBuffers = [.. buffers];
+        string[] names = Names(savedBuffers);
+        if (!SameNames(names, Names(expectedBuffers)))
         {
             throw new CheckpointException(
                 CheckpointError.StateMismatch,
-                $"The checkpoint holds the state buffers [{string.Join(", ", names)}] but this optimizer has [{string.Join(", ", expectedBufferNames)}]. Load it into an optimizer with the same update rule.");
+                $"The checkpoint holds the state buffers [{string.Join(", ", names)}] but this optimizer has [{string.Join(", ", Names(expectedBuffers))}]. Load it into an optimizer with the same update rule.");
+        }
+
+        // Only where each buffer gives its own shape can one differ with the same names, length and element size.
+        for (int b = 0; b < savedBuffers.Length; b++)
+        {
+            if (savedBuffers[b] != expectedBuffers[b])
+            {
+                throw new CheckpointException(
+                    CheckpointError.StateMismatch,
+                    $"The checkpoint's state buffer '{names[b]}' holds {savedBuffers[b].Extent} but this optimizer's holds {expectedBuffers[b].Extent}. Load it into an optimizer with the same update rule and state storage.");
+            }
         }
 
         if (!SameNames(scalarNames, expectedScalarStateNames))
@@ -452,52 +587,60 @@ public static class Checkpoint
         }
 
         // Everything the header says is now known to be intact and expected, so the data is of the caller's own size.
-        input.RequireRemaining(((long)length * elementSize * names.Count) + 8, "the buffer data");
-        return new SavedHeader(header, fingerprint, elementSize, length, stepCount, skippedStepCount, baseLearningRate, plateau, names, scalarNames, scalarValues);
+        input.RequireRemaining(dataBytes + 8, "the buffer data");
+        return new SavedHeader(header, fingerprint, length, stepCount, skippedStepCount, baseLearningRate, plateau, savedBuffers, scalarNames, scalarValues);
     }
 
-    /// <summary>Reads the buffer data and the file checksum into <paramref name="buffers"/> (the data's size is the header's).</summary>
-    private static void ReadData<T>(Input input, SavedHeader saved, IReadOnlyList<T[]> buffers, bool changedSinceVerified = false)
-        where T : unmanaged
+    /// <summary>
+    /// Verifies the buffer data and the file checksum through one block, then copies the data into
+    /// <paramref name="destinations"/>, whose shapes are the saved ones; see <see cref="ReadInto{T}"/>.
+    /// </summary>
+    private static void VerifyThenCopy(Input input, Stream source, SavedHeader saved, IReadOnlyList<Array> destinations)
     {
-        Crc64 fileCrc = saved.StartChecksum();
-        int chunkElements = ChunkBytes / saved.ElementSize;
-        for (int b = 0; b < buffers.Count; b++)
+        if (source.CanSeek)
         {
-            T[] buffer = buffers[b];
-            for (int start = 0; start < buffer.Length; start += chunkElements)
-            {
-                Span<byte> chunk = MemoryMarshal.AsBytes(buffer.AsSpan(start, Math.Min(chunkElements, buffer.Length - start)));
-                input.ReadExactly(chunk, $"buffer '{saved.Names[b]}'");
-                fileCrc.Append(chunk);
-            }
+            long dataStart = source.Position;
+            long dataOffset = input.Offset;
+            ReadData(input, saved, buffers: null);
+            source.Position = dataStart;
+            ReadData(new Input(source, dataOffset), saved, destinations, changedSinceVerified: true); // ends just after the checkpoint
         }
-
-        ReadChecksum(input, fileCrc, changedSinceVerified);
+        else
+        {
+            string spoolPath = Path.GetTempFileName();
+            using var spool = new FileStream(spoolPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 16, FileOptions.DeleteOnClose);
+            ReadData(input, saved, buffers: null, spool);
+            spool.Position = 0;
+            ReadData(new Input(spool, input.Offset - spool.Length), saved, destinations, changedSinceVerified: true);
+        }
     }
 
-    /// <summary>Reads the buffer data and the file checksum through one block, checking it; copies it to <paramref name="spool"/> if given.</summary>
-    private static void VerifyData(Input input, SavedHeader saved, Stream? spool)
+    /// <summary>
+    /// Reads the buffer data (the header gives its size) and the file checksum, checking it: into <paramref name="buffers"/>,
+    /// or, if null, through one block, copying the data and the checksum to <paramref name="spool"/> if given.
+    /// </summary>
+    private static void ReadData(Input input, SavedHeader saved, IReadOnlyList<Array>? buffers, Stream? spool = null, bool changedSinceVerified = false)
     {
         Crc64 fileCrc = saved.StartChecksum();
-        byte[] block = new byte[ChunkBytes];
-        for (int b = 0; b < saved.Names.Count; b++)
+        byte[] block = buffers is null ? new byte[ChunkBytes] : [];
+        for (int b = 0; b < saved.Buffers.Length; b++)
         {
-            for (long left = (long)saved.Length * saved.ElementSize; left > 0;)
+            long bytes = saved.Buffers[b].ByteCount;
+            for (long offset = 0; offset < bytes; offset += ChunkBytes)
             {
-                Span<byte> chunk = block.AsSpan(0, (int)Math.Min(block.Length, left));
-                input.ReadExactly(chunk, $"buffer '{saved.Names[b]}'");
+                int size = (int)Math.Min(ChunkBytes, bytes - offset);
+                Span<byte> chunk = buffers is null ? block.AsSpan(0, size) : Bytes(buffers[b], offset, size);
+                input.ReadExactly(chunk, $"buffer '{saved.Buffers[b].Name}'");
                 fileCrc.Append(chunk);
                 spool?.Write(chunk);
-                left -= chunk.Length;
             }
         }
 
-        ReadChecksum(input, fileCrc, changedSinceVerified: false, spool);
+        ReadChecksum(input, fileCrc, changedSinceVerified, spool);
     }
 
     /// <summary>Reads the file checksum and compares it with <paramref name="fileCrc"/>; copies it to <paramref name="spool"/> if given.</summary>
-    private static void ReadChecksum(Input input, Crc64 fileCrc, bool changedSinceVerified, Stream? spool = null)
+    private static void ReadChecksum(Input input, Crc64 fileCrc, bool changedSinceVerified, Stream? spool)
     {
         Span<byte> checksum = stackalloc byte[8];
         input.ReadExactly(checksum, "the file checksum");
@@ -624,6 +767,68 @@ public static class Checkpoint
 
     private static string ElementName(int size) => size == sizeof(float) ? "float (4-byte)" : "double (8-byte)";
 
+    /// <summary>The size of <paramref name="data"/>'s elements if its raw bytes are its values (see <see cref="StoredBuffer.Data"/>); otherwise 0.</summary>
+    private static int StoredElementSize(Array data) => data switch
+    {
+        byte[] or sbyte[] => 1,
+        short[] or ushort[] or Half[] or BFloat16[] => 2,
+        int[] or uint[] or float[] => 4,
+        long[] or ulong[] or double[] => 8,
+        _ => 0,
+    };
+
+    /// <summary>Checks stored buffers and gives their shapes; the arrays are copied out, so that the ones checked are the ones used.</summary>
+    private static (BufferShape[] Shapes, Array[] Data) Describe(IReadOnlyList<StoredBuffer> buffers, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(buffers, parameterName);
+        var shapes = new BufferShape[buffers.Count];
+        var data = new Array[buffers.Count];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            (string? name, Array? array) = buffers[i];
+            if (name is null || array is null)
+            {
+                throw new ArgumentException($"Buffer {i} has no {(name is null ? "name" : "data")}.", parameterName);
+            }
+
+            int elementSize = StoredElementSize(array);
+            if (elementSize == 0)
+            {
+                throw new ArgumentException($"Buffer '{name}' is a {array.GetType()}, not a one-dimensional array of a fixed-size numeric type (byte, BFloat16, Half, float, double …).", parameterName);
+            }
+
+            shapes[i] = new BufferShape(name, elementSize, array.LongLength);
+            data[i] = array;
+        }
+
+        return (shapes, data);
+    }
+
+    /// <summary>The buffers of a checkpoint with one element size (formats 1 and 2): each <paramref name="length"/> elements long.</summary>
+    private static BufferShape[] UniformShapes(IReadOnlyList<string> names, int elementSize, int length)
+    {
+        var shapes = new BufferShape[names.Count];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            shapes[i] = new BufferShape(names[i], elementSize, length);
+        }
+
+        return shapes;
+    }
+
+    private static string[] Names(BufferShape[] buffers) => Array.ConvertAll(buffers, buffer => buffer.Name);
+
+    /// <summary>
+    /// Bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="count"/>) of an array whose elements
+    /// are raw bytes: a span reaches at most 2 GiB, so a larger array is read and written in chunks at long offsets.
+    /// </summary>
+    private static Span<byte> Bytes(Array array, long offset, int count)
+    {
+        // Checked for every chunk, so that no caller can reach past the array, whatever shape a header claims.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + count, array.LongLength * StoredElementSize(array));
+        return MemoryMarshal.CreateSpan(ref Unsafe.AddByteOffset(ref MemoryMarshal.GetArrayDataReference(array), (nint)offset), count);
+    }
+
     private static void RequireLittleEndian()
     {
         if (!BitConverter.IsLittleEndian)
@@ -672,7 +877,7 @@ public static class Checkpoint
         return null;
     }
 
-    private static bool SameNames(List<string> saved, IReadOnlyList<string> expected)
+    private static bool SameNames(IReadOnlyList<string> saved, IReadOnlyList<string> expected)
     {
         if (saved.Count != expected.Count)
         {
@@ -723,23 +928,31 @@ public static class Checkpoint
     private static CheckpointException Corrupt(string detail, Exception? innerException = null)
         => new(CheckpointError.Corrupt, $"The checkpoint is corrupt: {detail}. It cannot be loaded; use an intact copy.", innerException);
 
+    /// <summary>A buffer as a checkpoint stores it: its name, element size in bytes and element count.</summary>
+    private readonly record struct BufferShape(string Name, int ElementSize, long Count)
+    {
+        public long ByteCount => Count * ElementSize;
+
+        /// <summary>For messages: "1000 × 2-byte elements".</summary>
+        public string Extent => $"{Count} × {ElementSize}-byte elements";
+    }
+
     /// <summary>A header that has been read, checked and compared with the loading optimizer.</summary>
     private sealed record SavedHeader(
         byte[] Header,
         string Fingerprint,
-        int ElementSize,
         int Length,
         long StepCount,
         long SkippedStepCount,
         double BaseLearningRate,
         PlateauState? Plateau,
-        List<string> Names,
+        BufferShape[] Buffers,
         List<string> ScalarNames,
         List<double> ScalarValues)
     {
-        public CheckpointContent<T> Content<T>(IReadOnlyList<T[]> buffers)
+        public CheckpointContent<T> Content<T>(IReadOnlyList<string> names, IReadOnlyList<T[]> buffers)
             where T : unmanaged
-            => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, Names, buffers, ScalarNames, ScalarValues);
+            => new(Fingerprint, Length, StepCount, SkippedStepCount, BaseLearningRate, Plateau, names, buffers, ScalarNames, ScalarValues);
 
         /// <summary>The file checksum as it stands after the header: the data that follows is appended to it.</summary>
         public Crc64 StartChecksum()

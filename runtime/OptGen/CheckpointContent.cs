@@ -11,9 +11,26 @@ namespace OptGen;
 public readonly record struct PlateauState(double LearningRate, double Best, int BadReports, int CooldownRemaining);
 
 /// <summary>
+/// A checkpoint buffer in its stored form: a name and an array of unmanaged elements (<see cref="float"/>[],
+/// <see cref="double"/>[], <see cref="byte"/>[], <see cref="ushort"/>[], <see cref="Half"/>[], <see cref="BFloat16"/>[] …)
+/// written as raw little-endian bytes; see <see cref="Checkpoint.WriteStored"/>.
+/// </summary>
+/// <param name="Name">The buffer's name.</param>
+/// <param name="Data">
+/// A one-dimensional array of <see cref="byte"/>, <see cref="sbyte"/>, <see cref="short"/>, <see cref="ushort"/>,
+/// <see cref="Half"/>, <see cref="BFloat16"/>, <see cref="int"/>, <see cref="uint"/>, <see cref="float"/>,
+/// <see cref="long"/>, <see cref="ulong"/> or <see cref="double"/>: the element types whose bytes are the whole value.
+/// </param>
+public readonly record struct StoredBuffer(string Name, Array Data);
+
+/// <summary>
 /// A complete optimizer state image. Buffers are the optimizer's arrays (writing) or fresh arrays (reading).
 /// </summary>
-/// <typeparam name="T">The element type; <see cref="Checkpoint"/> supports <see cref="float"/> and <see cref="double"/>.</typeparam>
+/// <typeparam name="T">
+/// The element type; <see cref="Checkpoint"/> supports <see cref="float"/> and <see cref="double"/>. For buffers in stored
+/// form (<see cref="Checkpoint.WriteStored"/>, <see cref="Checkpoint.ReadStoredInto"/>) it carries only the header
+/// fields, without buffers, and <typeparamref name="T"/> is <see cref="byte"/> by convention.
+/// </typeparam>
 public sealed class CheckpointContent<T>
     where T : unmanaged
 {

@@ -21,13 +21,19 @@ public enum CheckpointError
     /// <summary>The checkpoint was saved by an optimizer with a different update rule or hyperparameters.</summary>
     RuleMismatch,
 
-    /// <summary>The checkpoint holds a different element type (<see cref="float"/> vs <see cref="double"/>).</summary>
+    /// <summary>
+    /// The checkpoint holds a different element type (<see cref="float"/> vs <see cref="double"/>), or its buffers in
+    /// stored form (format 3) while the reader has one element type for all of them.
+    /// </summary>
     ElementTypeMismatch,
 
     /// <summary>The checkpoint holds a different number of parameters.</summary>
     LengthMismatch,
 
-    /// <summary>The checkpoint holds different state buffers, or plateau-schedule state where none is expected (or the reverse).</summary>
+    /// <summary>
+    /// The checkpoint holds different state buffers (names, or in stored form element sizes or counts), different
+    /// persistent per-step scalars, or plateau-schedule state where none is expected (or the reverse).
+    /// </summary>
     StateMismatch,
 }
 

@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Hashing;
 using System.Linq;
 using System.Text;
+using static OptGen.Tests.CheckpointFiles;
 
 namespace OptGen.Tests;
 
@@ -131,12 +132,12 @@ public sealed class CheckpointFormatTests
     public void A_newer_format_version_is_unsupported_and_version_zero_is_corrupt()
     {
         byte[] newer = SampleFile();
-        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), Checkpoint.FormatVersion + 1);
         FixChecksums(newer);
         CheckpointException e = Assert.Throws<CheckpointException>(() => Load<float>(newer));
         Assert.Equal(CheckpointError.UnsupportedVersion, e.Error);
-        Assert.Contains("format 3", e.Message, StringComparison.Ordinal);
-        Assert.Contains("format 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("format 4", e.Message, StringComparison.Ordinal);
+        Assert.Contains("formats up to 3", e.Message, StringComparison.Ordinal);
 
         byte[] zero = SampleFile();
         BinaryPrimitives.WriteUInt32LittleEndian(zero.AsSpan(8), 0);
@@ -452,35 +453,9 @@ public sealed class CheckpointFormatTests
         return Save(new CheckpointContent<float>(Fingerprint, 5, 42, 1, 0.001, Plateau, Names, [first, second]));
     }
 
-    private static byte[] Save<T>(CheckpointContent<T> content)
-        where T : unmanaged
-    {
-        var stream = new MemoryStream();
-        Checkpoint.Write(stream, content);
-        return stream.ToArray();
-    }
-
     private static CheckpointContent<T> Load<T>(byte[] file, int length = 5, bool plateau = true)
         where T : unmanaged
         => Checkpoint.Read<T>(new MemoryStream(file), Fingerprint, length, Names, plateau);
-
-    /// <summary>The offset just past the header checksum.</summary>
-    private static int HeaderEnd(byte[] file) => 20 + (int)BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(12)) + 8;
-
-    /// <summary>Recomputes both checksums, so that only a deliberately patched field is wrong.</summary>
-    private static void FixChecksums(byte[] file)
-    {
-        int headerChecksum = HeaderEnd(file) - 8;
-        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(headerChecksum), Crc64.HashToUInt64(file.AsSpan(0, headerChecksum)));
-        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), Crc64.HashToUInt64(file.AsSpan(0, file.Length - 8)));
-    }
-
-    private static byte[] Flip(byte[] file, int bit)
-    {
-        byte[] copy = (byte[])file.Clone();
-        copy[bit / 8] ^= (byte)(1 << (bit % 8));
-        return copy;
-    }
 
     private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }
