@@ -132,7 +132,3 @@ internal static class Precision
 
     public static NotSupportedException Unsupported<T>() => new($"Elements of type {typeof(T).Name}: only float, Half and BFloat16 are supported here.");
 }
-
-// TEMPORARY until the checkpoint format with per-buffer storage lands.
-#pragma warning disable CS1591
-public readonly record struct StoredBuffer(string Name, Array Data);

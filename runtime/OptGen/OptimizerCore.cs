@@ -582,6 +582,15 @@ public sealed class OptimizerCore<T>
         using (ExclusiveUse.Acquire(ref _inUse))
         {
             PlateauState? plateau = _plateau is { } p ? new PlateauState(p.LearningRate, p.Best, p.BadReports, p.CooldownRemaining) : null;
+            if (_mixed is not null)
+            {
+                // The state in its stored form (8-bit codes and block maxima, bfloat16, float), bit for bit.
+                Checkpoint.WriteStored(destination, new CheckpointContent<byte>(
+                    _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, [], [], _description.ScalarStateNames, _scalarState),
+                    _mixed.CheckpointBuffers(_description.BufferNames));
+                return;
+            }
+
             Checkpoint.Write(destination, new CheckpointContent<T>(
                 _description.Fingerprint, _length, _stepCount, _skippedStepCount, _baseLearningRate, plateau, _description.BufferNames, _buffers, _description.ScalarStateNames, _scalarState));
         }
@@ -596,8 +605,20 @@ public sealed class OptimizerCore<T>
         ArgumentNullException.ThrowIfNull(source);
         using (ExclusiveUse.Acquire(ref _inUse))
         {
-            CheckpointContent<T> checkpoint = Checkpoint.ReadInto(
-                source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers, _description.ScalarStateNames);
+            (PlateauState? Plateau, IReadOnlyList<double> ScalarStateValues, long StepCount, long SkippedStepCount, double BaseLearningRate) checkpoint;
+            if (_mixed is not null)
+            {
+                CheckpointContent<byte> stored = Checkpoint.ReadStoredInto(
+                    source, _description.Fingerprint, _length, expectPlateau: _plateau is not null, _mixed.CheckpointBuffers(_description.BufferNames), _description.ScalarStateNames);
+                checkpoint = (stored.Plateau, stored.ScalarStateValues, stored.StepCount, stored.SkippedStepCount, stored.BaseLearningRate);
+                _mixed.Loaded(stored.StepCount);
+            }
+            else
+            {
+                CheckpointContent<T> read = Checkpoint.ReadInto(
+                    source, _description.Fingerprint, _length, _description.BufferNames, expectPlateau: _plateau is not null, _buffers, _description.ScalarStateNames);
+                checkpoint = (read.Plateau, read.ScalarStateValues, read.StepCount, read.SkippedStepCount, read.BaseLearningRate);
+            }
 
             // Verified in full before the buffers were overwritten: only now does the rest change.
             if (_plateau is not null && checkpoint.Plateau is PlateauState plateau)

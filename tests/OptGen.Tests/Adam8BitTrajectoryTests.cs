@@ -9,7 +9,6 @@ using Xunit.Abstractions;
 
 namespace OptGen.Tests;
 
-#if OPTGEN_HAS_STATE_STORAGE
 [Optimizer(UpdateRule.Adam, LearningRate = 1e-3)]
 [StateStorage(StateStorage.Blockwise8Bit)]
 public partial class Adam8BitFixtureOptimizer;
@@ -20,7 +19,6 @@ public partial class Adam8BitFixtureOptimizer;
 [WeightDecay(0.01)]
 [StateStorage(StateStorage.Blockwise8Bit)]
 public partial class AdamW8BitFixtureOptimizer;
-#endif
 
 /// <summary>
 /// Adam and AdamW with blockwise 8-bit state against bitsandbytes' pure-torch reference update
@@ -34,8 +32,7 @@ public partial class AdamW8BitFixtureOptimizer;
 /// bitsandbytes' test re-synchronises its two optimizers after every step (parameters and states copied across); here
 /// the trajectories run free for 50 steps, so the zero-error parameter check assumes an implementation that rounds as
 /// the reference does (PyTorch's order of operations); a code that flips at a map midpoint changes that element's
-/// trajectory by up to a map step. The tests that need <c>[StateStorage]</c> from the generator are compiled only with
-/// <c>OPTGEN_HAS_STATE_STORAGE</c> defined; the fixture's own checks run now.
+/// trajectory by up to a map step.
 /// </remarks>
 public sealed class Adam8BitTrajectoryTests(ITestOutputHelper output)
 {
@@ -106,7 +103,6 @@ public sealed class Adam8BitTrajectoryTests(ITestOutputHelper output)
         }
     }
 
-#if OPTGEN_HAS_STATE_STORAGE
     private delegate bool StepFunction(Span<float> parameters, ReadOnlySpan<float> gradients);
 
     private delegate void ReadFunction(int index, Span<float> destination);
@@ -214,7 +210,6 @@ public sealed class Adam8BitTrajectoryTests(ITestOutputHelper output)
         output.WriteLine(summary);
         Assert.True(notClose <= StateMismatchesAllowed, summary);
     }
-#endif
 
     /// <summary>The 8-bit parameters <paramref name="parameters"/> after <paramref name="record"/>'s step against the float32 trajectory's.</summary>
     private void AssertNearFloat32(string what, Adam8BitCase c, Adam8BitRecord record, float[] parameters)
