@@ -12,15 +12,15 @@ namespace OptGen;
 public static class FiniteCheck
 {
     /// <summary>True if no element of <paramref name="values"/> is NaN or infinite.</summary>
-    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <typeparam name="T"><see cref="float"/>, <see cref="double"/>, <see cref="Half"/> or <see cref="BFloat16"/>.</typeparam>
     /// <param name="values">The values to check.</param>
     /// <param name="threadCount">Threads to use for spans of at least <see cref="ParallelStep.MinimumParallelLength"/> elements.</param>
     public static bool AllFinite<T>(ReadOnlySpan<T> values, int threadCount = 1)
         where T : unmanaged
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && typeof(T) != typeof(Half) && typeof(T) != typeof(BFloat16))
         {
-            throw new NotSupportedException($"Only float and double are supported, not {typeof(T)}.");
+            throw new NotSupportedException($"Only float, double, Half and BFloat16 are supported, not {typeof(T)}.");
         }
 
         if (threadCount <= 1 || values.Length < ParallelStep.MinimumParallelLength)
@@ -36,15 +36,34 @@ public static class FiniteCheck
         return !scan.AnyNonFinite;
     }
 
-    /// <summary>
-    /// x·0 is ±0 for every finite x and NaN for NaN and ±∞, and NaN survives every sum: the accumulators end at zero exactly
-    /// when every value is finite. Four accumulators keep the adds independent; an overlapping last vector covers the tail.
-    /// </summary>
+    // A 2-byte float is NaN or infinite iff its exponent bits are all ones, that is iff its bits without the sign are at
+    // least the exponent mask (bfloat16 0x7F80, Half 0x7C00).
+    private const ushort BFloat16Exponent = 0x7F80;
+    private const ushort HalfExponent = 0x7C00;
+
     private static bool AllFiniteSequential<T>(ReadOnlySpan<T> values)
+        where T : unmanaged =>
+        typeof(T) == typeof(BFloat16) ? AllFiniteLanes(MemoryMarshal.Cast<T, ushort>(values), BFloat16Exponent)
+        : typeof(T) == typeof(Half) ? AllFiniteLanes(MemoryMarshal.Cast<T, ushort>(values), HalfExponent)
+        : AllFiniteLanes(values, 0);
+
+    /// <summary>
+    /// Float and double lanes: x·0 is ±0 for every finite x and NaN for NaN and ±∞, and NaN survives every sum, so the
+    /// accumulators end at zero exactly when every value is finite. Ushort lanes (the bits of 2-byte floats): the
+    /// accumulators keep the largest bits without the sign, below <paramref name="exponent"/> exactly when every value
+    /// is finite. Either fold also merges two accumulators. Four accumulators keep the folds independent; an
+    /// overlapping last vector covers the tail.
+    /// <para>Compiled fully optimized from the first call, as <see cref="GradientNorm"/>'s loops: a check runs once per
+    /// step, and under tiered compilation it measured 20–50 GB/s instead of 90–110 GB/s.</para>
+    /// </summary>
+    /// <param name="lanes">Float or double values, or the bits of 2-byte floats.</param>
+    /// <param name="exponent">For bits, the exponent mask of their type; unused otherwise.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool AllFiniteLanes<T>(ReadOnlySpan<T> lanes, ushort exponent)
         where T : unmanaged
     {
-        ref T start = ref MemoryMarshal.GetReference(values);
-        nuint length = (nuint)values.Length;
+        ref T start = ref MemoryMarshal.GetReference(lanes);
+        nuint length = (nuint)lanes.Length;
         nuint i = 0;
         if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<T>.Count)
         {
@@ -52,19 +71,22 @@ public static class FiniteCheck
             Vector512<T> a0 = Vector512<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
             for (; i + 4 * width <= length; i += 4 * width)
             {
-                a0 += Vector512.LoadUnsafe(ref start, i) * Vector512<T>.Zero;
-                a1 += Vector512.LoadUnsafe(ref start, i + width) * Vector512<T>.Zero;
-                a2 += Vector512.LoadUnsafe(ref start, i + 2 * width) * Vector512<T>.Zero;
-                a3 += Vector512.LoadUnsafe(ref start, i + 3 * width) * Vector512<T>.Zero;
+                a0 = Fold(a0, Vector512.LoadUnsafe(ref start, i));
+                a1 = Fold(a1, Vector512.LoadUnsafe(ref start, i + width));
+                a2 = Fold(a2, Vector512.LoadUnsafe(ref start, i + 2 * width));
+                a3 = Fold(a3, Vector512.LoadUnsafe(ref start, i + 3 * width));
             }
 
             for (; i + width <= length; i += width)
             {
-                a0 += Vector512.LoadUnsafe(ref start, i) * Vector512<T>.Zero;
+                a0 = Fold(a0, Vector512.LoadUnsafe(ref start, i));
             }
 
-            a1 += Vector512.LoadUnsafe(ref start, length - width) * Vector512<T>.Zero;
-            return Vector512.EqualsAll((a0 + a1) + (a2 + a3), Vector512<T>.Zero);
+            a1 = Fold(a1, Vector512.LoadUnsafe(ref start, length - width));
+            Vector512<T> all = Fold(Fold(a0, a1), Fold(a2, a3));
+            return typeof(T) == typeof(ushort)
+                ? Vector512.LessThanAll(all.AsUInt16(), Vector512.Create(exponent))
+                : Vector512.EqualsAll(all, Vector512<T>.Zero);
         }
 
         if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<T>.Count)
@@ -73,19 +95,22 @@ public static class FiniteCheck
             Vector256<T> a0 = Vector256<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
             for (; i + 4 * width <= length; i += 4 * width)
             {
-                a0 += Vector256.LoadUnsafe(ref start, i) * Vector256<T>.Zero;
-                a1 += Vector256.LoadUnsafe(ref start, i + width) * Vector256<T>.Zero;
-                a2 += Vector256.LoadUnsafe(ref start, i + 2 * width) * Vector256<T>.Zero;
-                a3 += Vector256.LoadUnsafe(ref start, i + 3 * width) * Vector256<T>.Zero;
+                a0 = Fold(a0, Vector256.LoadUnsafe(ref start, i));
+                a1 = Fold(a1, Vector256.LoadUnsafe(ref start, i + width));
+                a2 = Fold(a2, Vector256.LoadUnsafe(ref start, i + 2 * width));
+                a3 = Fold(a3, Vector256.LoadUnsafe(ref start, i + 3 * width));
             }
 
             for (; i + width <= length; i += width)
             {
-                a0 += Vector256.LoadUnsafe(ref start, i) * Vector256<T>.Zero;
+                a0 = Fold(a0, Vector256.LoadUnsafe(ref start, i));
             }
 
-            a1 += Vector256.LoadUnsafe(ref start, length - width) * Vector256<T>.Zero;
-            return Vector256.EqualsAll((a0 + a1) + (a2 + a3), Vector256<T>.Zero);
+            a1 = Fold(a1, Vector256.LoadUnsafe(ref start, length - width));
+            Vector256<T> all = Fold(Fold(a0, a1), Fold(a2, a3));
+            return typeof(T) == typeof(ushort)
+                ? Vector256.LessThanAll(all.AsUInt16(), Vector256.Create(exponent))
+                : Vector256.EqualsAll(all, Vector256<T>.Zero);
         }
 
         if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<T>.Count)
@@ -94,23 +119,28 @@ public static class FiniteCheck
             Vector128<T> a0 = Vector128<T>.Zero, a1 = a0;
             for (; i + 2 * width <= length; i += 2 * width)
             {
-                a0 += Vector128.LoadUnsafe(ref start, i) * Vector128<T>.Zero;
-                a1 += Vector128.LoadUnsafe(ref start, i + width) * Vector128<T>.Zero;
+                a0 = Fold(a0, Vector128.LoadUnsafe(ref start, i));
+                a1 = Fold(a1, Vector128.LoadUnsafe(ref start, i + width));
             }
 
             for (; i + width <= length; i += width)
             {
-                a0 += Vector128.LoadUnsafe(ref start, i) * Vector128<T>.Zero;
+                a0 = Fold(a0, Vector128.LoadUnsafe(ref start, i));
             }
 
-            a1 += Vector128.LoadUnsafe(ref start, length - width) * Vector128<T>.Zero;
-            return Vector128.EqualsAll(a0 + a1, Vector128<T>.Zero);
+            a1 = Fold(a1, Vector128.LoadUnsafe(ref start, length - width));
+            Vector128<T> all = Fold(a0, a1);
+            return typeof(T) == typeof(ushort)
+                ? Vector128.LessThanAll(all.AsUInt16(), Vector128.Create(exponent))
+                : Vector128.EqualsAll(all, Vector128<T>.Zero);
         }
 
         for (; i < length; i++)
         {
             T value = Unsafe.Add(ref start, i);
-            bool finite = typeof(T) == typeof(float) ? float.IsFinite(Unsafe.As<T, float>(ref value)) : double.IsFinite(Unsafe.As<T, double>(ref value));
+            bool finite = typeof(T) == typeof(float) ? float.IsFinite(Unsafe.As<T, float>(ref value))
+                : typeof(T) == typeof(double) ? double.IsFinite(Unsafe.As<T, double>(ref value))
+                : (Unsafe.As<T, ushort>(ref value) & 0x7FFF) < exponent;
             if (!finite)
             {
                 return false;
@@ -119,6 +149,27 @@ public static class FiniteCheck
 
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fold<T>(Vector512<T> accumulator, Vector512<T> values)
+        where T : unmanaged =>
+        typeof(T) == typeof(ushort)
+            ? Vector512.Max(accumulator.AsUInt16(), values.AsUInt16() & Vector512.Create((ushort)0x7FFF)).As<ushort, T>()
+            : accumulator + (values * Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fold<T>(Vector256<T> accumulator, Vector256<T> values)
+        where T : unmanaged =>
+        typeof(T) == typeof(ushort)
+            ? Vector256.Max(accumulator.AsUInt16(), values.AsUInt16() & Vector256.Create((ushort)0x7FFF)).As<ushort, T>()
+            : accumulator + (values * Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Fold<T>(Vector128<T> accumulator, Vector128<T> values)
+        where T : unmanaged =>
+        typeof(T) == typeof(ushort)
+            ? Vector128.Max(accumulator.AsUInt16(), values.AsUInt16() & Vector128.Create((ushort)0x7FFF)).As<ushort, T>()
+            : accumulator + (values * Vector128<T>.Zero);
 
     /// <summary>One range of a parallel check; a chunk that finds a non-finite value sets the shared flag.</summary>
     private sealed class Scan<T> : IPartitionedStep<T>

@@ -18,12 +18,46 @@ public sealed class NonFiniteGradientTests(ITestOutputHelper output)
     private static readonly int[] LargeLengths = [4099, ParallelStep.MinimumParallelLength + 17, 300_001];
 
     [Fact]
-    public void AllFinite_float_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition<float>(
-        [float.NaN, float.PositiveInfinity, float.NegativeInfinity, BitConverter.Int32BitsToSingle(unchecked((int)0xFFC0_0001)), BitConverter.Int32BitsToSingle(0x7F80_0001)])} checks");
+    public void AllFinite_float_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition(
+        [float.NaN, float.PositiveInfinity, float.NegativeInfinity, BitConverter.Int32BitsToSingle(unchecked((int)0xFFC0_0001)), BitConverter.Int32BitsToSingle(0x7F80_0001)],
+        FiniteValues<float>, float.IsFinite)} checks");
 
     [Fact]
-    public void AllFinite_double_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition<double>(
-        [double.NaN, double.PositiveInfinity, double.NegativeInfinity, BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8_0000_0000_0001)), BitConverter.Int64BitsToDouble(0x7FF0_0000_0000_0001)])} checks");
+    public void AllFinite_double_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition(
+        [double.NaN, double.PositiveInfinity, double.NegativeInfinity, BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8_0000_0000_0001)), BitConverter.Int64BitsToDouble(0x7FF0_0000_0000_0001)],
+        FiniteValues<double>, double.IsFinite)} checks");
+
+    [Fact]
+    public void AllFinite_Half_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition(
+        TwoByteFloats.NonFinite<Half>(), TwoByteFloats.FiniteValues<Half>, Half.IsFinite)} checks");
+
+    [Fact]
+    public void AllFinite_BFloat16_finds_every_non_finite_value_at_every_position() => output.WriteLine($"{CheckEveryPosition(
+        TwoByteFloats.NonFinite<BFloat16>(), TwoByteFloats.FiniteValues<BFloat16>, BFloat16.IsFinite)} checks");
+
+    /// <summary>Random bits (non-finite values included at several densities) on the lengths around vector and block sizes.</summary>
+    [Fact]
+    public void AllFinite_agrees_with_a_scalar_loop_on_random_2_byte_bits()
+    {
+        AgreeOnRandomBits<Half>();
+        AgreeOnRandomBits<BFloat16>();
+    }
+
+    /// <summary>Each exponent that is not all ones, with every mantissa, both signs: the largest finite values and the NaNs differ by one bit.</summary>
+    [Fact]
+    public void AllFinite_classifies_every_2_byte_bit_pattern()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            Half half = TwoByteFloats.FromBits<Half>(bits);
+            BFloat16 bfloat = BFloat16.FromBits((ushort)bits);
+            foreach (int length in new[] { 1, 32, 100 })
+            {
+                Assert.Equal(Half.IsFinite(half), FiniteCheck.AllFinite<Half>(Enumerable.Repeat(half, length).ToArray()));
+                Assert.Equal(BFloat16.IsFinite(bfloat), FiniteCheck.AllFinite<BFloat16>(Enumerable.Repeat(bfloat, length).ToArray()));
+            }
+        }
+    }
 
     [Fact]
     public void AllFinite_does_not_overflow_on_extreme_finite_values()
@@ -123,15 +157,15 @@ public sealed class NonFiniteGradientTests(ITestOutputHelper output)
         Assert.Equal(1, optimizer.SkippedStepCount);
     }
 
-    private static int CheckEveryPosition<T>(T[] nonFinite)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static int CheckEveryPosition<T>(T[] nonFinite, Func<int, Random, T[]> finiteValues, Func<T, bool> isFinite)
+        where T : unmanaged
     {
-        Assert.All(nonFinite, value => Assert.False(T.IsFinite(value)));
+        Assert.All(nonFinite, value => Assert.False(isFinite(value)));
         var random = new Random(17);
         int checks = 0;
         for (int length = 0; length <= 200; length++)
         {
-            T[] values = FiniteValues<T>(length, random);
+            T[] values = finiteValues(length, random);
             Assert.True(FiniteCheck.AllFinite<T>(values), $"all finite, length {length}");
             IEnumerable<int> positions = length <= 70
                 ? Enumerable.Range(0, length)
@@ -141,7 +175,7 @@ public sealed class NonFiniteGradientTests(ITestOutputHelper output)
 
         foreach (int length in LargeLengths)
         {
-            T[] values = FiniteValues<T>(length, random);
+            T[] values = finiteValues(length, random);
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 Assert.True(FiniteCheck.AllFinite<T>(values, threads), $"all finite, length {length}, {threads} threads");
@@ -161,7 +195,7 @@ public sealed class NonFiniteGradientTests(ITestOutputHelper output)
 
     /// <summary>Places each non-finite value at each position in turn; returns the number of checks.</summary>
     private static int CheckPositions<T>(T[] values, IEnumerable<int> positions, T[] nonFinite, int threadCount)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
     {
         int checks = 0;
         foreach (int position in positions)
@@ -181,6 +215,39 @@ public sealed class NonFiniteGradientTests(ITestOutputHelper output)
 
         Assert.True(FiniteCheck.AllFinite<T>(values, threadCount));
         return checks;
+    }
+
+    private static void AgreeOnRandomBits<T>()
+        where T : unmanaged
+    {
+        var random = new Random(29);
+        foreach (int length in new[] { 0, 1, 2, 7, 31, 32, 33, 127, 128, 129, 1023, 1024, 1025, ParallelStep.MinimumParallelLength, 300_000 })
+        {
+            // One value in density non-finite, on average: none to most.
+            foreach (double density in new[] { 0, 1e-6, 1.0 / length, 0.01, 0.5 })
+            {
+                T[] values = TwoByteFloats.FiniteValues<T>(length, random);
+                T[] nonFinite = TwoByteFloats.NonFinite<T>();
+                for (int i = 0; i < length; i++)
+                {
+                    if (random.NextDouble() < density)
+                    {
+                        values[i] = nonFinite[random.Next(nonFinite.Length)];
+                    }
+                }
+
+                bool expected = true;
+                foreach (T value in values)
+                {
+                    expected &= TwoByteFloats.IsFinite(value);
+                }
+
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    Assert.True(expected == FiniteCheck.AllFinite<T>(values, threads), $"{typeof(T).Name}, length {length}, density {density}, {threads} threads");
+                }
+            }
+        }
     }
 
     /// <summary>Finite values including the extremes: ±max, ±0, subnormals and the smallest normal.</summary>

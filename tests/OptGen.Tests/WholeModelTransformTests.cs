@@ -359,7 +359,8 @@ public sealed class WholeModelTransformTests
         return Math.Sqrt(sum);
     }
 
-    private static double CanonicalSum(double[] values)
+    /// <summary>The norm's order of additions, restated as a plain loop (also the reference for 2-byte values in <see cref="GradientNormTests"/>).</summary>
+    internal static double CanonicalSum(double[] values)
     {
         double total = 0;
         for (int start = 0; start < values.Length; start += GradientNorm.BlockLength)
