@@ -134,6 +134,25 @@ public static partial class BlockwiseQuantization
         DequantizeBlocks(codes, maxima, values, signed);
     }
 
+    /// <summary>The paths <see cref="Quantize"/> and <see cref="Dequantize"/> can take.</summary>
+    internal enum QuantizerPath
+    {
+        /// <summary>No vector instructions: the bucket table, one value at a time.</summary>
+        Scalar,
+
+        /// <summary>AVX2: the bucket table by gathers.</summary>
+        Avx2,
+
+        /// <summary>AVX-512 with VBMI: the affine regions and byte permutes.</summary>
+        Avx512,
+    }
+
+    /// <summary>The path this process takes for <paramref name="signed"/>'s map (tests check that CI's forced paths run).</summary>
+    internal static QuantizerPath PathFor(bool signed) =>
+        Avx512Vbmi.IsSupported && Avx512DQ.IsSupported && (signed ? Tables.SignedTables : Tables.UnsignedTables).Wide is not null ? QuantizerPath.Avx512
+        : Avx2.IsSupported ? QuantizerPath.Avx2
+        : QuantizerPath.Scalar;
+
     /// <summary>
     /// <see cref="Quantize"/> without the length checks, for callers that hand over one chunk of a tensor at a time: the
     /// blocks of <paramref name="values"/> (all whole but possibly the last) go to the first values.Length codes and the
