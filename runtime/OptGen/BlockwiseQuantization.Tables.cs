@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OptGen;
 
@@ -41,8 +43,6 @@ public static partial class BlockwiseQuantization
             Zero = (byte)Array.IndexOf(map, 0f);
             Thresholds = ComputeThresholds(map);
             Buckets = GC.AllocateArray<uint>(2 * BucketCount, pinned: true);
-            PinnedMap = GC.AllocateArray<float>(256, pinned: true);
-            map.CopyTo(PinnedMap, 0);
             Planes = new byte[4 * 256];
             for (int c = 0; c < 256; c++)
             {
@@ -50,6 +50,18 @@ public static partial class BlockwiseQuantization
                 for (int k = 0; k < 4; k++)
                 {
                     Planes[k * 256 + c] = (byte)(bits >> (8 * k));
+                }
+            }
+
+            // Byte k of |map[127 + j]| at k·128 + j (0, then the positive entries but the last), for the signed map's
+            // permutes by |c − 127|; checked against the map itself where it is used.
+            Magnitudes = new byte[4 * 128];
+            for (int j = 0; j < 128; j++)
+            {
+                uint bits = BitConverter.SingleToUInt32Bits(map[(127 + j) & 255]);
+                for (int k = 0; k < 4; k++)
+                {
+                    Magnitudes[k * 128 + j] = (byte)(bits >> (8 * k));
                 }
             }
 
@@ -79,11 +91,11 @@ public static partial class BlockwiseQuantization
         /// </summary>
         internal uint[] Buckets { get; }
 
-        /// <summary>The map, pinned, for gathers.</summary>
-        internal float[] PinnedMap { get; }
-
         /// <summary>Byte k of map[c] at k·256 + c, for byte permutes.</summary>
         internal byte[] Planes { get; }
+
+        /// <summary>Byte k of map[127 + j] at k·128 + j, j = 0..127 (the signed map's 0 and its positive entries but 1).</summary>
+        internal byte[] Magnitudes { get; }
 
         /// <summary>Whether the buckets hold at most one threshold each and negative values follow from positive ones.</summary>
         internal bool Verified { get; }
@@ -92,6 +104,7 @@ public static partial class BlockwiseQuantization
         internal WideTables? Wide { get; }
 
         /// <summary>The code of <paramref name="x"/> exactly as the reference gives it, from the buckets.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal byte Code(float x)
         {
             uint bits = BitConverter.SingleToUInt32Bits(x);
@@ -104,7 +117,7 @@ public static partial class BlockwiseQuantization
 
             uint negative = bits >> 31;
             uint bucket = Math.Clamp(magnitude >> 16, FirstBucket, LastBucket) - FirstBucket + negative * BucketCount;
-            return (byte)((Buckets[bucket] + ((magnitude ^ (0 - negative)) & 0xFFFF)) >> 16);
+            return (byte)((Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Buckets), bucket) + ((magnitude ^ (0 - negative)) & 0xFFFF)) >> 16);
         }
 
         /// <summary>The reference's code for one value: nearest entry after clamping to [−1, 1], the lower on a tie.</summary>

@@ -140,10 +140,10 @@ public static partial class BlockwiseQuantization
         /// <summary>No vector instructions: the bucket table, one value at a time.</summary>
         Scalar,
 
-        /// <summary>AVX2: the bucket table by gathers.</summary>
+        /// <summary>AVX2: quantization by the bucket table through gathers, dequantization as <see cref="Scalar"/>.</summary>
         Avx2,
 
-        /// <summary>AVX-512 with VBMI: the affine regions and byte permutes.</summary>
+        /// <summary>AVX-512 with VBMI (and DQ): the affine regions and byte permutes.</summary>
         Avx512,
     }
 
@@ -244,17 +244,19 @@ public static partial class BlockwiseQuantization
         int i = 0;
         if (Avx512Vbmi.IsSupported)
         {
-            i = DequantizeAvx512(ref source, ref maximum, ref destination, length, tables);
-        }
-        else if (Avx2.IsSupported)
-        {
-            i = DequantizeAvx2(ref source, ref maximum, ref destination, length, tables);
+            i = signed ? DequantizeSignedAvx512(ref source, ref maximum, ref destination, length, tables) : DequantizeAvx512(ref source, ref maximum, ref destination, length, tables);
         }
 
+        // The rest block by block; all of it without VBMI (AVX2 gathers, 8 entries at a time, measured slower than this
+        // loop on AMD Zen 4).
         ref float map = ref MemoryMarshal.GetArrayDataReference(tables.Map);
-        for (; i < length; i++)
+        while (i < length)
         {
-            Unsafe.Add(ref destination, i) = Unsafe.Add(ref map, Unsafe.Add(ref source, i)) * Unsafe.Add(ref maximum, i / BlockLength);
+            float scale = Unsafe.Add(ref maximum, i / BlockLength);
+            for (int end = Math.Min(length, (i / BlockLength + 1) * BlockLength); i < end; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref map, Unsafe.Add(ref source, i)) * scale;
+            }
         }
     }
 
@@ -381,7 +383,6 @@ public static partial class BlockwiseQuantization
     private static unsafe void QuantizeAvx2(ref float source, ref byte destination, ref float maxima, int length, Tables tables)
     {
         Vector256<int> first = Vector256.Create((int)Tables.FirstBucket), last = Vector256.Create((int)Tables.LastBucket);
-        Vector256<int> magnitudeMask = Vector256.Create(0x7FFF_FFFF), lowMask = Vector256.Create(0xFFFF);
         Vector256<int> negativeHalf = Vector256.Create(Tables.BucketCount);
         Vector256<int> order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
 
@@ -401,10 +402,10 @@ public static partial class BlockwiseQuantization
             int i = 0;
             for (; i + 32 <= count; i += 32)
             {
-                Vector256<int> c0 = Codes(Vector256.LoadUnsafe(ref values, (nuint)i) * scale);
-                Vector256<int> c1 = Codes(Vector256.LoadUnsafe(ref values, (nuint)(i + 8)) * scale);
-                Vector256<int> c2 = Codes(Vector256.LoadUnsafe(ref values, (nuint)(i + 16)) * scale);
-                Vector256<int> c3 = Codes(Vector256.LoadUnsafe(ref values, (nuint)(i + 24)) * scale);
+                Vector256<int> c0 = GatheredCodes(Vector256.LoadUnsafe(ref values, (nuint)i) * scale, buckets, first, last, negativeHalf);
+                Vector256<int> c1 = GatheredCodes(Vector256.LoadUnsafe(ref values, (nuint)(i + 8)) * scale, buckets, first, last, negativeHalf);
+                Vector256<int> c2 = GatheredCodes(Vector256.LoadUnsafe(ref values, (nuint)(i + 16)) * scale, buckets, first, last, negativeHalf);
+                Vector256<int> c3 = GatheredCodes(Vector256.LoadUnsafe(ref values, (nuint)(i + 24)) * scale, buckets, first, last, negativeHalf);
 
                 // The packs work within 128-bit lanes; the permute puts the four quarters back in order.
                 Vector256<byte> packed = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(c0, c1), Avx2.PackSignedSaturate(c2, c3));
@@ -414,15 +415,17 @@ public static partial class BlockwiseQuantization
             QuantizeScalar(ref values, ref codes, i, count, reciprocal, tables);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector256<int> Codes(Vector256<float> y)
-        {
-            Vector256<int> bits = y.AsInt32();
-            Vector256<int> magnitude = bits & magnitudeMask;
-            Vector256<int> negative = Vector256.ShiftRightArithmetic(bits, 31);
-            Vector256<int> bucket = Vector256.Min(Vector256.Max(Vector256.ShiftRightLogical(magnitude, 16), first), last) + (negative & negativeHalf);
-            return Vector256.ShiftRightLogical(Avx2.GatherVector256(buckets, bucket, 4).AsInt32() + ((magnitude ^ negative) & lowMask), 16);
-        }
+    }
+
+    /// <summary>The codes of eight scaled values as <see cref="Tables.Code"/> gives them, by one gather.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> GatheredCodes(Vector256<float> y, uint* buckets, Vector256<int> first, Vector256<int> last, Vector256<int> negativeHalf)
+    {
+        Vector256<int> bits = y.AsInt32();
+        Vector256<int> magnitude = bits & Vector256.Create(0x7FFF_FFFF);
+        Vector256<int> negative = Vector256.ShiftRightArithmetic(bits, 31);
+        Vector256<int> bucket = Vector256.Min(Vector256.Max(Vector256.ShiftRightLogical(magnitude, 16), first), last) + (negative & negativeHalf);
+        return Vector256.ShiftRightLogical(Avx2.GatherVector256(buckets, bucket, 4).AsInt32() + ((magnitude ^ negative) & Vector256.Create(0xFFFF)), 16);
     }
 
     /// <summary>Blocks per chunk of the AVX-512 quantizers: 16 KiB of values, which stay in L1 between the passes.</summary>
@@ -430,7 +433,7 @@ public static partial class BlockwiseQuantization
 
     /// <summary>
     /// The signed map, 64 values at a time (see <see cref="WideTables"/>): per value the region's slope and offset by
-    /// <c>vpermi2ps</c>, one fma and one conversion; the codes of |x| by byte permutes from <see cref="WideTables.Codes"/>;
+    /// <c>vpermi2ps</c> and one fma; the codes of |x| by byte permutes from <see cref="WideTables.Codes"/>;
     /// negative values max(0, 254 − code). Per chunk of blocks: the maxima first, then the vector loop, which calls
     /// nothing (every vector register is caller-saved, so a call would send the tables to the stack), then the values
     /// too near a threshold and the tails of partial blocks, exactly.
@@ -732,6 +735,45 @@ public static partial class BlockwiseQuantization
         Vector512.ConditionalSelect(upper, Avx512Vbmi.PermuteVar64x8x2(v2.AsByte(), index, v3.AsByte()), Avx512Vbmi.PermuteVar64x8x2(v0.AsByte(), index, v1.AsByte()));
 
     /// <summary>
+    /// The signed map as <see cref="DequantizeAvx512"/>, with half the byte permutes: its entries are symmetric,
+    /// map[c] = −map[254 − c], so each byte of the magnitude comes from one 128-entry permute indexed by |c − 127|
+    /// (0 for c = 127, then map[128..254]), the sign set for c &lt; 127, and c = 255, whose index 128 wraps to 0, made 1.
+    /// </summary>
+    private static int DequantizeSignedAvx512(ref byte codes, ref float maxima, ref float values, int length, Tables tables)
+    {
+        // The static index vectors first (see SignedGroups).
+        Vector512<byte> lowPairs = Permutes.LowBytePairs, highPairs = Permutes.HighBytePairs;
+        Vector512<ushort> lowQuads = Permutes.LowWordPairs, highQuads = Permutes.HighWordPairs;
+        ref byte planes = ref MemoryMarshal.GetArrayDataReference(tables.Magnitudes);
+        Vector512<byte> p00 = Vector512.LoadUnsafe(ref planes, 0), p01 = Vector512.LoadUnsafe(ref planes, 64);
+        Vector512<byte> p10 = Vector512.LoadUnsafe(ref planes, 128), p11 = Vector512.LoadUnsafe(ref planes, 192);
+        Vector512<byte> p20 = Vector512.LoadUnsafe(ref planes, 256), p21 = Vector512.LoadUnsafe(ref planes, 320);
+        Vector512<byte> p30 = Vector512.LoadUnsafe(ref planes, 384), p31 = Vector512.LoadUnsafe(ref planes, 448);
+        Vector512<byte> middle = Vector512.Create((byte)127), last = Vector512.Create((byte)255), signBit = Vector512.Create((byte)0x80);
+        Vector512<byte> oneByte2 = Vector512.Create((byte)0x80), oneByte3 = Vector512.Create((byte)0x3F);
+        int i = 0;
+        for (; i + 64 <= length; i += 64)
+        {
+            Vector512<byte> c = Vector512.LoadUnsafe(ref codes, (nuint)i);
+            Vector512<byte> index = Vector512.Abs((c - middle).AsSByte()).AsByte();
+            Vector512<byte> one = Vector512.Equals(c, last);
+            Vector512<byte> b0 = Avx512Vbmi.PermuteVar64x8x2(p00, index, p01);
+            Vector512<byte> b1 = Avx512Vbmi.PermuteVar64x8x2(p10, index, p11);
+            Vector512<byte> b2 = Vector512.ConditionalSelect(one, oneByte2, Avx512Vbmi.PermuteVar64x8x2(p20, index, p21));
+            Vector512<byte> b3 = Vector512.ConditionalSelect(one, oneByte3, Avx512Vbmi.PermuteVar64x8x2(p30, index, p31) | (Vector512.LessThan(c, middle) & signBit));
+            Vector512<ushort> low01 = Avx512Vbmi.PermuteVar64x8x2(b0, lowPairs, b1).AsUInt16(), high01 = Avx512Vbmi.PermuteVar64x8x2(b0, highPairs, b1).AsUInt16();
+            Vector512<ushort> low23 = Avx512Vbmi.PermuteVar64x8x2(b2, lowPairs, b3).AsUInt16(), high23 = Avx512Vbmi.PermuteVar64x8x2(b2, highPairs, b3).AsUInt16();
+            Vector512<float> scale = Vector512.Create(Unsafe.Add(ref maxima, i / BlockLength));
+            (Avx512BW.PermuteVar32x16x2(low01, lowQuads, low23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)i);
+            (Avx512BW.PermuteVar32x16x2(low01, highQuads, low23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 16));
+            (Avx512BW.PermuteVar32x16x2(high01, lowQuads, high23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 32));
+            (Avx512BW.PermuteVar32x16x2(high01, highQuads, high23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 48));
+        }
+
+        return i;
+    }
+
+    /// <summary>
     /// 64 codes at a time: each of the four bytes of map[code] by two byte permutes (codes below and from 128), the
     /// four byte planes interleaved into floats by two rounds of permutes, times the block's maximum. Returns how many
     /// values it did.
@@ -762,21 +804,6 @@ public static partial class BlockwiseQuantization
             (Avx512BW.PermuteVar32x16x2(low01, highQuads, low23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 16));
             (Avx512BW.PermuteVar32x16x2(high01, lowQuads, high23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 32));
             (Avx512BW.PermuteVar32x16x2(high01, highQuads, high23).AsSingle() * scale).StoreUnsafe(ref values, (nuint)(i + 48));
-        }
-
-        return i;
-    }
-
-    /// <summary>Eight codes at a time: the map entries gathered, times the block's maximum. Returns how many values it did.</summary>
-    private static unsafe int DequantizeAvx2(ref byte codes, ref float maxima, ref float values, int length, Tables tables)
-    {
-        // Pinned at allocation.
-        float* map = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(tables.PinnedMap));
-        int i = 0;
-        for (; i + 8 <= length; i += 8)
-        {
-            Vector256<int> index = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref codes, i))).AsByte());
-            (Avx2.GatherVector256(map, index, 4) * Vector256.Create(Unsafe.Add(ref maxima, i / BlockLength))).StoreUnsafe(ref values, (nuint)i);
         }
 
         return i;
