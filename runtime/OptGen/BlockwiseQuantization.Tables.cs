@@ -53,12 +53,12 @@ public static partial class BlockwiseQuantization
                 }
             }
 
-            // Byte k of |map[127 + j]| at k·128 + j (0, then the positive entries but the last), for the signed map's
-            // permutes by |c − 127|; checked against the map itself where it is used.
+            // Byte k of map[127 + j] at k·128 + j (0, then the positive entries but 1), for the signed map's permutes by
+            // |c − 127|.
             Magnitudes = new byte[4 * 128];
             for (int j = 0; j < 128; j++)
             {
-                uint bits = BitConverter.SingleToUInt32Bits(map[(127 + j) & 255]);
+                uint bits = BitConverter.SingleToUInt32Bits(map[127 + j]);
                 for (int k = 0; k < 4; k++)
                 {
                     Magnitudes[k * 128 + j] = (byte)(bits >> (8 * k));
@@ -91,7 +91,7 @@ public static partial class BlockwiseQuantization
         /// </summary>
         internal uint[] Buckets { get; }
 
-        /// <summary>Byte k of map[c] at k·256 + c, for byte permutes.</summary>
+        /// <summary>Byte k of map[c] at k·256 + c, for the unsigned map's byte permutes.</summary>
         internal byte[] Planes { get; }
 
         /// <summary>Byte k of map[127 + j] at k·128 + j, j = 0..127 (the signed map's 0 and its positive entries but 1).</summary>
@@ -233,10 +233,10 @@ public static partial class BlockwiseQuantization
             Codes = codes;
         }
 
-        /// <summary>By region &amp; 31: the slope, times 65536.</summary>
+        /// <summary>By region &amp; 31: the fma's slope, W's times 2^(18+q) for the region's range [128q, 128q + 128) of W.</summary>
         internal float[] Slopes { get; }
 
-        /// <summary>By region &amp; 31: the offset, times 65536, plus half the danger window.</summary>
+        /// <summary>By region &amp; 31: the fma's offset, W's scaled likewise and moved into [2^(25+q), 2^(26+q)), plus half the danger window.</summary>
         internal float[] Offsets { get; }
 
         /// <summary>Added to bits(a) before the shift by 23 that gives the region.</summary>
@@ -245,7 +245,7 @@ public static partial class BlockwiseQuantization
         /// <summary>v &amp; DangerMask == 0: too near a threshold.</summary>
         internal int DangerMask { get; }
 
-        /// <summary>By v &gt;&gt; 16: the code (256 entries for the signed map, of |x|; 512 for the unsigned).</summary>
+        /// <summary>By W's integer part (v's bits 16..24): the code (256 entries for the signed map, of |x|; 512 for the unsigned).</summary>
         internal byte[] Codes { get; }
 
         /// <summary>
