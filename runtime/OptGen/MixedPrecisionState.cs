@@ -14,8 +14,11 @@ namespace OptGen;
 internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     where T : unmanaged
 {
-    /// <summary>Elements per chunk: whole quantization blocks, and a divisor of every parallel chunk (multiples of 1024).</summary>
-    private const int ChunkLength = 1024;
+    /// <summary>
+    /// Elements per chunk: whole quantization blocks (parallel chunks start at multiples of 1024). Four times 1024, because
+    /// the quantizer's per-call setup cost 5× its work on 1,024-element chunks; the scratch (96 KiB) stays in the second-level cache.
+    /// </summary>
+    private const int ChunkLength = 4096;
 
     /// <summary>Float scratch per thread: parameters, gradients and up to four states, each one chunk.</summary>
     [ThreadStatic]
@@ -437,7 +440,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
                     OptGen.BFloat16.ConvertToSingle(BFloat16.AsSpan(start, length), destination);
                     break;
                 default:
-                    BlockwiseQuantization.Dequantize(Codes.AsSpan(start, length), Blocks(start, length), destination[..length], Signed);
+                    BlockwiseQuantization.DequantizeBlocks(Codes.AsSpan(start, length), Blocks(start, length), destination[..length], Signed);
                     break;
             }
         }
@@ -454,7 +457,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
                     OptGen.BFloat16.ConvertFromSingle(source[..length], BFloat16.AsSpan(start, length));
                     break;
                 default:
-                    BlockwiseQuantization.Quantize(source[..length], Codes.AsSpan(start, length), Blocks(start, length), Signed);
+                    BlockwiseQuantization.QuantizeBlocks(source[..length], Codes.AsSpan(start, length), Blocks(start, length), Signed);
                     break;
             }
         }
