@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace OptGen;
@@ -19,6 +20,9 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     /// the quantizer's per-call setup cost 5× its work on 1,024-element chunks; the scratch (96 KiB) stays in the second-level cache.
     /// </summary>
     private const int ChunkLength = 4096;
+
+    /// <summary>Elements of each 2-byte stream widened in turn.</summary>
+    private const int WidenPiece = 512;
 
     /// <summary>Float scratch per thread: parameters, gradients and up to four states, each one chunk.</summary>
     [ThreadStatic]
@@ -200,37 +204,39 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     private KernelPath StepChunk(Span<T> parameters, ReadOnlySpan<T> gradients, int start, float[] scratch)
     {
         int length = parameters.Length;
-        Span<float> p;
-        if (_master is not null)
-        {
-            p = _master.AsSpan(start, length);
-        }
-        else if (typeof(T) == typeof(float))
-        {
-            p = MemoryMarshal.Cast<T, float>(parameters);
-        }
-        else
-        {
-            p = scratch.AsSpan(0, length);
-            Precision.Widen<T>(parameters, p);
-        }
-
-        ReadOnlySpan<float> g;
-        if (typeof(T) == typeof(float))
-        {
-            g = MemoryMarshal.Cast<T, float>(gradients);
-        }
-        else
-        {
-            Span<float> widened = scratch.AsSpan(ChunkLength, length);
-            Precision.Widen(gradients, widened);
-            g = widened;
-        }
-
+        bool widenParameters = _master is null && typeof(T) != typeof(float);
+        Span<float> p = _master is not null ? _master.AsSpan(start, length)
+            : typeof(T) == typeof(float) ? MemoryMarshal.Cast<T, float>(parameters)
+            : scratch.AsSpan(0, length);
+        Span<float> g = typeof(T) == typeof(float) ? MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(gradients)), length) : scratch.AsSpan(ChunkLength, length);
         Span<float> s0 = Stage(0, start, length, scratch);
         Span<float> s1 = Stage(1, start, length, scratch);
         Span<float> s2 = Stage(2, start, length, scratch);
         Span<float> s3 = Stage(3, start, length, scratch);
+
+        // The 2-byte streams are widened a piece of each in turn, so that memory serves all of them at once: one whole
+        // stream after another ran at half the bandwidth (each conversion waiting on its own stream).
+        for (int piece = 0; piece < length; piece += WidenPiece)
+        {
+            int count = Math.Min(WidenPiece, length - piece);
+            if (widenParameters)
+            {
+                Precision.Widen<T>(parameters.Slice(piece, count), p.Slice(piece, count));
+            }
+
+            if (typeof(T) != typeof(float))
+            {
+                Precision.Widen(gradients.Slice(piece, count), g.Slice(piece, count));
+            }
+
+            for (int i = 0; i < _buffers.Length; i++)
+            {
+                if (_buffers[i].Storage == StateStorage.BFloat16)
+                {
+                    OptGen.BFloat16.ConvertToSingle(_buffers[i].BFloat16.AsSpan(start + piece, count), StageOf(i, s0, s1, s2, s3).Slice(piece, count));
+                }
+            }
+        }
 
         StepRuns<T> runs = _runs!;
         KernelPath path = KernelPath.None;
@@ -346,8 +352,13 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
             return buffer.Float.AsSpan(start, length);
         }
 
+        // Bfloat16 state is widened with the other 2-byte streams; 8-bit state, whose blocks dequantize together, here.
         Span<float> staged = scratch.AsSpan((2 + index) * ChunkLength, length);
-        buffer.Read(start, length, staged);
+        if (buffer.Storage == StateStorage.Blockwise8Bit)
+        {
+            buffer.Read(start, length, staged);
+        }
+
         return staged;
     }
 
