@@ -70,6 +70,7 @@ internal static class PrecisionBenchmark
             Console.WriteLine($"{threads} thread(s): {seconds * 1e3:F0} ms per step, {10.06 * n / seconds / 1e9:F1} GB/s at 10.06 bytes per parameter");
         }
 
+        GC.Collect();
         Console.WriteLine($"Process working set {Environment.WorkingSet / (1024.0 * 1024 * 1024):F2} GiB; managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024 * 1024):F2} GiB; step count {optimizer.StepCount}; a finite parameter: {BFloat16.IsFinite(parameters[n / 2])}");
         return 0;
     }
@@ -145,7 +146,7 @@ internal static class PrecisionBenchmark
         const int Block = 1 << 20;
         System.Threading.Tasks.Parallel.For(0, (values.Length + Block - 1) / Block, block =>
         {
-            Span<float> chunk = new float[Block];
+            float[] chunk = System.Buffers.ArrayPool<float>.Shared.Rent(Block);
             uint state = (seed * 2654435761u) + (uint)block;
             int start = block * Block, length = Math.Min(Block, values.Length - start);
             for (int i = 0; i < length; i++)
@@ -154,7 +155,8 @@ internal static class PrecisionBenchmark
                 chunk[i] = (((state >> 8) * (1f / (1 << 24))) - 0.5f) * scale;
             }
 
-            BFloat16.ConvertFromSingle(chunk[..length], values.AsSpan(start, length));
+            BFloat16.ConvertFromSingle(chunk.AsSpan(0, length), values.AsSpan(start, length));
+            System.Buffers.ArrayPool<float>.Shared.Return(chunk);
         });
     }
 

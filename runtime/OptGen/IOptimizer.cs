@@ -93,7 +93,7 @@ public interface IOptimizer
     void LoadCheckpoint(string path);
 }
 
-/// <summary>A generated optimizer over elements of type <typeparamref name="T"/> (<see cref="float"/> or <see cref="double"/>).</summary>
+/// <summary>A generated optimizer over elements of type <typeparamref name="T"/> (<see cref="float"/>, <see cref="double"/>, <see cref="Half"/> or <see cref="BFloat16"/>).</summary>
 /// <typeparam name="T">The element type.</typeparam>
 public interface IOptimizer<T> : IOptimizer
     where T : unmanaged
