@@ -188,6 +188,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
 
     /// <summary>Widens every value exactly; vectorized.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ConvertToSingle(ReadOnlySpan<BFloat16> source, Span<float> destination)
     {
         if (destination.Length < source.Length)
@@ -231,6 +232,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
 
     /// <summary>Narrows every value as the explicit conversion does (ties to even, NaN kept); vectorized.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ConvertFromSingle(ReadOnlySpan<float> source, Span<BFloat16> destination)
     {
         if (destination.Length < source.Length)

@@ -159,6 +159,7 @@ public static partial class BlockwiseQuantization
     /// first <see cref="BlockCount"/>(values.Length) maxima. The caller guarantees those lengths, and starts each chunk on
     /// a block boundary of the whole tensor so that its blocks are the whole's.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void QuantizeBlocks(ReadOnlySpan<float> values, Span<byte> codes, Span<float> maxima, bool signed)
     {
         Debug.Assert(codes.Length >= values.Length && maxima.Length >= BlockCount(values.Length), "The caller checks the lengths.");
@@ -205,6 +206,7 @@ public static partial class BlockwiseQuantization
     /// Writes a block's maximum and, for the blocks the fast paths leave alone, its codes; otherwise returns true with
     /// the reciprocal of the maximum, finite and nonzero, so that no scaled value is NaN or beyond ±1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Prepare(ref float values, ref byte codes, ref float maximum, int count, Tables tables, out float reciprocal)
     {
         uint maximumBits = AbsoluteMaximumBits(ref values, count);
@@ -233,6 +235,7 @@ public static partial class BlockwiseQuantization
     /// values.Length codes and the first <see cref="BlockCount"/>(values.Length) maxima, guaranteed by the caller; a
     /// chunk starts on a block boundary of the whole tensor.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DequantizeBlocks(ReadOnlySpan<byte> codes, ReadOnlySpan<float> maxima, Span<float> values, bool signed)
     {
         Debug.Assert(codes.Length >= values.Length && maxima.Length >= BlockCount(values.Length), "The caller checks the lengths.");
@@ -294,6 +297,7 @@ public static partial class BlockwiseQuantization
     }
 
     /// <summary>The index of the entry nearest <paramref name="x"/> (the lower one on a tie), by binary search.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte Nearest(float[] map, float x)
     {
         int low = 0, high = map.Length - 1;
@@ -318,6 +322,7 @@ public static partial class BlockwiseQuantization
     /// The bits of max |x| over a block: the largest of the bits with the sign cleared, which orders non-negative floats
     /// as their values; above 0x7F800000 when there is a NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint AbsoluteMaximumBits(ref float values, int count)
     {
         ref uint bits = ref Unsafe.As<float, uint>(ref values);
@@ -368,6 +373,7 @@ public static partial class BlockwiseQuantization
     }
 
     /// <summary>Codes [<paramref name="from"/>, <paramref name="count"/>) of a block from the buckets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeScalar(ref float values, ref byte codes, int from, int count, float reciprocal, Tables tables)
     {
         for (int i = from; i < count; i++)
@@ -380,6 +386,7 @@ public static partial class BlockwiseQuantization
     /// One block, eight values at a time: each value's bucket gathered from <see cref="Tables.Buckets"/>, exact as the
     /// scalar path (the block's maximum is finite and nonzero, so no scaled value is NaN).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void QuantizeAvx2(ref float source, ref byte destination, ref float maxima, int length, Tables tables)
     {
         Vector256<int> first = Vector256.Create((int)Tables.FirstBucket), last = Vector256.Create((int)Tables.LastBucket);
@@ -438,6 +445,7 @@ public static partial class BlockwiseQuantization
     /// nothing (every vector register is caller-saved, so a call would send the tables to the stack), then the values
     /// too near a threshold and the tails of partial blocks, exactly.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeSignedAvx512(ref float source, ref byte destination, ref float maxima, int length, Tables tables, WideTables wide)
     {
         Span<float> reciprocals = stackalloc float[ChunkBlocks];
@@ -455,6 +463,7 @@ public static partial class BlockwiseQuantization
     }
 
     /// <summary>The unsigned map, as <see cref="QuantizeSignedAvx512"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeUnsignedAvx512(ref float source, ref byte destination, ref float maxima, int length, Tables tables, WideTables wide)
     {
         Span<float> reciprocals = stackalloc float[ChunkBlocks];
@@ -475,6 +484,7 @@ public static partial class BlockwiseQuantization
     /// The maxima of a chunk's blocks and their reciprocals, 0 for blocks <see cref="Prepare"/> finished; returns the
     /// chunk's whole groups of 64 values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Reciprocals(ref float values, ref byte codes, ref float maxima, int count, Tables tables, Span<float> reciprocals)
     {
         if (count == ChunkBlocks * BlockLength)
@@ -497,6 +507,7 @@ public static partial class BlockwiseQuantization
     /// the 16 vectors folded pairwise by permutes into one vector of the 16 maxima, one division for the 16
     /// reciprocals. Blocks with a maximum of 0, NaN or ∞, or a reciprocal of ∞, go to <see cref="Prepare"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WholeChunkReciprocals(ref float values, ref byte codes, ref float maxima, Tables tables, Span<float> reciprocals)
     {
         // The static index vectors first (see SignedGroups).
@@ -549,6 +560,7 @@ public static partial class BlockwiseQuantization
     }
 
     /// <summary>Recodes the values flagged near a threshold and codes the values past the last whole group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Finish(ref float values, ref byte codes, int count, int groups, bool anyNear, Span<float> reciprocals, Span<ulong> near, Tables tables)
     {
         for (int g = 0; anyNear && g < groups; g++)
@@ -566,6 +578,7 @@ public static partial class BlockwiseQuantization
     }
 
     /// <summary>The vector loop of <see cref="QuantizeSignedAvx512"/> over a chunk's whole groups of 64 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe bool SignedGroups(ref float values, ref byte codes, int groups, Span<float> reciprocals, Span<ulong> near, WideTables wide)
     {
         // The static index vectors first: their class-initialization check is a call, across which no vector survives
@@ -634,6 +647,7 @@ public static partial class BlockwiseQuantization
     /// The vector loop of <see cref="QuantizeUnsignedAvx512"/>: max(x, 2⁻²⁴) (every negative value codes as 0 does,
     /// which is 0) and 512 codes, the ninth bit of the index selecting the upper table pair.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe bool UnsignedGroups(ref float values, ref byte codes, int groups, Span<float> reciprocals, Span<ulong> near, WideTables wide)
     {
         // The static index vectors first (see SignedGroups).
@@ -719,7 +733,7 @@ public static partial class BlockwiseQuantization
         | (Vector512.Equals(v3 & mask, Vector512<int>.Zero).ExtractMostSignificantBits() << 48);
 
     /// <summary>Recodes the values flagged in <paramref name="near"/> from the buckets.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Recode(ref float values, ref byte codes, int start, ulong near, float reciprocal, Tables tables)
     {
         for (; near != 0; near &= near - 1)
@@ -739,6 +753,7 @@ public static partial class BlockwiseQuantization
     /// map[c] = −map[254 − c], so each byte of the magnitude comes from one 128-entry permute indexed by |c − 127|
     /// (0 for c = 127, then map[128..254]), the sign set for c &lt; 127, and c = 255, whose index 128 wraps to 0, made 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DequantizeSignedAvx512(ref byte codes, ref float maxima, ref float values, int length, Tables tables)
     {
         // The static index vectors first (see SignedGroups).
@@ -778,6 +793,7 @@ public static partial class BlockwiseQuantization
     /// four byte planes interleaved into floats by two rounds of permutes, times the block's maximum. Returns how many
     /// values it did.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DequantizeAvx512(ref byte codes, ref float maxima, ref float values, int length, Tables tables)
     {
         // The static index vectors first (see SignedGroups).

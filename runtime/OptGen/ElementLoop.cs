@@ -53,6 +53,7 @@ public static class ElementLoop
 
     /// <summary>Applies <paramref name="update"/> to every element; returns the path taken.</summary>
     /// <exception cref="ArgumentException">A length differs from <paramref name="parameters"/>' (every state the update uses must have it), a state beyond the update's count is not empty, or the update's counts are out of range; nothing is changed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static KernelPath Run<T, TUpdate>(TUpdate update, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> state0 = default, Span<T> state1 = default, Span<T> state2 = default, Span<T> state3 = default)
         where T : unmanaged
         where TUpdate : struct, IElementUpdate<T>
@@ -131,6 +132,7 @@ public static class ElementLoop
                 : $"The update uses {stateCount} states, so state {index} must be empty; its length is {stateLength}.",
             name);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunScalar<T, TUpdate>(TUpdate update, Streams<T> s, nuint length)
         where T : unmanaged
         where TUpdate : struct, IElementUpdate<T>
@@ -138,6 +140,7 @@ public static class ElementLoop
         Loop<T, TUpdate, ScalarLanes<T>, ScalarLanes<T>>(update, s, length, lastVector: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunVectors<T, TUpdate, TVector>(TUpdate update, Streams<T> s, nuint length)
         where T : unmanaged
         where TUpdate : struct, IElementUpdate<T>
@@ -164,7 +167,7 @@ public static class ElementLoop
     /// </summary>
     // Never inlined: inside a large caller the JIT stops promoting the lanes' structs to registers, and the loop then
     // runs several times slower through the stack.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Loop<T, TUpdate, TBlock, TVector>(TUpdate update, Streams<T> s, nuint length, bool lastVector)
         where T : unmanaged
         where TUpdate : struct, IElementUpdate<T>

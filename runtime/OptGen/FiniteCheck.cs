@@ -189,6 +189,7 @@ public static class FiniteCheck
             set => _anyNonFinite = value;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public KernelPath StepRange(Span<T> parameters, ReadOnlySpan<T> gradients, int start)
         {
             if (!_anyNonFinite && !AllFiniteSequential(gradients))

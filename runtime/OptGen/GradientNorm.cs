@@ -484,6 +484,7 @@ public static class GradientNorm
 
         public double[] Partials { get; set; } = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public KernelPath StepRange(Span<T> parameters, ReadOnlySpan<T> gradients, int start)
         {
             SumBlocks((ReadOnlySpan<T>)parameters, start, Segments, SegmentCount, Partials);

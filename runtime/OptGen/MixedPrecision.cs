@@ -83,6 +83,7 @@ public sealed class MixedPrecisionOptions
 internal static class Precision
 {
     /// <summary>Widens <paramref name="source"/> (float, Half or BFloat16) exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen<T>(ReadOnlySpan<T> source, Span<float> destination)
         where T : unmanaged
     {
@@ -105,6 +106,7 @@ internal static class Precision
     }
 
     /// <summary>Rounds <paramref name="source"/> to nearest even into <paramref name="destination"/> (float: a copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow<T>(ReadOnlySpan<float> source, Span<T> destination)
         where T : unmanaged
     {

@@ -162,6 +162,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     /// chunk by chunk, split across threads.
     /// </summary>
     /// <remarks><c>writeStates</c> is false for the second pass of a two-pass rule, which writes only the parameters.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KernelPath Run(IStagedStep kernel, Span<T> parameters, ReadOnlySpan<T> gradients, StepRuns<T> runs, int threadCount, long step, bool writeStates)
     {
         if (runs.Count == 0)
@@ -187,6 +188,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     }
 
     /// <summary>One chunk of a parallel step (whole 1024-element chunks except at the end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     KernelPath IPartitionedStep<T>.StepRange(Span<T> parameters, ReadOnlySpan<T> gradients, int start)
     {
         float[] scratch = t_scratch ??= new float[(2 + ElementLoop.MaxStateCount) * ChunkLength];
@@ -201,6 +203,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
         return path;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KernelPath StepChunk(Span<T> parameters, ReadOnlySpan<T> gradients, int start, float[] scratch)
     {
         int length = parameters.Length;
@@ -309,6 +312,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     }
 
     /// <summary>The blocks of a chunk that elements [from, to) of it touch, as bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint BlockMask(int from, int to)
     {
         int first = from / BlockwiseQuantization.BlockLength;
@@ -316,6 +320,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
         return (uint)((2UL << last) - (1UL << first));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StoreParameters(ReadOnlySpan<float> values, Span<T> parameters, int index)
     {
         if (typeof(T) == typeof(BFloat16) && _options.StochasticRounding)
@@ -330,6 +335,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
 
     private static Span<float> Part(Span<float> values, int from, int count) => values.IsEmpty ? default : values.Slice(from, count);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Span<float> StageOf(int i, Span<float> s0, Span<float> s1, Span<float> s2, Span<float> s3) => i switch
     {
         0 => s0,
@@ -339,6 +345,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
     };
 
     /// <summary>State <paramref name="index"/>'s chunk in float: the buffer itself if it is float, else widened into scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Span<float> Stage(int index, int start, int length, float[] scratch)
     {
         if (index >= _buffers.Length)
@@ -440,6 +447,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
         }
 
         /// <summary>Values [start, start + length) in float; start is a multiple of the block length.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Read(int start, int length, Span<float> destination)
         {
             switch (Storage)
@@ -457,6 +465,7 @@ internal sealed class MixedPrecisionState<T> : IPartitionedStep<T>
         }
 
         /// <summary>Stores values [start, start + length); start is a multiple of the block length.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Write(int start, int length, ReadOnlySpan<float> source)
         {
             switch (Storage)

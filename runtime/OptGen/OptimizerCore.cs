@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.ComponentModel;
@@ -431,6 +432,7 @@ public sealed class OptimizerCore<T>
         return store;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Step(IPartitionedStep<T>? ranges, IStagedStep? kernel, Span<T> parameters, ReadOnlySpan<T> gradients, ParameterStore<T>? store, double lossScale)
     {
         if ((ranges is null) == (kernel is null) || (kernel is null) != (_mixed is null))
@@ -509,6 +511,7 @@ public sealed class OptimizerCore<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetNorms(ReadOnlySpan<T> parameters)
     {
         double[] partials = NormPartials();

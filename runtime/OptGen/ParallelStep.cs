@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Runtime.ExceptionServices;
@@ -50,6 +51,7 @@ public static class ParallelStep
     /// <param name="threadCount">Threads to use, the calling thread included; 1 or less runs on the calling thread only,
     /// and more than <see cref="OptimizerLimits.MaxThreadCount"/> counts as that many.</param>
     /// <returns>The kernel path of the first range.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static KernelPath Run<T>(IPartitionedStep<T> step, Span<T> parameters, ReadOnlySpan<T> gradients, int threadCount)
         where T : unmanaged
     {
@@ -137,6 +139,7 @@ internal sealed unsafe class StepWorkers
     }
 
     /// <summary>Runs the job, or returns null at once if another job holds the pool.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KernelPath? Run<T>(IPartitionedStep<T> step, Span<T> parameters, ReadOnlySpan<T> gradients, int chunkLength, int chunkCount, int threads)
         where T : unmanaged
     {
@@ -218,6 +221,7 @@ internal sealed unsafe class StepWorkers
     private static long GenerationOf(long ticket) => (long)((ulong)ticket & GenerationMask);
 
     /// <summary>Claims and runs chunks of the job whose generation <paramref name="generationTicket"/> names, until none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TakeChunks(long generationTicket)
     {
         long ticket = Volatile.Read(ref _ticket);
@@ -286,6 +290,7 @@ internal sealed unsafe class StepWorkers
 
     private static void StartThread(ThreadStart body) => new Thread(body) { IsBackground = true, Name = "OptGen step worker" }.Start();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work(long seenGeneration)
     {
         // Returns when the worker has been idle too long; it has been uncounted by then.

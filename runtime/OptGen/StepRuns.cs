@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.ComponentModel;
 
@@ -58,6 +59,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     public TensorSegment[] Segments => _segments;
 
     /// <summary>The parts of a step of <paramref name="length"/> elements at <paramref name="learningRate"/>: one, or the store's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Prepare(int length, double learningRate, ParameterStore<T>? store)
     {
         Count = 0;
@@ -101,6 +103,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     }
 
     /// <summary>The part that contains element <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepRun At(int index)
     {
         int low = 0, high = Count - 1;
@@ -121,6 +124,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     }
 
     /// <summary>Runs <paramref name="ranges"/> over every part, split across threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KernelPath Run(IPartitionedStep<T> ranges, Span<T> parameters, ReadOnlySpan<T> gradients, int threadCount)
     {
         if (Count == 0)
@@ -140,6 +144,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     }
 
     /// <summary>One chunk of a parallel step: the generated ranges, once per part the chunk overlaps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     KernelPath IPartitionedStep<T>.StepRange(Span<T> parameters, ReadOnlySpan<T> gradients, int start)
     {
         IPartitionedStep<T> ranges = _ranges!;
@@ -160,6 +165,7 @@ internal sealed class StepRuns<T> : IPartitionedStep<T>
     }
 
     /// <summary>The first part that ends after element <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int IndexAtOrAfter(int index)
     {
         int low = 0, high = Count;

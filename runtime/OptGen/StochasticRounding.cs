@@ -39,6 +39,7 @@ public static class StochasticRounding
     /// step <paramref name="step"/>, with the random bits <see cref="RandomBits"/> gives each; vectorized.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToBFloat16(ReadOnlySpan<float> source, Span<BFloat16> destination, ulong seed, long step, long firstIndex)
     {
         if (destination.Length < source.Length)

@@ -327,6 +327,9 @@ internal static class Emitter
         string range = c.Spec.Mixed is null
             ? $"global::OptGen.KernelPath global::OptGen.IPartitionedStep<{c.T}>.StepRange(global::System.Span<{c.T}> parameters, global::System.ReadOnlySpan<{c.T}> gradients, int start)"
             : "global::OptGen.KernelPath global::OptGen.IStagedStep.StepStaged(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, global::System.Span<float> state0, global::System.Span<float> state1, global::System.Span<float> state2, global::System.Span<float> state3, int start)";
+        // Compiled fully optimized at the first call: under tiered compilation the step's code would run unoptimized
+        // until several rounds of call counting had passed (seconds, or longer on one core).
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         using (w.Block(range))
         {
             // A mixed-precision optimizer's runtime hands the kernel float chunks of the state it widened.
@@ -393,6 +396,7 @@ internal static class Emitter
     {
         string states = string.Concat(c.States.Select(state => $", Span<{c.T}> {state.Name}"));
         w.Line("/// <summary>Step <paramref name=\"step\"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         string scalarState = c.ScalarStates.Count == 0 ? string.Empty : ", ReadOnlySpan<double> scalarState";
         string inputs = (c.UsesGradientScale ? $", double {Expr.GradientScaleInput}" : string.Empty) + (c.UsesWeightDecayInput ? $", double {Expr.WeightDecayInput}" : string.Empty)
             + (c.UsesPhase ? $", double {Expr.PhaseInput}" : string.Empty) + (c.UsesNorms ? $", double {Expr.ParameterNormInput}, double {Expr.UpdateNormInput}" : string.Empty);

@@ -149,6 +149,7 @@ namespace Demo
         public double MaxGradientNorm => 1.0;
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
             global::OptGen.StepRun run = _core.RunAt(start);
@@ -168,6 +169,7 @@ namespace OptGen.Generated
         public static int StateCount => 3;
 
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, Span<float> update, long step, double learningRate, double clipCoefficient, double weightDecayOn, double pass, double parameterNorm, double updateNorm)
         {
             // Per-step scalars, in double precision, once per call.

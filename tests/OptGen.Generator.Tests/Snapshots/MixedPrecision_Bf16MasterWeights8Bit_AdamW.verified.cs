@@ -163,6 +163,7 @@ namespace Demo
         public bool Step(global::OptGen.ParameterStore<global::OptGen.BFloat16> store, double lossScale) => _core.Step(this, store, lossScale);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         global::OptGen.KernelPath global::OptGen.IStagedStep.StepStaged(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, global::System.Span<float> state0, global::System.Span<float> state1, global::System.Span<float> state2, global::System.Span<float> state3, int start)
         {
             global::OptGen.StepRun run = _core.RunAt(start);
@@ -182,6 +183,7 @@ namespace OptGen.Generated
         public static int StateCount => 2;
 
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> expAvg, Span<float> expAvgSq, long step, double learningRate, double clipCoefficient)
         {
             // Per-step scalars, in double precision, once per call.

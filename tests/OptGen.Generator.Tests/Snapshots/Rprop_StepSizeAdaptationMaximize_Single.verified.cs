@@ -132,6 +132,7 @@ namespace Demo
         public bool Step(global::OptGen.ParameterStore<float> store) => _core.Step(this, store);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<float>.StepRange(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradients, int start)
         {
             global::OptGen.StepRun run = _core.RunAt(start);
@@ -151,6 +152,7 @@ namespace OptGen.Generated
         public static int StateCount => 2;
 
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static global::OptGen.KernelPath Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> prev, Span<float> stepSize, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.

@@ -120,6 +120,7 @@ namespace Demo
         public bool Step(global::OptGen.ParameterStore<double> store) => _core.Step(this, store);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         global::OptGen.KernelPath global::OptGen.IPartitionedStep<double>.StepRange(global::System.Span<double> parameters, global::System.ReadOnlySpan<double> gradients, int start)
         {
             global::OptGen.StepRun run = _core.RunAt(start);
@@ -139,6 +140,7 @@ namespace OptGen.Generated
         public static int StateCount => 1;
 
         /// <summary>Step <paramref name="step"/> (1-based) over every element, on the widest accelerated path; returns the path.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static global::OptGen.KernelPath Step(Span<double> parameters, ReadOnlySpan<double> gradients, Span<double> momentumBuffer, long step, double learningRate)
         {
             // Per-step scalars, in double precision, once per call.
