@@ -4,7 +4,8 @@
 //   dotnet run -c Release --project benchmarks/OptGen.Scale -- [--sizes 10000000,100000000,1000000000]
 //       [--threads 1,2,4,8,16] [--out scale.json]
 //   dotnet run -c Release --project benchmarks/OptGen.Scale -- precision | billion     (see Precision.cs)
-//   taskset -c 1 dotnet run -c Release --project benchmarks/OptGen.Scale -- incache | placement   (see InCache.cs, Placement.cs)
+//   taskset -c 1 dotnet run -c Release --project benchmarks/OptGen.Scale -- incache | placement | tensors
+//       (see InCache.cs, Placement.cs, ManyTensors.cs)
 
 using System;
 using System.Collections.Generic;
@@ -31,6 +32,11 @@ if (args.Length > 0 && args[0] == "incache")
 if (args.Length > 0 && args[0] == "placement")
 {
     return PlacementBenchmark.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "tensors")
+{
+    return ManyTensorsBenchmark.Run(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "billion")
