@@ -23,8 +23,8 @@ internal static class InCacheBenchmark
     {
         FirstSteps();
 
-        int[] sizes = Option(args, "--sizes", "4096,65536,1048576,10000000").Split(',').Select(int.Parse).ToArray();
-        int rounds = int.Parse(Option(args, "--rounds", "9"));
+        int[] sizes = Arguments.Option(args, "--sizes", "4096,65536,1048576,10000000").Split(',').Select(int.Parse).ToArray();
+        int rounds = int.Parse(Arguments.Option(args, "--rounds", "9"));
         Console.WriteLine();
         Console.WriteLine($"Adam, 1 thread, median of {rounds} interleaved rounds, ns per parameter (lower is better); ratios are the hand kernel's or the roofline's time over the generated step's.");
         Console.WriteLine("| Parameters | Generated exact | Hand Vector512, one division | Same-bytes roofline | Generated vs hand | Generated vs roofline |");
@@ -62,7 +62,7 @@ internal static class InCacheBenchmark
                 }
             }
 
-            double generated = Median(times[0]), hand = Median(times[1]), roofline = Median(times[2]);
+            double generated = Arguments.Median(times[0]), hand = Arguments.Median(times[1]), roofline = Arguments.Median(times[2]);
             Console.WriteLine($"| {n:N0} | {generated:F3} | {(Vector512.IsHardwareAccelerated ? hand.ToString("F3") : "n/a (no Vector512)")} | {roofline:F3} | {hand / generated:F2}× | {roofline / generated:F2}× |");
         }
 
@@ -138,18 +138,6 @@ internal static class InCacheBenchmark
         }
 
         return values;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        int index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }
 

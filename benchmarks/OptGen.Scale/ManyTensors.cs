@@ -17,10 +17,10 @@ internal static class ManyTensorsBenchmark
 {
     public static int Run(string[] args)
     {
-        int count = int.Parse(Option(args, "--count", "10000"));
-        int min = int.Parse(Option(args, "--min", "64"));
-        int max = int.Parse(Option(args, "--max", "4096"));
-        int rounds = int.Parse(Option(args, "--rounds", "9"));
+        int count = int.Parse(Arguments.Option(args, "--count", "10000"));
+        int min = int.Parse(Arguments.Option(args, "--min", "64"));
+        int max = int.Parse(Arguments.Option(args, "--max", "4096"));
+        int rounds = int.Parse(Arguments.Option(args, "--rounds", "9"));
         int[] lengths = Lengths(count, min, max);
         int total = lengths.Sum();
 
@@ -63,13 +63,13 @@ internal static class ManyTensorsBenchmark
             }
         }
 
-        double baseline = Median(times[0]);
+        double baseline = Arguments.Median(times[0]);
         Console.WriteLine($"Adam over {count:N0} tensors of {min:N0}–{max:N0} elements ({total:N0} parameters; the store pads to {store.Length:N0}), 1 thread, median of {rounds} interleaved rounds:");
         Console.WriteLine("| Layout | ms/step | ns/param | Speed vs one tensor |");
         Console.WriteLine("|---|--:|--:|--:|");
         for (int k = 0; k < implementations.Length; k++)
         {
-            double ms = Median(times[k]);
+            double ms = Arguments.Median(times[k]);
             Console.WriteLine($"| {implementations[k].Name} | {ms:F2} | {ms * 1e6 / total:F3} | {baseline / ms:F2}× |");
         }
 
@@ -96,14 +96,6 @@ internal static class ManyTensorsBenchmark
         {
             values[i] = MathF.Sin(i) * 1e-2f;
         }
-    }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        int index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }
 

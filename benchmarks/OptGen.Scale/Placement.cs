@@ -17,9 +17,9 @@ internal static class PlacementBenchmark
 {
     public static int Run(string[] args)
     {
-        int n = int.Parse(Option(args, "--size", "10000000"));
-        int count = int.Parse(Option(args, "--count", "3"));
-        int rounds = int.Parse(Option(args, "--rounds", "15"));
+        int n = int.Parse(Arguments.Option(args, "--size", "10000000"));
+        int count = int.Parse(Arguments.Option(args, "--count", "3"));
+        int rounds = int.Parse(Arguments.Option(args, "--rounds", "15"));
         var sets = new List<(float[] P, float[] G, PlacementAdam Adam)>();
         for (int k = 0; k < count; k++)
         {
@@ -46,7 +46,7 @@ internal static class PlacementBenchmark
             }
         }
 
-        var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+        var medians = times.Select(Arguments.Median).ToArray();
         Console.WriteLine($"{count} Adam optimizers of {n:N0} parameters, 1 thread, median of {rounds} interleaved rounds:");
         for (int k = 0; k < count; k++)
         {
@@ -62,12 +62,6 @@ internal static class PlacementBenchmark
     {
         nuint address = (nuint)Unsafe.AsPointer(ref values[0]);
         return $"{address % 64,2}/{address % 4096,4}/{address % (2 << 20),7}";
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        int index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }
 

@@ -22,8 +22,8 @@ internal static class PrecisionBenchmark
 
     public static int Run(string[] args)
     {
-        long[] sizes = Option(args, "--sizes", "10000000,100000000").Split(',').Select(long.Parse).ToArray();
-        int[] threadCounts = Option(args, "--threads", string.Join(",", new[] { 1, Environment.ProcessorCount }.Distinct())).Split(',').Select(int.Parse).ToArray();
+        long[] sizes = Arguments.Option(args, "--sizes", "10000000,100000000").Split(',').Select(long.Parse).ToArray();
+        int[] threadCounts = Arguments.Option(args, "--threads", string.Join(",", new[] { 1, Environment.ProcessorCount }.Distinct())).Split(',').Select(int.Parse).ToArray();
         Console.WriteLine("| Parameters | Threads | Storage | Bytes/param | State bytes/param | Step ms | GB/s | vs fp32 Adam | Roofline ms | % of roofline |");
         Console.WriteLine("|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|");
         foreach (long size in sizes)
@@ -55,7 +55,7 @@ internal static class PrecisionBenchmark
     /// <summary>10⁹ bf16 parameters of AdamW with 8-bit state: what it takes in memory, and one step's time.</summary>
     public static int Billion(string[] args)
     {
-        int n = (int)long.Parse(Option(args, "--size", "1000000000"));
+        int n = (int)long.Parse(Arguments.Option(args, "--size", "1000000000"));
         var watch = Stopwatch.StartNew();
         var parameters = GC.AllocateUninitializedArray<BFloat16>(n);
         var gradients = GC.AllocateUninitializedArray<BFloat16>(n);
@@ -176,12 +176,6 @@ internal static class PrecisionBenchmark
 
         times.Sort();
         return times[times.Count / 2];
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        int index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 
     /// <summary>

@@ -103,11 +103,7 @@ WriteJson(output, cpu, simd, results);
 Console.WriteLine($"Wrote {output}.");
 return 0;
 
-string Option(string name, string fallback)
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-}
+string Option(string name, string fallback) => Arguments.Option(args, name, fallback);
 
 static float[] Allocate(int n) => GC.AllocateUninitializedArray<float>(n);
 
