@@ -70,6 +70,16 @@ foreach (long size in sizes)
     }
 
     int n = (int)size;
+
+    // p and g, the roofline's m and v, the optimizer's own m and v. Past the machine's memory the allocation may
+    // succeed and the kernel kill the process when the pages are touched, so that is checked first.
+    double gib = 6.0 * sizeof(float) * size / (1 << 30);
+    if (gib > 0.9 * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30))
+    {
+        Console.WriteLine($"Skipping {size}: its arrays need {gib:F1} GiB, more than this machine has.");
+        continue;
+    }
+
     float[] p, g, m, v;
     try
     {
