@@ -18,9 +18,11 @@ public class TieredCompilationTests
     private const int Optimized = 2;
     private const int QuickJitted = 3;
 
-    // Constant-time work per step (accessors, argument checks, per-step bookkeeping) may start unoptimized.
+    // Constant-time work per step (accessors, argument checks, per-step bookkeeping) may start unoptimized. Store is the
+    // lanes' store of the element loop's overlapping last vector, once per step; on the narrower paths the JIT may leave
+    // it out of line.
     private static readonly HashSet<string> ConstantTimeMembers =
-        ["BlockCount", "CheckStore", "ClipCoefficient", "NormPartials", "CheckThreadCount", "ThrowIfNoStepLeft", "Add", ".ctor", ".cctor"];
+        ["BlockCount", "CheckStore", "ClipCoefficient", "NormPartials", "CheckThreadCount", "ThrowIfNoStepLeft", "Add", "Store", ".ctor", ".cctor"];
 
     [Fact]
     public void Every_loop_of_a_step_is_compiled_optimized_from_the_first_step()
