@@ -286,6 +286,19 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void FastMath_AdamWeightDecay_Single() => Verify(
+        """
+        using OptGen;
+
+        namespace Demo;
+
+        [Optimizer(UpdateRule.Adam, LearningRate = 1e-3)]
+        [WeightDecay(0.01)]
+        [FastMath]
+        public partial class FastAdam;
+        """);
+
+    [Fact]
     public void MixedPrecision_Bf16MasterWeights8Bit_AdamW() => Verify(
         """
         using OptGen;

@@ -80,7 +80,8 @@ internal static class SignAnalysis
         return e;
     }
 
-    private static bool IsNonNegative(Expr e, HashSet<string> locals, HashSet<string> states)
+    /// <summary>Whether <paramref name="e"/> is ≥ 0 (or NaN) given the non-negative <paramref name="locals"/> and <paramref name="states"/>.</summary>
+    internal static bool IsNonNegative(Expr e, HashSet<string> locals, HashSet<string> states)
     {
         bool Operand(int i) => IsNonNegative(e.Operands[i], locals, states);
         return e.Kind switch

@@ -32,6 +32,7 @@ internal sealed partial class Parser : IOptionReporter
     private bool _failed;
     private bool _skipNonFiniteSteps;
     private double _clipGradientNorm;
+    private bool _fastMath;
     private ParameterKind _parameters;
     private StateStorage _storage;
     private Location? _storageLocation;
@@ -226,6 +227,10 @@ internal sealed partial class Parser : IOptionReporter
             {
                 ReadClipGradientNorm(attribute);
             }
+            else if (name == nameof(FastMathAttribute))
+            {
+                _fastMath = true;
+            }
             else if (RuleCatalog.IsOptionAttribute(name))
             {
                 values = ReadOptionAttribute(definition, attribute, name, values);
@@ -250,7 +255,8 @@ internal sealed partial class Parser : IOptionReporter
             _skipNonFiniteSteps,
             ClipGradientNorm: _clipGradientNorm,
             WeightDecayExclude: _weightDecayExclude.ToEquatableArray(),
-            Mixed: mixed);
+            Mixed: mixed,
+            FastMath: _fastMath);
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
@@ -278,6 +284,12 @@ internal sealed partial class Parser : IOptionReporter
             if (definition.Rule is null)
             {
                 spec = spec with { CustomRule = CustomRuleIdentity(program) };
+            }
+
+            if (_fastMath)
+            {
+                // After the identity: the rule's state means the same in both modes, so checkpoints load across them.
+                program = Ir.FastMathRewriter.Rewrite(program);
             }
 
             CheckMemberCollisions(type, spec, program, identifier, cancellationToken);
