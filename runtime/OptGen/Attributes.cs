@@ -356,9 +356,9 @@ public sealed class StateStorageAttribute(StateStorage storage) : Attribute
 /// Bound, property-tested on random data: after one step from the same state, each parameter and state value is within
 /// 8 units in the last place (of the element type) of the exact step's value, measured at the larger of its magnitudes
 /// before and after the exact step, for rules that add one term to each value: SGD, AdaGrad, RMSprop (centered or not),
-/// Adam, AdamW, Adamax, RAdam, Adadelta. Where a rule adds several separately computed terms to a value (NAdam's
-/// gradient and momentum terms), the bound holds at the magnitude of the largest term, which is larger where the terms
-/// nearly cancel; where it compares a rewritten value (a condition, <c>Math.Max</c>), an element at a tie may take the
+/// Adam, AdamW, Adamax, RAdam, Adadelta. It does not hold where a rule adds several separately computed terms to a value
+/// (NAdam's gradient and momentum terms): where they nearly cancel, a few ulps of a term are many ulps of the result; and
+/// where a rule compares a value computed differently (a condition, <c>Math.Max</c>), an element at a tie may take the
 /// other branch. Trajectories are therefore no longer bit-identical to PyTorch's; checkpoints load across the two modes.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
