@@ -27,7 +27,7 @@ internal static class FastMathRewriter
     public static RuleProgram Rewrite(RuleProgram program)
     {
         var rewriter = new Rewriter(program);
-        HashSet<string> nonNegative = rewriter.NonNegativeScalars();
+        HashSet<string> nonNegative = SignAnalysis.NonNegativeScalars(program);
         var body = program.Body.Select(statement => rewriter.Statement(statement, nonNegative)).ToEquatableArray();
         return program with
         {
@@ -45,7 +45,6 @@ internal static class FastMathRewriter
         private readonly Dictionary<Expr, string> _reciprocalNames = new();
         private readonly HashSet<string> _nonNegativeStates;
         private readonly HashSet<string> _streamLocals = new(StringComparer.Ordinal);
-        private readonly RuleProgram _program;
 
         public Rewriter(RuleProgram program)
         {
@@ -59,7 +58,6 @@ internal static class FastMathRewriter
             _taken = new HashSet<string>(elementLocals.Concat(_perStep).Concat(program.Streams.Select(s => s.Name)), StringComparer.Ordinal);
             bool[] states = SignAnalysis.NonNegativeStates(program);
             _nonNegativeStates = new HashSet<string>(program.States().Where((_, i) => states[i]).Select(s => s.Name), StringComparer.Ordinal);
-            _program = program;
             CollectStreamLocals(program.Body, new Dictionary<string, string>(StringComparer.Ordinal));
         }
 
@@ -81,21 +79,6 @@ internal static class FastMathRewriter
                 CollectStreamLocals(statement.Then, new Dictionary<string, string>(readFrom, StringComparer.Ordinal));
                 CollectStreamLocals(statement.Else, new Dictionary<string, string>(readFrom, StringComparer.Ordinal));
             }
-        }
-
-        /// <summary>The per-step scalars proven ≥ 0: what the element body starts from.</summary>
-        public HashSet<string> NonNegativeScalars()
-        {
-            var scalars = new HashSet<string>(StringComparer.Ordinal);
-            foreach (Statement scalar in _program.Scalars)
-            {
-                if (scalar.Kind == StatementKind.Let && SignAnalysis.IsNonNegative(scalar.Value, scalars, _nonNegativeStates))
-                {
-                    scalars.Add(scalar.Target);
-                }
-            }
-
-            return scalars;
         }
 
         public List<Statement> Reciprocals { get; } = [];

@@ -20,14 +20,7 @@ internal static class SignAnalysis
     {
         List<StreamDecl> states = program.States().ToList();
         var candidates = new HashSet<string>(states.Where(s => s.InitialValue >= 0).Select(s => s.Name), StringComparer.Ordinal);
-        var scalars = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Statement scalar in program.Scalars)
-        {
-            if (scalar.Kind == StatementKind.Let && IsNonNegative(scalar.Value, scalars, new HashSet<string>()))
-            {
-                scalars.Add(scalar.Target);
-            }
-        }
+        HashSet<string> scalars = NonNegativeScalars(program);
 
         List<BodyVariant> variants = program.Variants();
         bool changed = true;
@@ -53,6 +46,21 @@ internal static class SignAnalysis
         }
 
         return states.Select(s => candidates.Contains(s.Name)).ToArray();
+    }
+
+    /// <summary>The per-step scalars proven ≥ 0 (they read no state): what every proof about the element body starts from.</summary>
+    public static HashSet<string> NonNegativeScalars(RuleProgram program)
+    {
+        var scalars = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Statement scalar in program.Scalars)
+        {
+            if (scalar.Kind == StatementKind.Let && IsNonNegative(scalar.Value, scalars, new HashSet<string>()))
+            {
+                scalars.Add(scalar.Target);
+            }
+        }
+
+        return scalars;
     }
 
     /// <summary>Whether a·b ≥ 0: both factors are, or they are the same value up to non-negative factors (g·g, (0.001·g)·g).</summary>

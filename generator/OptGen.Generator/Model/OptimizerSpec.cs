@@ -40,7 +40,6 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="ClipGradientNorm">The <c>[ClipGradientNorm]</c> maximum norm; 0 if none.</param>
 /// <param name="WeightDecayExclude">The <c>[WeightDecay(Exclude = …)]</c> patterns; empty if none.</param>
 /// <param name="Mixed">The storage of a mixed-precision optimizer (Element is then Single); null when parameters and state are of the element type.</param>
-/// <param name="FastMath">Whether <c>[FastMath]</c> rewrote the element update (the program the emitter gets is already rewritten).</param>
 internal sealed record OptimizerSpec(
     string? Namespace,
     string ClassName,
@@ -53,8 +52,7 @@ internal sealed record OptimizerSpec(
     string? CustomRule = null,
     double ClipGradientNorm = 0,
     EquatableArray<string> WeightDecayExclude = default,
-    MixedPrecisionSpec? Mixed = null,
-    bool FastMath = false)
+    MixedPrecisionSpec? Mixed = null)
 {
     /// <summary>The type's full name as the compiler sees it: namespace, containing types (with arity) and class, no '@'.</summary>
     public string FullName

@@ -255,8 +255,7 @@ internal sealed partial class Parser : IOptionReporter
             _skipNonFiniteSteps,
             ClipGradientNorm: _clipGradientNorm,
             WeightDecayExclude: _weightDecayExclude.ToEquatableArray(),
-            Mixed: mixed,
-            FastMath: _fastMath);
+            Mixed: mixed);
         if (!_failed)
         {
             // Lowered once, here: the collision check and the emitter see the same program.
