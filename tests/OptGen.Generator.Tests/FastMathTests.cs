@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using CsCheck;
 using Microsoft.CodeAnalysis;
+using OptGen.Generator.Emit;
 using OptGen.Generator.Ir;
 using OptGen.Tests.Reference;
 
@@ -91,7 +92,7 @@ public sealed class FastMathTests : IClassFixture<FastMathTests.Twins>
         RuleProgram program = programs["Clipped"];
         List<Expr> conditions = Walk(program.Body).Where(e => e.Kind == ExprKind.Select).Select(e => e[0]).ToList();
         Assert.NotEmpty(conditions);
-        Assert.All(conditions, condition => Assert.Contains(Flatten(condition), e => e.Kind == ExprKind.Divide));
+        Assert.All(conditions, condition => Assert.Contains(EmitContext.Walk(condition), e => e.Kind == ExprKind.Divide));
         Assert.Equal(conditions.Count, Walk(program.Body).Count(e => e.Kind == ExprKind.Divide));
 
         // Sums that may cancel stay unfused: a local that is not a stream's value (shifted), and a sum of two products
@@ -217,14 +218,9 @@ public sealed class FastMathTests : IClassFixture<FastMathTests.Twins>
     private static int Count(RuleProgram program, ExprKind kind) => Walk(program.Body).Count(e => e.Kind == kind);
 
     private static IEnumerable<Expr> Walk(IEnumerable<Statement> statements) =>
-        statements.SelectMany(s => s.Kind == StatementKind.Branch ? Walk(s.Then).Concat(Walk(s.Else)) : Flatten(s.Value));
+        statements.SelectMany(s => s.Kind == StatementKind.Branch ? Walk(s.Then).Concat(Walk(s.Else)) : EmitContext.Walk(s.Value));
 
-    private static IEnumerable<Expr> Flatten(Expr e) => new[] { e }.Concat(e.Operands.SelectMany(Flatten));
-
-    private static Dictionary<string, RuleProgram> Programs(GeneratorRun run) => run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
-        .SelectMany(step => step.Outputs)
-        .Select(output => (GenerationModel)output.Value)
-        .ToDictionary(model => model.Spec.ClassName, model => model.Program);
+    private static Dictionary<string, RuleProgram> Programs(GeneratorRun run) => run.Models.ToDictionary(model => model.Spec.ClassName, model => model.Program);
 
     /// <summary>Random declarations of the rules the bound is stated for, each compiled exact and with [FastMath].</summary>
     public sealed class Twins : IDisposable

@@ -28,6 +28,12 @@ internal sealed record GeneratorRun(
     /// <summary>Generated sources by hint name, in the order the generator added them.</summary>
     public IReadOnlyList<GeneratedSourceResult> GeneratedSources => Result.Results.Single().GeneratedSources;
 
+    /// <summary>The pipeline's models (spec and lowered program), one per valid optimizer, from the tracked Lower step.</summary>
+    public IReadOnlyList<GenerationModel> Models => Result.Results.Single().TrackedSteps[TrackingNames.Lower]
+        .SelectMany(step => step.Outputs)
+        .Select(output => (GenerationModel)output.Value)
+        .ToList();
+
     /// <summary>Hint names of the generated sources.</summary>
     public IEnumerable<string> HintNames => GeneratedSources.Select(s => s.HintName);
 

@@ -246,8 +246,7 @@ public sealed class HandWrittenProgramTests
     private static string Emit(RuleProgram program, string elementType)
     {
         GeneratorRun run = GeneratorHarness.RunClean($"[OptGen.Optimizer(OptGen.UpdateRule.Sgd, ElementType = typeof({elementType}))] public partial class Custom;");
-        OptGen.Generator.GenerationModel model = run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
-            .SelectMany(step => step.Outputs).Select(output => (OptGen.Generator.GenerationModel)output.Value).Single();
+        OptGen.Generator.GenerationModel model = run.Models.Single();
         return Emitter.Emit(model.Spec, program);
     }
 

@@ -169,10 +169,7 @@ public sealed class PropertyTests : IClassFixture<PropertyTests.RandomOptimizers
             GeneratorRun run = GeneratorHarness.Run(source.ToString());
             Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
             Assert.Empty(run.OutputProblems);
-            Dictionary<string, RuleProgram> programs = run.Result.Results[0].TrackedSteps[TrackingNames.Lower]
-                .SelectMany(step => step.Outputs)
-                .Select(output => (GenerationModel)output.Value)
-                .ToDictionary(model => model.Spec.ClassName, model => model.Program);
+            Dictionary<string, RuleProgram> programs = run.Models.ToDictionary(model => model.Spec.ClassName, model => model.Program);
             Cases = cases.Select(c => c with { Program = programs[c.Name] }).ToArray();
             _assembly = GeneratorHarness.EmitAndLoad(run.OutputCompilation);
         }
