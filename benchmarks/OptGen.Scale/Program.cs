@@ -204,6 +204,8 @@ internal sealed class AdamMixRoofline(float[] p, float[] g, float[] m, float[] v
 
     public void Step() => ParallelStep.Run(this, p, g, Threads);
 
+    // Compiled optimized at once, as the generated steps it is compared with (see TieredCompilationTests).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KernelPath StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start)
     {
         Span<float> first = m.AsSpan(start, parameters.Length), second = v.AsSpan(start, parameters.Length);
