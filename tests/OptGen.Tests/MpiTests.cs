@@ -31,8 +31,8 @@ public sealed class MpiTests
     public void A_failing_rank_ends_the_job_with_an_error()
     {
         var (exitCode, output, error) = Launch(3, "--fail-rank", "1");
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("rank 1 fails on purpose", error, StringComparison.Ordinal);
+        // The failed rank's message is not asserted: the launcher may tear its output stream down before forwarding it.
+        Assert.True(exitCode != 0, $"mpirun exited with 0 although rank 1 failed\n{output}\n{error}");
         Assert.DoesNotContain("ok rank", output, StringComparison.Ordinal);
     }
 
