@@ -176,6 +176,7 @@ public sealed class OptimizerCore<T>
     private readonly StepRuns<T> _runs;
     private readonly MixedPrecisionState<T>? _mixed;
     private double[] _normPartials = [];
+    private double[] _groupPartials = [];
 
     /// <summary>Allocates the state for <paramref name="length"/> parameters, each buffer at its initial value.</summary>
     /// <param name="length">Number of parameters every step updates.</param>
@@ -455,6 +456,11 @@ public sealed class OptimizerCore<T>
             throw new ArgumentException($"Expected {_length} gradients, one per parameter, but got {gradients.Length}.", nameof(gradients));
         }
 
+        if (ShardGroup.Current is not null && _description.TrustRatioBuffer >= 0)
+        {
+            throw new NotSupportedException("This rule scales each tensor by a ratio of norms (LAMB, LARS), which a shard of the optimizer state cannot compute alone: step it unsharded.");
+        }
+
         using (ExclusiveUse.Acquire(ref _inUse))
         {
             OptimizerLimits.ThrowIfNoStepLeft(_stepCount);
@@ -470,7 +476,8 @@ public sealed class OptimizerCore<T>
             {
                 // One read pass over the gradients that the step updates, before anything is written: the clipping
                 // coefficient scales them as the kernels read them. A non-finite norm means a non-finite gradient.
-                double norm = Math.Sqrt(GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount)) * scale;
+                // A shard of a data-parallel job: the norm of the whole model's gradients, summed over the shard group.
+                double norm = Math.Sqrt(ShardedSumOfSquares(gradients)) * scale;
                 LastGradientNorm = norm;
                 if (skipNonFinite && !double.IsFinite(norm))
                 {
@@ -480,7 +487,7 @@ public sealed class OptimizerCore<T>
 
                 scale *= ClipCoefficient(norm, _description.ClipGradientNorm);
             }
-            else if (skipNonFinite && !FiniteCheck.AllFinite(gradients, _threadCount))
+            else if (skipNonFinite && ShardGroup.Any(!FiniteCheck.AllFinite(gradients, _threadCount)))
             {
                 // NonFiniteGradientPolicy.SkipStep: one read pass over the gradients before anything is written.
                 _skippedStepCount++;
@@ -528,6 +535,12 @@ public sealed class OptimizerCore<T>
                 : GradientNorm.SumOfSquares(new ReadOnlySpan<T>(_buffers[_description.TrustRatioBuffer], run.Offset, run.Length), partials, _threadCount));
             _runs.SetNorms(r, parameterNorm, updateNorm);
         }
+    }
+
+    private double ShardedSumOfSquares(ReadOnlySpan<T> gradients)
+    {
+        double sum = GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount);
+        return ShardGroup.Current is null ? sum : ShardGroup.SumInOrder(NormPartials().AsSpan(0, GradientNorm.BlockCount(_length)), ref _groupPartials);
     }
 
     // The norms' per-block scratch, allocated on the first step that needs it and reused.

@@ -26,12 +26,16 @@ public sealed class ParameterStore<T>
     private readonly Dictionary<string, int> _index;
     private readonly double[] _learningRateScales;
 
+    // A shard reads its tensors' scales from the store it was cut from, so scales set there later apply to it too.
+    private readonly ParameterStore<T>? _source;
+    private readonly int[] _sourceIndex = [];
+
     /// <summary>Lays out <paramref name="tensors"/> (name and element count) one after the other.</summary>
     /// <exception cref="ArgumentException">A name is repeated or a length is negative, or the total exceeds an array's size.</exception>
     public ParameterStore(IEnumerable<(string Name, int Length)> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        int alignment = Math.Max(1, 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        int alignment = Alignment;
         var slices = new List<TensorSlice>();
         _index = new Dictionary<string, int>(StringComparer.Ordinal);
         long offset = 0;
@@ -64,6 +68,70 @@ public sealed class ParameterStore<T>
         _gradients = GC.AllocateArray<T>((int)offset, pinned: true);
     }
 
+    private ParameterStore(TensorSlice[] slices, int length, ParameterStore<T> source, int[] sourceIndex)
+    {
+        _tensors = slices;
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < slices.Length; i++)
+        {
+            _index.Add(slices[i].Name, i);
+        }
+
+        _learningRateScales = [];
+        _source = source;
+        _sourceIndex = sourceIndex;
+        _parameters = GC.AllocateArray<T>(length, pinned: true);
+        _gradients = GC.AllocateArray<T>(length, pinned: true);
+    }
+
+    /// <summary>Elements from one tensor's start to the next one's: tensors start on 64-byte boundaries.</summary>
+    public static int Alignment => Math.Max(1, 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+
+    /// <summary>
+    /// A new store laid out exactly as elements <paramref name="offset"/> … <paramref name="offset"/> +
+    /// <paramref name="length"/> of this one: the tensors, or the parts of tensors, that lie there, under their names, at
+    /// the same relative positions; elements past <see cref="Length"/> are padding. It starts with a copy of those
+    /// parameters and zero gradients, and takes each tensor's learning-rate scale from this store at every step (set
+    /// scales here, not on the shard). An optimizer of <paramref name="length"/> elements steps it as it would step that
+    /// range of this store: what a process of a data-parallel job that owns one shard of the optimizer state steps.
+    /// </summary>
+    /// <param name="offset">The first element; a multiple of <see cref="Alignment"/>.</param>
+    /// <param name="length">The number of elements; a multiple of <see cref="Alignment"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is negative or not a multiple of <see cref="Alignment"/>.</exception>
+    public ParameterStore<T> CreateShard(int offset, int length)
+    {
+        int alignment = Alignment;
+        if (offset < 0 || offset % alignment != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"A shard starts at a non-negative multiple of {alignment} elements (64 bytes), where no tensor's padding lies.");
+        }
+
+        if (length < 0 || length % alignment != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"A shard's length is a non-negative multiple of {alignment} elements (64 bytes).");
+        }
+
+        long end = (long)offset + length;
+        var slices = new List<TensorSlice>();
+        var sourceIndex = new List<int>();
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            TensorSlice tensor = _tensors[i];
+            long from = Math.Max(tensor.Offset, offset);
+            long to = Math.Min((long)tensor.Offset + tensor.Length, end);
+            if (from < to)
+            {
+                slices.Add(new TensorSlice(tensor.Name, (int)(from - offset), (int)(to - from)));
+                sourceIndex.Add(i);
+            }
+        }
+
+        var shard = new ParameterStore<T>(slices.ToArray(), length, _source ?? this, _source is null ? sourceIndex.ToArray() : sourceIndex.Select(i => _sourceIndex[i]).ToArray());
+        int copied = (int)Math.Clamp(Length - (long)offset, 0, length);
+        _parameters.AsSpan(Math.Min(offset, Length), copied).CopyTo(shard._parameters);
+        return shard;
+    }
+
     /// <summary>Total elements, padding included: the length to create the optimizer with.</summary>
     public int Length => _parameters.Length;
 
@@ -93,9 +161,15 @@ public sealed class ParameterStore<T>
     /// <returns>How many tensors matched.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is negative, NaN or infinite.</exception>
     /// <exception cref="ArgumentException">No tensor matches <paramref name="pattern"/> (a misspelt name would otherwise change nothing).</exception>
+    /// <exception cref="InvalidOperationException">This store is a shard (<see cref="CreateShard"/>): set the scale on the store it was cut from.</exception>
     public int SetLearningRateScale(string pattern, double scale)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        if (_source is not null)
+        {
+            throw new InvalidOperationException("This store is a shard of another, whose learning-rate scales it follows: set the scale on that store.");
+        }
+
         if (!double.IsFinite(scale) || scale < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "A learning-rate scale is finite and at least 0.");
@@ -118,10 +192,10 @@ public sealed class ParameterStore<T>
     /// <summary>The learning-rate scale of tensor <paramref name="name"/> (1 unless set).</summary>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     public double GetLearningRateScale(string name) =>
-        _index.TryGetValue(name, out int index) ? _learningRateScales[index] : throw new KeyNotFoundException($"No tensor is named '{name}'.");
+        _index.TryGetValue(name, out int index) ? LearningRateScaleAt(index) : throw new KeyNotFoundException($"No tensor is named '{name}'.");
 
     /// <summary>The learning-rate scale of the tensor at <paramref name="index"/> in <see cref="Tensors"/>.</summary>
-    internal double LearningRateScaleAt(int index) => _learningRateScales[index];
+    internal double LearningRateScaleAt(int index) => _source is null ? _learningRateScales[index] : _source._learningRateScales[_sourceIndex[index]];
 
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => Array.Clear(_gradients);
