@@ -537,6 +537,7 @@ public sealed class OptimizerCore<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double ShardedSumOfSquares(ReadOnlySpan<T> gradients)
     {
         double sum = GradientNorm.SumOfSquares(gradients, _runs.Segments, _runs.Count, NormPartials(), _threadCount);

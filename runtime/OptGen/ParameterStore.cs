@@ -195,6 +195,7 @@ public sealed class ParameterStore<T>
         _index.TryGetValue(name, out int index) ? LearningRateScaleAt(index) : throw new KeyNotFoundException($"No tensor is named '{name}'.");
 
     /// <summary>The learning-rate scale of the tensor at <paramref name="index"/> in <see cref="Tensors"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal double LearningRateScaleAt(int index) => _source is null ? _learningRateScales[index] : _source._learningRateScales[_sourceIndex[index]];
 
     /// <summary>Sets every gradient to zero.</summary>

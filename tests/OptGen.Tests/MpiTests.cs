@@ -1,16 +1,20 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 
 namespace OptGen.Tests;
 
 /// <summary>
-/// OptGen.Distributed's MPI binding under a real MPI launcher: OptGen.MpiWorker checks every collective on 2 and 3
-/// ranks against sums it computes itself, and a rank that fails mid-run must end the job, not leave the others waiting.
-/// Skipped, with the install command, where no MPICH launcher is installed (CI installs MPICH).
+/// OptGen.Distributed under a real MPI launcher, with OptGen.MpiWorker: every collective on 2 and 3 ranks against sums
+/// computed locally; sharded training (ZeRO-1) against one process stepping the whole store with the ranks' gradients
+/// summed in rank order, hash for hash; checkpoints of a sharded run resumed, and refused by a job of another rank
+/// count; a rank that fails mid-run must end the job, not leave the others waiting. Skipped, with the install command,
+/// where no MPICH launcher is installed (CI installs MPICH).
 /// </summary>
-public sealed class MpiTests
+public sealed partial class MpiTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
@@ -19,7 +23,7 @@ public sealed class MpiTests
     [InlineData(3)]
     public void Collectives_agree_with_local_sums(int ranks)
     {
-        var (exitCode, output, error) = Launch(ranks);
+        var (exitCode, output, error) = Launch(ranks, "collectives");
         Assert.True(exitCode == 0, $"mpirun exited with {exitCode}\n{output}\n{error}");
         for (int rank = 0; rank < ranks; rank++)
         {
@@ -30,42 +34,114 @@ public sealed class MpiTests
     [SkippableFact]
     public void A_failing_rank_ends_the_job_with_an_error()
     {
-        var (exitCode, output, error) = Launch(3, "--fail-rank", "1");
+        var (exitCode, output, error) = Launch(3, "collectives", "--fail-rank", "1");
         // The failed rank's message is not asserted: the launcher may tear its output stream down before forwarding it.
         Assert.True(exitCode != 0, $"mpirun exited with 0 although rank 1 failed\n{output}\n{error}");
         Assert.DoesNotContain("ok rank", output, StringComparison.Ordinal);
     }
 
+    [SkippableTheory]
+    [InlineData(2, "float", "")]
+    [InlineData(3, "float", "")]
+    [InlineData(3, "float", "--sum")]
+    [InlineData(2, "bf16", "")] // two bfloat16 gradients add in one rounding, whichever comes first
+    public void Sharded_training_has_the_bits_of_one_process_stepping_the_whole_model(int ranks, string element, string reduction)
+    {
+        string[] options = ["train", "--steps", "5", "--element", element, .. reduction.Length > 0 ? new[] { reduction } : []];
+        string expected = Hash(RunAlone([.. options, "--reference", ranks.ToString(CultureInfo.InvariantCulture)]));
+        Assert.Equal(expected, Hash(Succeed(Launch(ranks, options))));
+    }
+
+    [SkippableFact]
+    public void A_sharded_checkpoint_resumes_where_it_was_saved()
+    {
+        string directory = Directory.CreateTempSubdirectory("optgen-shards-").FullName;
+        try
+        {
+            string uninterrupted = Hash(RunAlone("train", "--steps", "6", "--reference", "2"));
+            string saved = Hash(Succeed(Launch(2, "train", "--steps", "3", "--save", directory)));
+            Assert.Equal(["shard-00000-of-00002.optgen", "shard-00001-of-00002.optgen"], Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.NotEqual(uninterrupted, saved);
+            Assert.Equal(uninterrupted, Hash(Succeed(Launch(2, "train", "--steps", "3", "--load", directory))));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public void A_checkpoint_of_another_rank_count_or_a_damaged_shard_is_refused_on_every_rank()
+    {
+        string directory = Directory.CreateTempSubdirectory("optgen-shards-").FullName;
+        try
+        {
+            Succeed(Launch(2, "train", "--steps", "2", "--save", directory));
+
+            var (exitCode, output, error) = Launch(3, "train", "--steps", "1", "--load", directory);
+            Assert.True(exitCode != 0, $"a job of 3 ranks loaded the shards of 2\n{output}\n{error}");
+            Assert.Contains("was saved by a job of 2 ranks; this job has 3", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("parameters sha256", output, StringComparison.Ordinal);
+
+            string shard = Path.Combine(directory, "shard-00001-of-00002.optgen");
+            byte[] bytes = File.ReadAllBytes(shard);
+            bytes[bytes.Length / 2] ^= 1;
+            File.WriteAllBytes(shard, bytes);
+            (exitCode, output, error) = Launch(2, "train", "--steps", "1", "--load", directory);
+            Assert.True(exitCode != 0, $"a damaged shard was loaded\n{output}\n{error}");
+            Assert.Contains("rank 0: checkpoint refused: Rank 1 could not load its shard", error, StringComparison.Ordinal);
+            Assert.Contains("rank 1: checkpoint refused", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string Hash(string output)
+    {
+        Match match = HashLine().Match(output);
+        Assert.True(match.Success, $"no hash in:\n{output}");
+        return match.Groups[1].Value;
+    }
+
+    [GeneratedRegex("^parameters sha256 ([0-9a-f]{64})$", RegexOptions.Multiline)]
+    private static partial Regex HashLine();
+
+    private static string Succeed((int ExitCode, string Output, string Error) run)
+    {
+        Assert.True(run.ExitCode == 0, $"exited with {run.ExitCode}\n{run.Output}\n{run.Error}");
+        return run.Output;
+    }
+
+    private static string RunAlone(params string[] workerArguments) =>
+        Succeed(Run("dotnet", ["exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], "the worker"));
+
     private static (int ExitCode, string Output, string Error) Launch(int ranks, params string[] workerArguments)
     {
         string? launcher = FindOnPath("mpirun.mpich");
         Skip.If(launcher is null, "MPICH is not installed (apt-get install -y mpich); the MPI tests need mpirun.mpich.");
+        return Run(launcher!, ["-np", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", "exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], $"mpirun -np {ranks}");
+    }
 
-        // tests/OptGen.Tests/bin/<configuration>/<framework>/ → tests/OptGen.MpiWorker/bin/<configuration>/<framework>/
-        var outputDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = outputDirectory.Name, configuration = outputDirectory.Parent!.Name;
-        string worker = Path.Combine(outputDirectory.Parent.Parent!.Parent!.Parent!.FullName, "OptGen.MpiWorker", "bin", configuration, framework, "OptGen.MpiWorker.dll");
-        Assert.True(File.Exists(worker), $"{worker} is missing; build the solution first.");
-
-        var start = new ProcessStartInfo(launcher!, new[] { "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", "exec", worker }.Concat(workerArguments))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+    private static (int ExitCode, string Output, string Error) Run(string program, string[] arguments, string what)
+    {
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(Limit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun -np {ranks} did not end within {Limit.TotalSeconds} s\n{output.Result}\n{error.Result}");
+            Assert.Fail($"{what} did not end within {Limit.TotalSeconds} s\n{output.Result}\n{error.Result}");
         }
+
         process.WaitForExit();
         return (process.ExitCode, output.Result, error.Result);
     }
 
     private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, program))
             .FirstOrDefault(File.Exists);

@@ -55,12 +55,7 @@ public class TieredCompilationTests
 
     private static List<(int Tier, string Method)> RunProbe()
     {
-        // tests/OptGen.Tests/bin/<configuration>/<framework>/ → tests/OptGen.TieringProbe/bin/<configuration>/<framework>/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = output.Name, configuration = output.Parent!.Name;
-        string probe = Path.Combine(output.Parent.Parent!.Parent!.Parent!.FullName, "OptGen.TieringProbe", "bin", configuration, framework, "OptGen.TieringProbe.dll");
-        Assert.True(File.Exists(probe), $"{probe} is missing; build the solution first.");
-
+        string probe = SiblingProject.Output("OptGen.TieringProbe");
         var start = new ProcessStartInfo("dotnet", ["exec", probe]) { RedirectStandardOutput = true, RedirectStandardError = true };
         // The runtime's defaults, whatever this process runs under.
         foreach (string variable in new[] { "DOTNET_TieredCompilation", "DOTNET_TC_QuickJitForLoops", "DOTNET_ReadyToRun", "DOTNET_TieredPGO", "DOTNET_OSR_HitLimit", "DOTNET_TC_CallCountingDelayMs" })
