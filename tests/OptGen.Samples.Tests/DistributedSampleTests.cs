@@ -1,0 +1,65 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using OptGen.Samples.Distributed;
+
+namespace OptGen.Samples.Tests;
+
+/// <summary>
+/// The distributed sample: alone it trains the digits perceptron as N ranks would; under <c>mpirun -np 2</c> its
+/// <c>--check</c> run must print the hash one process prints (skipped where MPICH is not installed).
+/// </summary>
+public partial class DistributedSampleTests
+{
+    [Fact]
+    public void One_process_standing_in_for_two_ranks_learns_the_digits()
+    {
+        var log = new StringWriter(CultureInfo.InvariantCulture);
+        string hash = DataParallelTraining.Run(new TrainingOptions(Epochs: 3, BatchPerRank: 32, Parts: 2, Seed: 1), log);
+
+        Assert.Matches("^[0-9a-f]{64}$", hash);
+        double[] accuracies = [.. Accuracy().Matches(log.ToString()).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
+        Assert.Equal(3, accuracies.Length);
+        Assert.True(accuracies[^1] > 80, log.ToString());
+
+        // The parts matter: one part of 32 samples per step is another run.
+        Assert.NotEqual(hash, DataParallelTraining.Run(new TrainingOptions(3, 32, 1, 1), TextWriter.Null));
+    }
+
+    [SkippableFact]
+    public void Two_ranks_print_the_hash_of_one_process()
+    {
+        string? launcher = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "mpirun.mpich"))
+            .FirstOrDefault(File.Exists);
+        Skip.If(launcher is null, "MPICH is not installed (apt-get install -y mpich); this test needs mpirun.mpich.");
+
+        string expected = DataParallelTraining.Run(new TrainingOptions(3, 32, 2, 1), TextWriter.Null);
+
+        // tests/OptGen.Samples.Tests/bin/<configuration>/<framework>/ → samples/OptGen.Samples.Distributed/bin/<configuration>/<framework>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string sample = Path.Combine(output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName, "samples", "OptGen.Samples.Distributed", "bin", output.Parent.Name, output.Name, "OptGen.Samples.Distributed.dll");
+        Assert.True(File.Exists(sample), $"{sample} is missing; build the solution first.");
+        var start = new ProcessStartInfo(launcher!, ["-np", "2", "dotnet", "exec", sample, "--check"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var text = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"mpirun -np 2 did not end within 120 s\n{text.Result}\n{error.Result}");
+        }
+
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"mpirun exited with {process.ExitCode}\n{text.Result}\n{error.Result}");
+        string[] lines = text.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"parameters sha256 {expected}", lines[^1].TrimEnd('\r'));
+    }
+
+    [GeneratedRegex(@"test accuracy ([0-9.]+) ?%")]
+    private static partial Regex Accuracy();
+}
