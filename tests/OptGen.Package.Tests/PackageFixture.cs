@@ -77,6 +77,7 @@ public sealed class PackageFixture : IDisposable
                 <clear />
                 <packageSource key="optgen-local">
                   <package pattern="OptGen" />
+                  <package pattern="OptGen.Distributed" />
                 </packageSource>
                 <packageSource key="nuget.org">
                   <package pattern="*" />
@@ -107,20 +108,24 @@ public sealed class PackageFixture : IDisposable
 
     public string SymbolPackagePath => Path.Combine(FeedDirectory, $"OptGen.{Version}.snupkg");
 
+    public string DistributedPackagePath => Path.Combine(FeedDirectory, $"OptGen.Distributed.{Version}.nupkg");
+
     /// <summary>Packs runtime/OptGen (once) and fails the calling test, with the pack's output, if that failed.</summary>
     internal CommandResult EnsurePacked()
     {
         CommandResult pack = _pack.Value;
         Assert.True(pack.Succeeded, "dotnet pack failed." + Environment.NewLine + pack);
         Assert.True(File.Exists(PackagePath), $"{PackagePath} was not produced.{Environment.NewLine}{pack}");
+        Assert.True(File.Exists(DistributedPackagePath), $"{DistributedPackagePath} was not produced.{Environment.NewLine}{pack}");
         return pack;
     }
 
     /// <summary>
-    /// Creates (once per name) a console project that references the OptGen package and nothing else, with the given
-    /// Program.cs, and builds it; the build's result is returned whether it succeeded or not.
+    /// Creates (once per name) a console project that references the package <paramref name="packageId"/> (OptGen or
+    /// OptGen.Distributed) and nothing else, with the given Program.cs, and builds it; the build's result is returned
+    /// whether it succeeded or not.
     /// </summary>
-    internal Consumer BuildConsumer(string name, string program, string extraProperties = "")
+    internal Consumer BuildConsumer(string name, string program, string extraProperties = "", string packageId = "OptGen")
     {
         EnsurePacked();
         lock (_consumersLock)
@@ -145,7 +150,7 @@ public sealed class PackageFixture : IDisposable
                 {extraProperties}
                   </PropertyGroup>
                   <ItemGroup>
-                    <PackageReference Include="OptGen" Version="{Version}" />
+                    <PackageReference Include="{packageId}" Version="{Version}" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -181,16 +186,26 @@ public sealed class PackageFixture : IDisposable
 
     private CommandResult Pack()
     {
-        // --artifacts-path: this build's bin/ and obj/ (restore outputs included) for both runtime/OptGen and the
-        // generator go under the work folder, never into the repository's, which concurrent test builds use.
-        return DotNetCli.Run(
-            RepositoryRoot, BuildTimeout, environment: null,
-            "pack", Path.Combine(RepositoryRoot, "runtime", "OptGen", "OptGen.csproj"),
-            "-c", "Release",
-            "--output", FeedDirectory,
-            "--artifacts-path", Path.Combine(WorkDirectory, "artifacts"),
-            "-p:Version=" + Version,
-            "-tl:off", "-nodeReuse:false", "--disable-build-servers");
+        // --artifacts-path: this build's bin/ and obj/ (restore outputs included) for runtime/OptGen, the generator and
+        // runtime/OptGen.Distributed go under the work folder, never into the repository's, which concurrent test builds use.
+        CommandResult? result = null;
+        foreach (string project in new[] { Path.Combine("runtime", "OptGen", "OptGen.csproj"), Path.Combine("runtime", "OptGen.Distributed", "OptGen.Distributed.csproj") })
+        {
+            result = DotNetCli.Run(
+                RepositoryRoot, BuildTimeout, environment: null,
+                "pack", Path.Combine(RepositoryRoot, project),
+                "-c", "Release",
+                "--output", FeedDirectory,
+                "--artifacts-path", Path.Combine(WorkDirectory, "artifacts"),
+                "-p:Version=" + Version,
+                "-tl:off", "-nodeReuse:false", "--disable-build-servers");
+            if (!result.Succeeded)
+            {
+                break;
+            }
+        }
+
+        return result!;
     }
 
     private Dictionary<string, string> ConsumerEnvironment() => new(StringComparer.Ordinal)

@@ -63,6 +63,90 @@ public sealed class PackageTests(PackageFixture fixture, ITestOutputHelper outpu
         internal sealed partial class BadRate;
         """;
 
+    /// <summary>
+    /// Sharded AdamW (OptGen.Distributed) over a two-tensor store against the whole optimizer: run alone, the job has one
+    /// rank, whose shard is the whole store, so both must give the same bits. Where no MPI library is installed it
+    /// prints the error instead.
+    /// </summary>
+    private const string DistributedProgram = """
+        using System;
+        using OptGen;
+        using OptGen.Distributed;
+
+        var store = new ParameterStore<float>([("layer.weight", 3000), ("layer.bias", 10)]);
+        var reference = new ParameterStore<float>([("layer.weight", 3000), ("layer.bias", 10)]);
+        for (int i = 0; i < store.Length; i++)
+        {
+            store.Parameters[i] = reference.Parameters[i] = ((i % 13) - 6) * 0.125f;
+        }
+
+        try
+        {
+            var sharded = new ShardedOptimizer<float>(store, length => new PackagedClippedAdamW(length));
+            var whole = new PackagedClippedAdamW(reference.Length);
+            for (int step = 0; step < 3; step++)
+            {
+                for (int i = 0; i < store.Length; i++)
+                {
+                    store.Gradients[i] = reference.Gradients[i] = ((i % 7) - 3) * 0.25f * (step + 1);
+                }
+
+                sharded.Step();
+                whole.Step(reference);
+            }
+
+            bool equal = store.Parameters.SequenceEqual(reference.Parameters);
+            Console.WriteLine($"ranks {sharded.WorldSize} shard {sharded.ShardLength} equal {equal}");
+            Mpi.Shutdown();
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.WriteLine("no MPI: " + e.Message);
+        }
+
+        [Optimizer(UpdateRule.AdamW, LearningRate = 0.01)]
+        [WeightDecay(0.01, Decoupled = true, Exclude = new[] { "*.bias" })]
+        [ClipGradientNorm(1.0)]
+        internal sealed partial class PackagedClippedAdamW;
+        """;
+
+    [Fact]
+    public void Distributed_package_depends_on_OptGen_with_its_generator_and_a_consumer_of_it_alone_steps_sharded()
+    {
+        fixture.EnsurePacked();
+        using (ZipArchive package = ZipFile.OpenRead(fixture.DistributedPackagePath))
+        {
+            var entries = package.Entries.Select(entry => entry.FullName.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("lib/net10.0/OptGen.Distributed.dll", entries);
+            Assert.Contains("lib/net10.0/OptGen.Distributed.xml", entries);
+            Assert.DoesNotContain(entries, entry => entry.StartsWith("lib/", StringComparison.Ordinal) && !entry.StartsWith("lib/net10.0/OptGen.Distributed.", StringComparison.Ordinal));
+
+            XDocument nuspec = XDocument.Parse(ReadEntry(package, "OptGen.Distributed.nuspec"));
+            XNamespace ns = nuspec.Root!.Name.Namespace;
+            XElement dependency = Assert.Single(nuspec.Descendants(ns + "dependency"));
+            Assert.Equal("OptGen", dependency.Attribute("id")?.Value);
+            Assert.Equal(fixture.Version, dependency.Attribute("version")?.Value);
+
+            // The generator must come along: excluding Analyzers would leave a consumer's optimizers empty.
+            string exclude = dependency.Attribute("exclude")?.Value ?? string.Empty;
+            Assert.DoesNotContain("Analyzers", exclude, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("Build", exclude, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Consumer consumer = fixture.BuildConsumer("DistributedConsumer", DistributedProgram, packageId: "OptGen.Distributed");
+        Assert.True(consumer.Build.Succeeded, "The consumer of OptGen.Distributed did not build." + Environment.NewLine + consumer.Build);
+        Assert.Empty(consumer.Warnings);
+
+        CommandResult run = fixture.RunConsumer(consumer);
+        Assert.True(run.Succeeded, run.ToString());
+        bool mpiInstalled = System.Runtime.InteropServices.NativeLibrary.TryLoad("libmpich.so.12", out _) || System.Runtime.InteropServices.NativeLibrary.TryLoad("libmpi.so.40", out _);
+        Assert.Contains(mpiInstalled ? "ranks 1 shard 3072 equal True" : "no MPI: No MPI library found", run.StandardOutput, StringComparison.Ordinal);
+        if (!mpiInstalled)
+        {
+            Assert.Contains("apt-get install -y mpich", run.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Package_has_the_runtime_in_lib_the_generator_and_its_code_fixes_in_analyzers_and_complete_metadata()
     {
