@@ -31,7 +31,10 @@ catch (Exception e) when (e is not OptGen.CheckpointException)
 }
 catch (OptGen.CheckpointException e)
 {
-    // Every rank refuses the checkpoint together: no abort is needed, each ends with the reason.
+    // Every rank refuses the checkpoint together: no abort is needed, each ends with the reason. They finalize together
+    // first, so that the launcher does not end one rank for another's exit code before it has written its reason.
     Console.Error.WriteLine($"rank {Environment.GetEnvironmentVariable("PMI_RANK")}: checkpoint refused: {e.Message}");
+    Console.Error.Flush();
+    OptGen.Distributed.Mpi.Shutdown();
     return 4;
 }

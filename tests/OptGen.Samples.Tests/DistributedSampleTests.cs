@@ -1,10 +1,10 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using OptGen.Samples.Distributed;
+using OptGen.Tests.Processes;
 
 namespace OptGen.Samples.Tests;
 
@@ -32,31 +32,18 @@ public partial class DistributedSampleTests
     [SkippableFact]
     public void Two_ranks_print_the_hash_of_one_process()
     {
-        string? launcher = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "mpirun.mpich"))
-            .FirstOrDefault(File.Exists);
-        Skip.If(launcher is null, "MPICH is not installed (apt-get install -y mpich); this test needs mpirun.mpich.");
+        string? launcher = ChildProcess.FindMpirun();
+        Skip.If(launcher is null, ChildProcess.MpichMissing);
 
         string expected = DataParallelTraining.Run(new TrainingOptions(3, 32, 2, 1), TextWriter.Null);
 
         // tests/OptGen.Samples.Tests/bin/<configuration>/<framework>/ → samples/OptGen.Samples.Distributed/bin/<configuration>/<framework>/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string sample = Path.Combine(output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName, "samples", "OptGen.Samples.Distributed", "bin", output.Parent.Name, output.Name, "OptGen.Samples.Distributed.dll");
+        var binaries = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string sample = Path.Combine(binaries.Parent!.Parent!.Parent!.Parent!.Parent!.FullName, "samples", "OptGen.Samples.Distributed", "bin", binaries.Parent.Name, binaries.Name, "OptGen.Samples.Distributed.dll");
         Assert.True(File.Exists(sample), $"{sample} is missing; build the solution first.");
-        var start = new ProcessStartInfo(launcher!, ["-np", "2", "dotnet", "exec", sample, "--check"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun -np 2 did not end within 120 s\n{text.Result}\n{error.Result}");
-        }
-
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"mpirun exited with {process.ExitCode}\n{text.Result}\n{error.Result}");
-        string[] lines = text.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (exitCode, output, error) = ChildProcess.Run(launcher!, ["-np", "2", "dotnet", "exec", sample, "--check"], TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0, $"mpirun exited with {exitCode}\n{output}\n{error}");
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal($"parameters sha256 {expected}", lines[^1].TrimEnd('\r'));
     }
 

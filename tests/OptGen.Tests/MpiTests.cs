@@ -1,9 +1,9 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using OptGen.Tests.Processes;
 
 namespace OptGen.Tests;
 
@@ -115,34 +115,12 @@ public sealed partial class MpiTests
     }
 
     private static string RunAlone(params string[] workerArguments) =>
-        Succeed(Run("dotnet", ["exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], "the worker"));
+        Succeed(ChildProcess.Run("dotnet", ["exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], Limit));
 
     private static (int ExitCode, string Output, string Error) Launch(int ranks, params string[] workerArguments)
     {
-        string? launcher = FindOnPath("mpirun.mpich");
-        Skip.If(launcher is null, "MPICH is not installed (apt-get install -y mpich); the MPI tests need mpirun.mpich.");
-        return Run(launcher!, ["-np", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", "exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], $"mpirun -np {ranks}");
+        string? launcher = ChildProcess.FindMpirun();
+        Skip.If(launcher is null, ChildProcess.MpichMissing);
+        return ChildProcess.Run(launcher!, ["-np", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", "exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], Limit);
     }
-
-    private static (int ExitCode, string Output, string Error) Run(string program, string[] arguments, string what)
-    {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Limit))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{what} did not end within {Limit.TotalSeconds} s\n{output.Result}\n{error.Result}");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
 }

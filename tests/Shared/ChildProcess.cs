@@ -1,0 +1,37 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+
+namespace OptGen.Tests.Processes;
+
+/// <summary>Programs the tests run as separate processes: a program with a time limit, and the MPICH launcher.</summary>
+internal static class ChildProcess
+{
+    /// <summary>The message of a test skipped because MPICH is not installed.</summary>
+    public const string MpichMissing = "MPICH is not installed (apt-get install -y mpich); this test needs mpirun.mpich.";
+
+    /// <summary>MPICH's launcher, <c>mpirun.mpich</c>, if it is on the PATH.</summary>
+    public static string? FindMpirun() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "mpirun.mpich"))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Runs <paramref name="program"/>; fails the test, after killing it and its children, if it runs past <paramref name="limit"/>.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string program, string[] arguments, TimeSpan limit)
+    {
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not end within {limit.TotalSeconds} s\n{output.Result}\n{error.Result}");
+        }
+
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
