@@ -309,7 +309,7 @@ public static unsafe class Mpi
             return true;
         }
 
-        foreach (string name in (ReadOnlySpan<string>)["libmpich.so.12", "libmpi.so.40", "libmpich.so", "libmpi.so"])
+        foreach (string name in LibraryCandidates())
         {
             if (NativeLibrary.TryLoad(name, out nint handle))
             {
@@ -318,8 +318,20 @@ public static unsafe class Mpi
             }
         }
 
-        error = "No MPI library found (libmpich.so.12 or libmpi.so.40); " + InstallHint + ".";
+        error = $"No MPI library found ({string.Join(" or ", LibraryCandidates())}); " + InstallHint + ".";
         return false;
+    }
+
+    /// <summary>
+    /// The libraries to try, in order: <c>OPTGEN_MPI_LIBRARY</c> if set; then the one of the launcher that started this
+    /// process (OpenMPI's <c>mpirun</c> sets <c>OMPI_COMM_WORLD_SIZE</c>): where both are installed, a rank that loaded the
+    /// other implementation would run alone.
+    /// </summary>
+    private static string[] LibraryCandidates()
+    {
+        string[] mpich = ["libmpich.so.12", "libmpich.so"], openMpi = ["libmpi.so.40", "libmpi.so"];
+        string[] ordered = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null ? [.. openMpi, .. mpich] : [.. mpich, .. openMpi];
+        return Environment.GetEnvironmentVariable("OPTGEN_MPI_LIBRARY") is { Length: > 0 } chosen ? [chosen] : ordered;
     }
 
     private static void Bind(nint handle)

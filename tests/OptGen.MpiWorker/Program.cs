@@ -19,7 +19,7 @@ try
 }
 catch (Exception e) when (e is not OptGen.CheckpointException)
 {
-    Console.Error.WriteLine($"rank {Environment.GetEnvironmentVariable("PMI_RANK")}: {e}");
+    Console.Error.WriteLine($"rank {Environment.GetEnvironmentVariable("PMI_RANK") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK")}: {e}");
     Console.Error.Flush();
     if (OptGen.Distributed.Mpi.LaunchedSize > 1)
     {
@@ -33,7 +33,7 @@ catch (OptGen.CheckpointException e)
 {
     // Every rank refuses the checkpoint together: no abort is needed, each ends with the reason. They finalize together
     // first, so that the launcher does not end one rank for another's exit code before it has written its reason.
-    Console.Error.WriteLine($"rank {Environment.GetEnvironmentVariable("PMI_RANK")}: checkpoint refused: {e.Message}");
+    Console.Error.WriteLine($"rank {Environment.GetEnvironmentVariable("PMI_RANK") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK")}: checkpoint refused: {e.Message}");
     Console.Error.Flush();
     OptGen.Distributed.Mpi.Shutdown();
     return 4;

@@ -11,11 +11,32 @@ internal static class ChildProcess
     /// <summary>The message of a test skipped because MPICH is not installed.</summary>
     public const string MpichMissing = "MPICH is not installed (apt-get install -y mpich); this test needs mpirun.mpich.";
 
+    /// <summary>The message of a test skipped because OpenMPI is not installed.</summary>
+    public const string OpenMpiMissing = "OpenMPI is not installed (apt-get install -y openmpi-bin); this test needs mpirun.openmpi.";
+
     /// <summary>MPICH's launcher, <c>mpirun.mpich</c>, if it is on the PATH.</summary>
-    public static string? FindMpirun() =>
+    public static string? FindMpirun() => FindOnPath("mpirun.mpich");
+
+    /// <summary>
+    /// The command line that starts <paramref name="ranks"/> ranks with the launcher of <paramref name="implementation"/>
+    /// ("MPICH" or "OpenMPI"), or null if it is not installed. OpenMPI must be told that root may run it and that there
+    /// may be more ranks than cores.
+    /// </summary>
+    public static string[]? MpiLauncher(string implementation, int ranks)
+    {
+        string count = ranks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return implementation switch
+        {
+            "MPICH" => FindOnPath("mpirun.mpich") is { } mpich ? [mpich, "-np", count] : null,
+            "OpenMPI" => FindOnPath("mpirun.openmpi") is { } openMpi ? [openMpi, "--allow-run-as-root", "--oversubscribe", "-np", count] : null,
+            _ => throw new ArgumentException($"Unknown MPI implementation '{implementation}'.", nameof(implementation)),
+        };
+    }
+
+    private static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "mpirun.mpich"))
+            .Select(directory => Path.Combine(directory, program))
             .FirstOrDefault(File.Exists);
 
     /// <summary>Runs <paramref name="program"/>; fails the test, after killing it and its children, if it runs past <paramref name="limit"/>.</summary>
