@@ -18,12 +18,23 @@ internal sealed partial class ClippedAdamW;
 [ClipGradientNorm(1.0)]
 internal sealed partial class ClippedBf16AdamW;
 
+/// <summary>AdamW with its moments in blockwise 8-bit codes (a float maximum per 256 values): shards hold whole blocks.</summary>
+[Optimizer(UpdateRule.AdamW, LearningRate = 1e-2)]
+[StateStorage(StateStorage.Blockwise8Bit)]
+internal sealed partial class EightBitAdamW;
+
+/// <summary>Adam that skips a step with a non-finite gradient: every rank must skip it together.</summary>
+[Optimizer(UpdateRule.Adam, LearningRate = 1e-2)]
+[NonFiniteGradients(NonFiniteGradientPolicy.SkipStep)]
+internal sealed partial class SkippingAdam;
+
 /// <summary>
 /// Trains a synthetic model: sharded over the ranks of the job, or (<c>--reference N</c>) in one process with the
 /// whole optimizer and the N ranks' gradients summed in rank order. Either way it prints
 /// <c>parameters sha256 &lt;hex&gt;</c> of the final parameters (rank 0 only), so a test compares the two.
 /// Options: <c>--steps S</c>, <c>--reference N</c>, <c>--save DIR</c> (after the steps), <c>--load DIR</c> (before),
-/// <c>--element float|bf16</c>, <c>--sum</c> (sum the gradients instead of averaging).
+/// <c>--element float|bf16</c>, <c>--sum</c> (sum the gradients instead of averaging), <c>--optimizer
+/// clipped|8bit|skipping</c> (with <c>skipping</c>, the last rank's gradients hold a NaN at step 2, so that step is skipped).
 /// </summary>
 internal static class Training
 {
@@ -34,6 +45,7 @@ internal static class Training
         int steps = 4, reference = 0;
         string? save = null, load = null;
         bool bf16 = false;
+        string optimizer = "clipped";
         var reduction = GradientReduction.Average;
         for (int i = 0; i < args.Length; i++)
         {
@@ -45,16 +57,27 @@ internal static class Training
                 case "--load": load = args[++i]; break;
                 case "--element": bf16 = args[++i] == "bf16"; break;
                 case "--sum": reduction = GradientReduction.Sum; break;
+                case "--optimizer": optimizer = args[++i]; break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }
         }
 
-        return bf16
-            ? Run<BFloat16>(length => new ClippedBf16AdamW(length), steps, reference, save, load, reduction)
-            : Run<float>(length => new ClippedAdamW(length), steps, reference, save, load, reduction);
+        if (bf16)
+        {
+            return Run<BFloat16>(length => new ClippedBf16AdamW(length), steps, reference, save, load, reduction);
+        }
+
+        Func<int, IOptimizer<float>> create = optimizer switch
+        {
+            "clipped" => length => new ClippedAdamW(length),
+            "8bit" => length => new EightBitAdamW(length),
+            "skipping" => length => new SkippingAdam(length),
+            _ => throw new ArgumentException($"Unknown optimizer '{optimizer}': clipped, 8bit or skipping."),
+        };
+        return Run(create, steps, reference, save, load, reduction, injectNaN: optimizer == "skipping");
     }
 
-    private static int Run<T>(Func<int, IOptimizer<T>> create, int steps, int reference, string? save, string? load, GradientReduction reduction)
+    private static int Run<T>(Func<int, IOptimizer<T>> create, int steps, int reference, string? save, string? load, GradientReduction reduction, bool injectNaN = false)
         where T : unmanaged
     {
         var store = new ParameterStore<T>(Model);
@@ -76,7 +99,7 @@ internal static class Training
                 Array.Clear(sum);
                 for (int rank = 0; rank < reference; rank++)
                 {
-                    FillGradients(store, rank, step);
+                    FillGradients(store, rank, step, injectNaN && rank == reference - 1);
                     for (int i = 0; i < sum.Length; i++)
                     {
                         sum[i] = ToFloat(Convert<T>(sum[i] + ToFloat(store.Gradients[i]))); // rounded as the collective rounds
@@ -92,6 +115,7 @@ internal static class Training
             }
 
             Console.WriteLine($"parameters sha256 {Hash(store)}");
+            Console.WriteLine($"steps {whole.StepCount} skipped {whole.SkippedStepCount}");
             return 0;
         }
 
@@ -104,7 +128,9 @@ internal static class Training
 
         for (int i = 0; i < steps; i++)
         {
-            FillGradients(store, sharded.Rank, (int)sharded.Optimizer.StepCount);
+            // Steps attempted so far, skipped ones included: the reference's loop index, also after a resume.
+            int step = (int)(sharded.Optimizer.StepCount + sharded.Optimizer.SkippedStepCount);
+            FillGradients(store, sharded.Rank, step, injectNaN && sharded.Rank == sharded.WorldSize - 1);
             sharded.Step();
         }
 
@@ -113,6 +139,8 @@ internal static class Training
             sharded.SaveCheckpoint(save);
         }
 
+        // Every rank reports its counts: they must agree with each other and with the reference.
+        Console.WriteLine($"rank {sharded.Rank} steps {sharded.Optimizer.StepCount} skipped {sharded.Optimizer.SkippedStepCount}");
         if (sharded.Rank == 0)
         {
             Console.WriteLine($"parameters sha256 {Hash(store)}");
@@ -123,9 +151,17 @@ internal static class Training
     }
 
     /// <summary>Rank <paramref name="rank"/>'s gradients at step <paramref name="step"/>: multiples of 2⁻¹⁰ below 1, larger every third step (so clipping acts).</summary>
-    private static void FillGradients<T>(ParameterStore<T> store, int rank, int step)
+    private static void FillGradients<T>(ParameterStore<T> store, int rank, int step, bool injectNaN)
         where T : unmanaged
     {
+        if (injectNaN && step == 2)
+        {
+            store.Gradients.Clear();
+            // Put there by the last rank, but in the first rank's shard: the rank that finds it is not the one that made it.
+            store.Gradient("embed.weight")[7] = Convert<T>(float.NaN);
+            return;
+        }
+
         foreach (TensorSlice tensor in store.Tensors)
         {
             for (int i = 0; i < tensor.Length; i++)
