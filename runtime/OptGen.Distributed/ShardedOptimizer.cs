@@ -123,7 +123,10 @@ public sealed class ShardedOptimizer<T>
     /// <summary>This rank's shard: its parameters, and after a step its reduced gradients.</summary>
     public ParameterStore<T> Shard { get; }
 
-    /// <summary>The optimizer of the shard: its state is 1/<see cref="WorldSize"/> of the whole model's.</summary>
+    /// <summary>
+    /// The optimizer of the shard: its state is 1/<see cref="WorldSize"/> of the whole model's. Set its
+    /// <see cref="IOptimizer.ThreadCount"/> to the cores each rank has: by default a step uses every core of the machine.
+    /// </summary>
     public IOptimizer<T> Optimizer { get; }
 
     /// <summary>Whether gradients are averaged or summed over the ranks.</summary>
