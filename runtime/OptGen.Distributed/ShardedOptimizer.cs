@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace OptGen.Distributed;
 
@@ -311,40 +312,26 @@ public sealed class ShardedOptimizer<T>
         }
     }
 
+    // IEEE division, so that a single process dividing the summed gradients gets the same bits.
     private static void Divide(Span<T> values, int divisor)
     {
         if (typeof(T) == typeof(float))
         {
-            Divide(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values), (float)divisor);
+            Span<float> floats = MemoryMarshal.Cast<T, float>(values);
+            TensorPrimitives.Divide(floats, divisor, floats);
         }
         else if (typeof(T) == typeof(double))
         {
-            Divide(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values), (double)divisor);
+            Span<double> doubles = MemoryMarshal.Cast<T, double>(values);
+            TensorPrimitives.Divide(doubles, divisor, doubles);
         }
         else
         {
-            Span<BFloat16> bf16 = System.Runtime.InteropServices.MemoryMarshal.Cast<T, BFloat16>(values);
+            Span<BFloat16> bf16 = MemoryMarshal.Cast<T, BFloat16>(values);
             for (int i = 0; i < bf16.Length; i++)
             {
                 bf16[i] = (BFloat16)((float)bf16[i] / divisor);
             }
-        }
-    }
-
-    // IEEE division, so that a single process dividing the summed gradients gets the same bits.
-    private static void Divide<TValue>(Span<TValue> values, TValue divisor)
-        where TValue : unmanaged, INumber<TValue>
-    {
-        var lanes = new Vector<TValue>(divisor);
-        int i = 0;
-        for (; i <= values.Length - Vector<TValue>.Count; i += Vector<TValue>.Count)
-        {
-            (new Vector<TValue>(values[i..]) / lanes).CopyTo(values[i..]);
-        }
-
-        for (; i < values.Length; i++)
-        {
-            values[i] /= divisor;
         }
     }
 

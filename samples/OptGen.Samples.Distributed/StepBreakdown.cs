@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using OptGen.Distributed;
+using OptGen.Samples.Digits;
 
 namespace OptGen.Samples.Distributed;
 
@@ -44,7 +45,7 @@ internal static class StepBreakdown
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"1 process, {store.Length:N0} parameters: step {Median(local):F2} ms; parameters and gradients {Megabytes(store.Length * 8L)}, optimizer state {Megabytes((long)(whole.StateBytesPerParameter * store.Length))}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"1 process, {store.Length:N0} parameters: step {Statistics.Median<double>(local):F2} ms; parameters and gradients {Megabytes(store.Length * 8L)}, optimizer state {Megabytes((long)(whole.StateBytesPerParameter * store.Length))}"));
             return;
         }
 
@@ -63,22 +64,16 @@ internal static class StepBreakdown
 
         if (sharded.Rank == 0)
         {
-            double scatter = Median(timings.Select(t => t.ReduceScatter.TotalMilliseconds));
-            double local = Median(timings.Select(t => t.LocalStep.TotalMilliseconds));
-            double gather = Median(timings.Select(t => t.Allgather.TotalMilliseconds));
-            double total = Median(timings.Select(t => t.Total.TotalMilliseconds));
+            double scatter = Statistics.Median<double>(timings.Select(t => t.ReduceScatter.TotalMilliseconds).ToArray());
+            double local = Statistics.Median<double>(timings.Select(t => t.LocalStep.TotalMilliseconds).ToArray());
+            double gather = Statistics.Median<double>(timings.Select(t => t.Allgather.TotalMilliseconds).ToArray());
+            double total = Statistics.Median<double>(timings.Select(t => t.Total.TotalMilliseconds).ToArray());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sharded.WorldSize} ranks ({Mpi.Implementation}), {store.Length:N0} parameters, shard {sharded.ShardLength:N0}:"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {total:F2} ms = reduce-scatter {scatter:F2} + local step {local:F2} + all-gather {gather:F2} (medians of {steps}); communication {100 * (scatter + gather) / total:F0}%"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  memory per rank: parameters and gradients {Megabytes(store.Length * 8L)}, optimizer state {Megabytes((long)(sharded.Optimizer.StateBytesPerParameter * sharded.ShardLength))} (1/{sharded.WorldSize} of {Megabytes((long)(sharded.Optimizer.StateBytesPerParameter * store.Length))}); working set {Megabytes(Process.GetCurrentProcess().PeakWorkingSet64)}"));
         }
 
         Mpi.Shutdown();
-    }
-
-    private static double Median(System.Collections.Generic.IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:N0} MB");
