@@ -32,16 +32,12 @@ public partial class DistributedSampleTests
     [SkippableFact]
     public void Two_ranks_print_the_hash_of_one_process()
     {
-        string? launcher = ChildProcess.FindMpirun();
+        string[]? launcher = ChildProcess.MpiLauncher("MPICH", 2);
         Skip.If(launcher is null, ChildProcess.MpichMissing);
 
         string expected = DataParallelTraining.Run(new TrainingOptions(3, 32, 2, 1), TextWriter.Null);
-
-        // tests/OptGen.Samples.Tests/bin/<configuration>/<framework>/ → samples/OptGen.Samples.Distributed/bin/<configuration>/<framework>/
-        var binaries = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string sample = Path.Combine(binaries.Parent!.Parent!.Parent!.Parent!.Parent!.FullName, "samples", "OptGen.Samples.Distributed", "bin", binaries.Parent.Name, binaries.Name, "OptGen.Samples.Distributed.dll");
-        Assert.True(File.Exists(sample), $"{sample} is missing; build the solution first.");
-        var (exitCode, output, error) = ChildProcess.Run(launcher!, ["-np", "2", "dotnet", "exec", sample, "--check"], TimeSpan.FromSeconds(120));
+        string sample = ChildProcess.ProjectOutput("samples", "OptGen.Samples.Distributed");
+        var (exitCode, output, error) = ChildProcess.Run(launcher![0], [.. launcher[1..], "dotnet", "exec", sample, "--check"], TimeSpan.FromSeconds(120));
         Assert.True(exitCode == 0, $"mpirun exited with {exitCode}\n{output}\n{error}");
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal($"parameters sha256 {expected}", lines[^1].TrimEnd('\r'));

@@ -137,12 +137,12 @@ public sealed partial class MpiTests
     }
 
     private static string RunAlone(params string[] workerArguments) =>
-        Succeed(ChildProcess.Run("dotnet", ["exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], Limit));
+        Succeed(ChildProcess.Run("dotnet", ["exec", ChildProcess.ProjectOutput("tests", "OptGen.MpiWorker"), .. workerArguments], Limit));
 
     private static (int ExitCode, string Output, string Error) Launch(string implementation, int ranks, params string[] workerArguments)
     {
         string[]? launcher = ChildProcess.MpiLauncher(implementation, ranks);
         Skip.If(launcher is null, implementation == "MPICH" ? ChildProcess.MpichMissing : ChildProcess.OpenMpiMissing);
-        return ChildProcess.Run(launcher![0], [.. launcher[1..], "dotnet", "exec", SiblingProject.Output("OptGen.MpiWorker"), .. workerArguments], Limit);
+        return ChildProcess.Run(launcher![0], [.. launcher[1..], "dotnet", "exec", ChildProcess.ProjectOutput("tests", "OptGen.MpiWorker"), .. workerArguments], Limit);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using OptGen.Tests.Processes;
 
 namespace OptGen.Tests;
 
@@ -55,7 +56,7 @@ public class TieredCompilationTests
 
     private static List<(int Tier, string Method)> RunProbe()
     {
-        string probe = SiblingProject.Output("OptGen.TieringProbe");
+        string probe = ChildProcess.ProjectOutput("tests", "OptGen.TieringProbe");
         var start = new ProcessStartInfo("dotnet", ["exec", probe]) { RedirectStandardOutput = true, RedirectStandardError = true };
         // The runtime's defaults, whatever this process runs under.
         foreach (string variable in new[] { "DOTNET_TieredCompilation", "DOTNET_TC_QuickJitForLoops", "DOTNET_ReadyToRun", "DOTNET_TieredPGO", "DOTNET_OSR_HitLimit", "DOTNET_TC_CallCountingDelayMs" })

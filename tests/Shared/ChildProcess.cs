@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace OptGen.Tests.Processes;
 
-/// <summary>Programs the tests run as separate processes: a program with a time limit, and the MPICH launcher.</summary>
+/// <summary>Programs the tests run as separate processes: the repository's other projects, the MPI launchers, and a program with a time limit.</summary>
 internal static class ChildProcess
 {
     /// <summary>The message of a test skipped because MPICH is not installed.</summary>
@@ -14,8 +14,20 @@ internal static class ChildProcess
     /// <summary>The message of a test skipped because OpenMPI is not installed.</summary>
     public const string OpenMpiMissing = "OpenMPI is not installed (apt-get install -y openmpi-bin); this test needs mpirun.openmpi.";
 
-    /// <summary>MPICH's launcher, <c>mpirun.mpich</c>, if it is on the PATH.</summary>
-    public static string? FindMpirun() => FindOnPath("mpirun.mpich");
+    /// <summary>
+    /// The built assembly of the repository's project <paramref name="folder"/>/<paramref name="name"/> (e.g. "tests",
+    /// "OptGen.MpiWorker"), in the configuration and framework of the running test project:
+    /// tests/&lt;this project&gt;/bin/&lt;configuration&gt;/&lt;framework&gt;/ → &lt;folder&gt;/&lt;name&gt;/bin/&lt;configuration&gt;/&lt;framework&gt;/&lt;name&gt;.dll.
+    /// </summary>
+    public static string ProjectOutput(string folder, string name)
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = output.Name, configuration = output.Parent!.Name;
+        string repository = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        string path = Path.Combine(repository, folder, name, "bin", configuration, framework, name + ".dll");
+        Assert.True(File.Exists(path), $"{path} is missing; build the solution first.");
+        return path;
+    }
 
     /// <summary>
     /// The command line that starts <paramref name="ranks"/> ranks with the launcher of <paramref name="implementation"/>
